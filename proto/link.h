@@ -1,0 +1,217 @@
+/*
+ * Reliable link: turns a lossy serial byte pipe into a reliable, ordered
+ * byte stream in each direction.
+ *
+ * Selective-repeat ARQ over the frame layer: 16-bit sequence numbers,
+ * cumulative + selective acknowledgement, a sliding window, retransmission
+ * on SACK holes (the wire is FIFO, so a hole is a loss) and on an adaptive
+ * timeout, frame payloads sized to the measured error rate, keepalive and
+ * link-down detection, a versioned handshake whose nonces form the session
+ * id carried by every frame, and a verified baud-rate change.
+ *
+ * The link does no I/O and never allocates.  The caller:
+ *   - feeds received bytes to link_input();
+ *   - pulls bytes to transmit with link_output() whenever its transmitter
+ *     has room, and again by link_deadline() at the latest;
+ *   - writes outgoing stream bytes with link_write() and receives incoming
+ *     stream bytes and events through struct link_ops callbacks;
+ *   - passes the current time (microseconds, monotonic) to every call.
+ */
+#ifndef K210_LINK_H
+#define K210_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+
+#define LINK_BASE_BAUD 115200u
+#define LINK_WINDOW_MAX 32        /* bounded by the 32-bit SACK bitmap */
+#define LINK_PAYLOAD_MIN 64
+#define LINK_PAYLOAD_MAX 4096
+#define LINK_HDR_LEN 9            /* type|flags, session, seq, ack */
+#define LINK_SACK_LEN 4
+
+enum link_event_type {
+	LINK_EV_UP = 1,       /* session established: start talking */
+	LINK_EV_DOWN,         /* session over: everything unacknowledged is gone */
+	LINK_EV_BAUD,         /* baud-rate change finished (ok or fell back) */
+	LINK_EV_VERSION,      /* peer speaks an incompatible major version */
+};
+
+enum link_down_reason {
+	LINK_DOWN_TIMEOUT = 1,     /* nothing valid heard for dead_ms */
+	LINK_DOWN_PEER_RESET,      /* peer started a new session (reset or restart) */
+	LINK_DOWN_PEER_CLOSED,     /* peer said goodbye */
+	LINK_DOWN_LOCAL,           /* link_close() or link_restart() */
+};
+
+struct link_event {
+	enum link_event_type type;
+	union {
+		struct {
+			uint32_t peer_boot_id;
+			bool peer_rebooted;   /* boot id differs from the previous session's */
+			uint16_t payload;     /* negotiated largest frame payload */
+			uint8_t window;       /* negotiated window, frames */
+			uint32_t peer_max_baud;
+		} up;
+		struct {
+			enum link_down_reason reason;
+		} down;
+		struct {
+			uint32_t baud;        /* rate now in use */
+			bool ok;              /* false: the requested rate failed */
+		} baud;
+		struct {
+			uint8_t major, minor; /* the peer's version */
+		} version;
+	} u;
+};
+
+struct link_ops {
+	/* In-order stream bytes from the peer.  Must accept them all. */
+	void (*deliver)(void *ctx, const uint8_t *data, size_t len);
+	void (*event)(void *ctx, const struct link_event *ev);
+	/*
+	 * Switch the line to baud once every byte already returned by
+	 * link_output() has left the transmitter (drain, then switch).
+	 */
+	void (*set_baud)(void *ctx, uint32_t baud);
+};
+
+struct link_config {
+	uint32_t boot_id;       /* random, different on every start */
+	uint32_t max_baud;      /* highest rate this side can run */
+	uint16_t max_payload;   /* largest frame payload this side sends/accepts */
+	uint16_t min_payload;   /* floor for the adaptive payload size */
+	uint8_t window;         /* frames in flight, <= LINK_WINDOW_MAX */
+	uint32_t tx_buffer;     /* bytes of outgoing stream buffered */
+	uint32_t hello_ms;      /* handshake retry interval */
+	uint32_t keepalive_ms;  /* probe when the line was quiet this long */
+	uint32_t dead_ms;       /* declare the link down after this much silence */
+	uint32_t baud_verify_ms;/* time to prove a new baud rate works */
+};
+
+struct link_stats {
+	uint64_t frames_tx, frames_rx;
+	uint64_t bytes_tx, bytes_rx;      /* on the wire */
+	uint64_t data_tx, data_rx;        /* stream bytes */
+	uint64_t retransmits;
+	uint64_t timeouts;                /* retransmissions by timer */
+	uint64_t crc_errors, cobs_errors, runts, oversize;
+	uint64_t stale;                   /* frames of another session */
+	uint64_t duplicates;
+	uint64_t sessions;
+	uint32_t srtt_us, rto_us;
+	uint16_t payload;                 /* current adaptive payload size */
+	uint32_t baud;
+};
+
+/* Internal state below: callers treat it as opaque. */
+struct link_txslot {
+	uint32_t off;          /* stream offset of the first byte */
+	uint16_t len;
+	bool sacked;
+	uint8_t tries;
+	uint32_t serial;       /* transmission order of the latest send */
+	uint64_t sent_us;
+};
+
+struct link {
+	struct link_config cfg;
+	struct link_ops ops;
+	void *ctx;
+
+	int state;
+	uint32_t nonce, peer_nonce, session, attempts;
+	uint32_t peer_boot_id, last_peer_boot_id;
+	bool have_last_peer;
+	uint16_t payload_max;  /* negotiated */
+	uint8_t window;        /* negotiated */
+	uint32_t peer_max_baud;
+
+	/* transmit */
+	uint8_t *ring;         /* outgoing stream */
+	uint32_t ring_cap;
+	uint32_t acked_off, sent_off, write_off;
+	struct link_txslot tx[LINK_WINDOW_MAX];
+	uint16_t snd_una, snd_nxt;
+	uint32_t serial;
+	uint8_t *txframe;      /* encoded frame being handed out */
+	size_t txframe_len, txframe_pos;
+	uint8_t *scratch;      /* frame body under construction */
+	bool need_delim;
+
+	/* receive */
+	struct frame_decoder dec;
+	uint8_t *rxslots;      /* window * payload_max bytes */
+	uint16_t rxlen[LINK_WINDOW_MAX];
+	uint32_t rxheld;       /* bit i: rcv_nxt + 1 + i is held */
+	uint16_t rcv_nxt;
+	uint16_t unacked;      /* data frames received since the last ack sent */
+	bool ack_now, pong_due;
+	uint64_t ack_due_us;
+
+	/* timers */
+	uint64_t now_us;
+	uint64_t last_rx_us, last_tx_us, hello_due_us;
+	uint32_t srtt_us, rttvar_us, rto_us;
+
+	/* adaptive payload */
+	uint32_t loss_fp;      /* EWMA of frame loss, 1/65536 units */
+	uint16_t payload;
+
+	/* baud change */
+	int baud_state;
+	uint32_t baud, baud_old, baud_new;
+	uint64_t baud_due_us, baud_deadline_us;
+	uint8_t baud_tries;
+	bool baud_pending_switch;
+	uint8_t pending_ctl;   /* control frame to send next */
+
+	struct link_stats st;
+};
+
+/* Sensible defaults for everything but boot_id. */
+void link_config_default(struct link_config *cfg);
+/* Bytes of memory link_init needs for this configuration. */
+size_t link_mem_size(const struct link_config *cfg);
+/*
+ * Initialise a link in the down state.  mem must hold link_mem_size(cfg)
+ * bytes and stay valid for the link's life.  Returns false on a bad config.
+ */
+bool link_init(struct link *l, const struct link_config *cfg, const struct link_ops *ops,
+	       void *ctx, void *mem, size_t memlen, uint64_t now_us);
+
+void link_input(struct link *l, uint64_t now_us, const uint8_t *in, size_t n);
+size_t link_output(struct link *l, uint64_t now_us, uint8_t *out, size_t cap);
+/* Absolute time at which link_output must be called again at the latest. */
+uint64_t link_deadline(const struct link *l);
+
+/* Queue stream bytes; returns how many were taken (0 while down). */
+size_t link_write(struct link *l, const void *data, size_t len);
+/* Bytes link_write would take now. */
+size_t link_writable(const struct link *l);
+/* True once every written byte has been acknowledged. */
+bool link_drained(const struct link *l);
+
+bool link_is_up(const struct link *l);
+uint32_t link_baud(const struct link *l);
+
+/*
+ * Ask the peer to move to baud (up to the lower of both max_baud).  The
+ * outcome arrives as LINK_EV_BAUD; on failure both sides stay at the old
+ * rate.  Returns false if the link is down or a change is in progress.
+ */
+bool link_request_baud(struct link *l, uint32_t baud);
+
+/* Say goodbye to the peer (best effort) and go down. */
+void link_close(struct link *l, uint64_t now_us);
+/* Drop the session without telling the peer (port reopened, line replaced). */
+void link_restart(struct link *l, uint64_t now_us);
+
+void link_get_stats(const struct link *l, struct link_stats *st);
+
+#endif
