@@ -27,7 +27,7 @@ enum frame_status {
 	FRAME_EMPTY,         /* a lone delimiter (idle fill): ignore */
 	FRAME_ERUNT,         /* too short to hold a CRC */
 	FRAME_ECRC,          /* CRC mismatch: noise or a damaged frame */
-	FRAME_ECOBS,         /* invalid COBS (a zero where none can be) */
+	FRAME_ECOBS,         /* a COBS block cut short by the delimiter */
 	FRAME_EOVERSIZE,     /* longer than the decoder's buffer */
 };
 
@@ -38,7 +38,6 @@ struct frame_decoder {
 	uint8_t code;        /* current COBS block code */
 	uint8_t left;        /* bytes left in the block */
 	bool overflow;       /* skip to the next delimiter */
-	bool bad;            /* COBS error seen: skip to the next delimiter */
 };
 
 void frame_decoder_init(struct frame_decoder *d, uint8_t *buf, size_t cap);

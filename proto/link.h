@@ -11,8 +11,9 @@
  *
  * The link does no I/O and never allocates.  The caller:
  *   - feeds received bytes to link_input();
- *   - pulls bytes to transmit with link_output() whenever its transmitter
- *     has room, and again by link_deadline() at the latest;
+ *   - pulls bytes to transmit with link_output() whenever link_pending()
+ *     says there are some and its transmitter has room, and in any case by
+ *     link_deadline() (timers run inside link_output, even with cap 0);
  *   - writes outgoing stream bytes with link_write() and receives incoming
  *     stream bytes and events through struct link_ops callbacks;
  *   - passes the current time (microseconds, monotonic) to every call.
@@ -113,7 +114,8 @@ struct link_stats {
 struct link_txslot {
 	uint32_t off;          /* stream offset of the first byte */
 	uint16_t len;
-	bool sacked;
+	bool sacked;           /* the peer holds it out of order */
+	bool lost;             /* waiting for retransmission */
 	uint8_t tries;
 	uint32_t serial;       /* transmission order of the latest send */
 	uint64_t sent_us;
@@ -151,7 +153,6 @@ struct link {
 	uint32_t rxheld;       /* bit i: rcv_nxt + 1 + i is held */
 	uint16_t rcv_nxt;
 	uint16_t unacked;      /* data frames received since the last ack sent */
-	bool ack_now, pong_due;
 	uint64_t ack_due_us;
 
 	/* timers */
@@ -161,15 +162,18 @@ struct link {
 
 	/* adaptive payload */
 	uint32_t loss_fp;      /* EWMA of frame loss, 1/65536 units */
+	uint32_t len_fp;       /* EWMA of wire bytes per frame, 1/65536 units */
 	uint16_t payload;
 
 	/* baud change */
 	int baud_state;
 	uint32_t baud, baud_old, baud_new;
+	uint32_t baud_switch_to; /* rate to switch to once the current frame is out */
 	uint64_t baud_due_us, baud_deadline_us;
 	uint8_t baud_tries;
-	bool baud_pending_switch;
-	uint8_t pending_ctl;   /* control frame to send next */
+	uint8_t baud_op;       /* BAUD frame to send: operation and rate */
+	uint32_t baud_arg;
+	uint8_t pending_ctl;   /* control frames to send next */
 
 	struct link_stats st;
 };
@@ -187,7 +191,9 @@ bool link_init(struct link *l, const struct link_config *cfg, const struct link_
 
 void link_input(struct link *l, uint64_t now_us, const uint8_t *in, size_t n);
 size_t link_output(struct link *l, uint64_t now_us, uint8_t *out, size_t cap);
-/* Absolute time at which link_output must be called again at the latest. */
+/* True if link_output has bytes to hand out now. */
+bool link_pending(const struct link *l);
+/* Absolute time of the next timer: call link_output by then at the latest. */
 uint64_t link_deadline(const struct link *l);
 
 /* Queue stream bytes; returns how many were taken (0 while down). */
@@ -199,6 +205,8 @@ bool link_drained(const struct link *l);
 
 bool link_is_up(const struct link *l);
 uint32_t link_baud(const struct link *l);
+/* The session id both ends share while up (0 while down). */
+uint32_t link_session(const struct link *l);
 
 /*
  * Ask the peer to move to baud (up to the lower of both max_baud).  The

@@ -212,7 +212,7 @@ struct msg_reader {
 void msg_reader_reset(struct msg_reader *r);
 /*
  * Consume bytes from in (n of them); returns how many were consumed.  When a
- * whole message is ready, *st is MSG_OK and *msg/*msglen point at it inside
+ * whole message is ready, *st is MSG_OK and *msg and *msglen point at it inside
  * the reader (valid until the next feed).  *st is MSG_NEED_MORE when all
  * input was consumed without completing a message, MSG_EOVERSIZE if the
  * stream declared an oversized body.

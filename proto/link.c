@@ -1,0 +1,1058 @@
+#include <string.h>
+
+#include "crc32c.h"
+#include "link.h"
+#include "proto.h"
+#include "wire.h"
+
+/* Frame types (low nibble of the first byte) and flags (high nibble). */
+enum {
+	LINK_T_DATA = 1,
+	LINK_T_ACK = 2,
+	LINK_T_HELLO = 3,
+	LINK_T_BAUD = 4,
+	LINK_T_CLOSE = 5,
+	LINK_F_SACK = 0x10,
+};
+
+/* HELLO body: major, minor, boot id, nonce, peer nonce, payload, window, baud. */
+#define LINK_HELLO_LEN 22
+/* Bytes a frame costs beyond its payload: header, CRC, delimiter, ~COBS. */
+#define LINK_FRAME_OVERHEAD (LINK_HDR_LEN + FRAME_CRC_LEN + 3)
+
+enum link_state_id { LINK_S_DOWN, LINK_S_UP, LINK_S_CLOSING };
+
+enum link_baud_op {
+	BAUD_REQ = 1,      /* initiator: please move to rate */
+	BAUD_ACK,          /* responder: agreed, switching after this frame */
+	BAUD_NAK,          /* responder: cannot do that rate */
+	BAUD_CHECK,        /* initiator, at the new rate: do you hear me? */
+	BAUD_CHECK_ACK,    /* responder, at the new rate: yes */
+	BAUD_COMMIT,       /* initiator: both directions work, resume */
+};
+
+enum link_baud_state {
+	BAUD_IDLE,
+	BAUD_REQUESTED,    /* initiator waits for ACK/NAK at the old rate */
+	BAUD_CHECKING,     /* initiator at the new rate, waits for CHECK_ACK */
+	BAUD_VERIFYING,    /* responder at the new rate, waits for COMMIT */
+};
+
+/* Pending control frames, sent before any data. */
+enum {
+	CTL_HELLO = 1 << 0,
+	CTL_BAUD = 1 << 1,
+	CTL_CLOSE = 1 << 2,
+	CTL_ACK = 1 << 3,
+};
+
+#define LINK_BAUD_RETRY_US 100000u
+#define LINK_BAUD_TRIES 5
+#define LINK_CHECK_RETRY_US 20000u
+#define LINK_ACK_DELAY_US 2000u
+#define LINK_IDLE_DELIM_US 10000u
+#define LINK_RTO_MAX_US 2000000u
+#define LINK_EWMA_SHIFT 4
+
+static uint32_t link_ms(uint32_t ms)
+{
+	return ms * 1000u;
+}
+
+/* Sequence-space comparisons that survive wrap-around. */
+static uint16_t seq_dist(uint16_t from, uint16_t to)
+{
+	return (uint16_t)(to - from);
+}
+
+static struct link_txslot *link_slot(struct link *l, uint16_t seq)
+{
+	return &l->tx[seq & (LINK_WINDOW_MAX - 1)];
+}
+
+static uint8_t *link_rxslot(struct link *l, uint16_t seq)
+{
+	return l->rxslots + (size_t)(seq & (l->window - 1)) * l->cfg.max_payload;
+}
+
+static size_t link_body_max(const struct link_config *cfg)
+{
+	size_t payload = cfg->max_payload > LINK_HELLO_LEN ? cfg->max_payload : LINK_HELLO_LEN;
+
+	return LINK_HDR_LEN + LINK_SACK_LEN + payload;
+}
+
+void link_config_default(struct link_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_baud = 2000000;
+	cfg->max_payload = 2048;
+	cfg->min_payload = 128;
+	cfg->window = 32;
+	cfg->tx_buffer = 65536;
+	cfg->hello_ms = 250;
+	cfg->keepalive_ms = 1000;
+	cfg->dead_ms = 4000;
+	cfg->baud_verify_ms = 400;
+}
+
+static bool link_pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static bool link_config_valid(const struct link_config *cfg)
+{
+	return cfg->max_payload >= LINK_PAYLOAD_MIN && cfg->max_payload <= LINK_PAYLOAD_MAX &&
+	       cfg->min_payload >= LINK_PAYLOAD_MIN && cfg->min_payload <= cfg->max_payload &&
+	       link_pow2(cfg->window) && cfg->window <= LINK_WINDOW_MAX &&
+	       link_pow2(cfg->tx_buffer) && cfg->tx_buffer >= cfg->max_payload &&
+	       cfg->tx_buffer <= 1u << 30 &&
+	       cfg->max_baud >= LINK_BASE_BAUD && cfg->hello_ms && cfg->keepalive_ms &&
+	       cfg->dead_ms > cfg->keepalive_ms && cfg->baud_verify_ms;
+}
+
+size_t link_mem_size(const struct link_config *cfg)
+{
+	size_t body = link_body_max(cfg);
+
+	return cfg->tx_buffer +                          /* outgoing stream */
+	       (size_t)cfg->window * cfg->max_payload +   /* reorder slots */
+	       body + FRAME_CRC_LEN +                     /* decoder */
+	       body +                                     /* scratch */
+	       1 + FRAME_ENCODED_MAX(body);               /* encoded frame */
+}
+
+static void link_emit(struct link *l, const struct link_event *ev)
+{
+	if (l->ops.event)
+		l->ops.event(l->ctx, ev);
+}
+
+static void link_set_baud(struct link *l, uint32_t baud)
+{
+	l->baud = baud;
+	l->st.baud = baud;
+	frame_decoder_reset(&l->dec);
+	if (l->ops.set_baud)
+		l->ops.set_baud(l->ctx, baud);
+}
+
+/* Forget every trace of the current session. */
+static void link_clear_session(struct link *l)
+{
+	uint8_t seed[8];
+
+	l->acked_off = l->sent_off = l->write_off = 0;
+	l->snd_una = l->snd_nxt = 0;
+	l->rcv_nxt = 0;
+	l->rxheld = 0;
+	l->unacked = 0;
+	l->ack_due_us = 0;
+	l->pending_ctl = 0;
+	l->baud_state = BAUD_IDLE;
+	l->loss_fp = 0;
+	l->len_fp = 0;
+	l->srtt_us = 0;
+	l->rttvar_us = 0;
+	l->rto_us = 0;
+	memset(l->tx, 0, sizeof(l->tx));
+	/* A fresh nonce for every attempt keeps old frames out of the next session. */
+	wire_put_u32(seed, l->cfg.boot_id);
+	wire_put_u32(seed + 4, ++l->attempts);
+	l->nonce = crc32c(0, seed, sizeof(seed));
+	if (l->nonce == 0)
+		l->nonce = 1;
+	l->peer_nonce = 0;
+	l->session = 0;
+}
+
+static void link_go_down(struct link *l, enum link_down_reason reason)
+{
+	struct link_event ev = { .type = LINK_EV_DOWN, .u.down.reason = reason };
+	bool was_up = l->state != LINK_S_DOWN;
+
+	l->state = LINK_S_DOWN;
+	link_clear_session(l);
+	l->hello_due_us = l->now_us;
+	l->baud_switch_to = l->baud != LINK_BASE_BAUD ? LINK_BASE_BAUD : 0;
+	if (was_up)
+		link_emit(l, &ev);
+}
+
+bool link_init(struct link *l, const struct link_config *cfg, const struct link_ops *ops,
+	       void *ctx, void *mem, size_t memlen, uint64_t now_us)
+{
+	uint8_t *p = mem;
+	size_t body;
+
+	memset(l, 0, sizeof(*l));
+	if (!link_config_valid(cfg) || memlen < link_mem_size(cfg))
+		return false;
+	l->cfg = *cfg;
+	l->ops = *ops;
+	l->ctx = ctx;
+	body = link_body_max(cfg);
+	l->ring = p;
+	p += cfg->tx_buffer;
+	l->rxslots = p;
+	p += (size_t)cfg->window * cfg->max_payload;
+	frame_decoder_init(&l->dec, p, body + FRAME_CRC_LEN);
+	p += body + FRAME_CRC_LEN;
+	l->scratch = p;
+	p += body;
+	l->txframe = p;
+	l->baud = LINK_BASE_BAUD;
+	l->st.baud = LINK_BASE_BAUD;
+	l->now_us = now_us;
+	l->last_rx_us = l->last_tx_us = now_us;
+	l->need_delim = true;
+	l->state = LINK_S_DOWN;
+	link_clear_session(l);
+	l->hello_due_us = now_us;
+	return true;
+}
+
+/* ---- receive side ---- */
+
+static void link_rtt_sample(struct link *l, uint32_t rtt)
+{
+	if (l->srtt_us == 0) {
+		l->srtt_us = rtt;
+		l->rttvar_us = rtt / 2;
+	} else {
+		uint32_t diff = rtt > l->srtt_us ? rtt - l->srtt_us : l->srtt_us - rtt;
+
+		l->rttvar_us = l->rttvar_us - l->rttvar_us / 4 + diff / 4;
+		l->srtt_us = l->srtt_us - l->srtt_us / 8 + rtt / 8;
+	}
+	l->rto_us = l->srtt_us + 4 * l->rttvar_us;
+}
+
+/* Longest a frame can take to cross the wire at the current rate. */
+static uint32_t link_frame_time_us(const struct link *l)
+{
+	uint64_t bytes = FRAME_ENCODED_MAX(LINK_HDR_LEN + LINK_SACK_LEN + l->payload_max);
+
+	return (uint32_t)(bytes * 10u * 1000000u / l->baud);
+}
+
+static uint32_t link_rto(const struct link *l)
+{
+	/* Never below what a full frame each way plus slack needs. */
+	uint32_t floor = 3 * link_frame_time_us(l) + 5000;
+	uint32_t rto = l->rto_us ? l->rto_us : 4 * floor;
+
+	if (rto < floor)
+		rto = floor;
+	return rto > LINK_RTO_MAX_US ? LINK_RTO_MAX_US : rto;
+}
+
+static uint32_t link_isqrt(uint64_t v)
+{
+	uint64_t r = 0, bit = (uint64_t)1 << 62;
+
+	while (bit > v)
+		bit >>= 2;
+	while (bit) {
+		if (v >= r + bit) {
+			v -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+		bit >>= 2;
+	}
+	return (uint32_t)r;
+}
+
+/*
+ * Size frames to the error rate.  With a per-byte loss probability q and a
+ * per-frame overhead H, selective repeat delivers N/(N+H) * (1-q)^(N+H) of
+ * the wire; that peaks near N = sqrt(H/q) - H/2.  q is estimated from the
+ * smoothed frame loss rate p over frames of smoothed length L:
+ * q = -ln(1-p) / L.
+ */
+static void link_resize(struct link *l)
+{
+	uint64_t p = l->loss_fp, p2, p3, neglog, n2;
+	uint32_t n, len = l->len_fp >> 16;
+
+	if (p < 8 || len == 0) {
+		l->payload = l->payload_max;
+		return;
+	}
+	if (p > 60000)
+		p = 60000;
+	p2 = p * p >> 16;
+	p3 = p2 * p >> 16;
+	neglog = p + p2 / 2 + p3 / 3;
+	n2 = (uint64_t)LINK_FRAME_OVERHEAD * len * 65536u / neglog;
+	n = link_isqrt(n2);
+	n = n > LINK_FRAME_OVERHEAD / 2 ? n - LINK_FRAME_OVERHEAD / 2 : 0;
+	if (n < l->cfg.min_payload)
+		n = l->cfg.min_payload;
+	if (n > l->payload_max)
+		n = l->payload_max;
+	l->payload = (uint16_t)n;
+}
+
+static void link_loss_sample(struct link *l, bool lost, uint16_t len)
+{
+	uint32_t target = lost ? 65536u : 0;
+
+	l->loss_fp = l->loss_fp - (l->loss_fp >> LINK_EWMA_SHIFT) + (target >> LINK_EWMA_SHIFT);
+	l->len_fp = l->len_fp - (l->len_fp >> LINK_EWMA_SHIFT) +
+		    ((uint32_t)(len + LINK_FRAME_OVERHEAD) << (16 - LINK_EWMA_SHIFT));
+	link_resize(l);
+}
+
+static void link_mark_lost(struct link *l, struct link_txslot *s)
+{
+	s->lost = true;
+	link_loss_sample(l, true, s->len);
+}
+
+/* Acknowledgement info from any frame of the session. */
+static void link_take_ack(struct link *l, uint16_t ack, uint32_t sack, bool has_sack)
+{
+	uint32_t newest = 0;
+	bool any = false;
+
+	if (seq_dist(l->snd_una, ack) > seq_dist(l->snd_una, l->snd_nxt))
+		return; /* acknowledges frames never sent: stale or corrupt */
+	while (l->snd_una != ack) {
+		struct link_txslot *s = link_slot(l, l->snd_una);
+
+		if (s->tries == 1 && !s->sacked)
+			link_rtt_sample(l, (uint32_t)(l->now_us - s->sent_us));
+		if (!s->sacked && !s->lost)
+			link_loss_sample(l, false, s->len);
+		if (s->serial > newest || !any)
+			newest = s->serial;
+		any = true;
+		l->snd_una++;
+	}
+	l->acked_off = l->snd_una == l->snd_nxt ? l->sent_off : link_slot(l, l->snd_una)->off;
+	if (has_sack) {
+		for (unsigned i = 0; i < 32 && sack; i++, sack >>= 1) {
+			uint16_t seq = (uint16_t)(ack + 1 + i);
+			struct link_txslot *s;
+
+			if (!(sack & 1) || seq_dist(l->snd_una, seq) >= seq_dist(l->snd_una, l->snd_nxt))
+				continue;
+			s = link_slot(l, seq);
+			if (!s->sacked) {
+				if (s->tries == 1)
+					link_rtt_sample(l, (uint32_t)(l->now_us - s->sent_us));
+				if (!s->lost)
+					link_loss_sample(l, false, s->len);
+				s->sacked = true;
+				s->lost = false;
+			}
+			if (s->serial > newest || !any)
+				newest = s->serial;
+			any = true;
+		}
+	}
+	if (!any)
+		return;
+	/* The wire keeps order: anything sent before a frame that arrived, and
+	 * still missing, was lost. */
+	for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
+		struct link_txslot *s = link_slot(l, seq);
+
+		if (!s->sacked && !s->lost && s->serial < newest)
+			link_mark_lost(l, s);
+	}
+}
+
+static void link_deliver(struct link *l, const uint8_t *data, size_t len)
+{
+	l->st.data_rx += len;
+	if (l->ops.deliver)
+		l->ops.deliver(l->ctx, data, len);
+}
+
+static void link_take_data(struct link *l, uint16_t seq, const uint8_t *data, size_t len)
+{
+	uint16_t ahead = seq_dist(l->rcv_nxt, seq);
+
+	if (len == 0 || len > l->payload_max) {
+		l->st.runts++;
+		return;
+	}
+	if (ahead >= l->window) {
+		/* Already delivered: our ack was lost, repeat it. */
+		l->st.duplicates++;
+		l->pending_ctl |= CTL_ACK;
+		return;
+	}
+	if (ahead > 0) {
+		uint32_t bit = 1u << (ahead - 1);
+
+		if (l->rxheld & bit) {
+			l->st.duplicates++;
+		} else {
+			memcpy(link_rxslot(l, seq), data, len);
+			l->rxlen[seq & (LINK_WINDOW_MAX - 1)] = (uint16_t)len;
+			l->rxheld |= bit;
+		}
+		/* Tell the sender about the hole at once. */
+		l->pending_ctl |= CTL_ACK;
+		return;
+	}
+	link_deliver(l, data, len);
+	l->rcv_nxt++;
+	while (l->rxheld & 1) {
+		l->rxheld >>= 1;
+		link_deliver(l, link_rxslot(l, l->rcv_nxt), l->rxlen[l->rcv_nxt & (LINK_WINDOW_MAX - 1)]);
+		l->rcv_nxt++;
+	}
+	l->rxheld >>= 1;
+	if (++l->unacked >= 2)
+		l->pending_ctl |= CTL_ACK;
+	else if (l->ack_due_us == 0)
+		l->ack_due_us = l->now_us + LINK_ACK_DELAY_US;
+}
+
+static void link_send_ctl(struct link *l, unsigned ctl)
+{
+	l->pending_ctl |= (uint8_t)ctl;
+}
+
+static void link_send_baud(struct link *l, uint8_t op, uint32_t rate)
+{
+	l->baud_op = op;
+	l->baud_arg = rate;
+	link_send_ctl(l, CTL_BAUD);
+}
+
+static void link_go_up(struct link *l)
+{
+	struct link_event ev = { .type = LINK_EV_UP };
+
+	l->state = LINK_S_UP;
+	l->session = l->nonce ^ l->peer_nonce;
+	l->payload = l->payload_max;
+	l->last_rx_us = l->last_tx_us = l->now_us;
+	l->st.sessions++;
+	ev.u.up.peer_boot_id = l->peer_boot_id;
+	ev.u.up.peer_rebooted = l->have_last_peer && l->last_peer_boot_id != l->peer_boot_id;
+	ev.u.up.payload = l->payload_max;
+	ev.u.up.window = l->window;
+	ev.u.up.peer_max_baud = l->peer_max_baud;
+	l->last_peer_boot_id = l->peer_boot_id;
+	l->have_last_peer = true;
+	link_emit(l, &ev);
+}
+
+static void link_take_hello(struct link *l, const uint8_t *b, size_t len)
+{
+	uint32_t boot, nonce, echo, baud;
+	uint16_t payload;
+	uint8_t window;
+
+	if (len < LINK_HELLO_LEN) {
+		l->st.runts++;
+		return;
+	}
+	if (b[0] != PROTO_VERSION_MAJOR) {
+		struct link_event ev = { .type = LINK_EV_VERSION };
+
+		ev.u.version.major = b[0];
+		ev.u.version.minor = b[1];
+		if (l->state != LINK_S_DOWN)
+			link_go_down(l, LINK_DOWN_PEER_RESET);
+		link_emit(l, &ev);
+		return;
+	}
+	boot = wire_get_u32(b + 2);
+	nonce = wire_get_u32(b + 6);
+	echo = wire_get_u32(b + 10);
+	payload = wire_get_u16(b + 14);
+	window = b[16];
+	baud = wire_get_u32(b + 17);
+	if (nonce == 0 || payload < LINK_PAYLOAD_MIN || window == 0) {
+		l->st.runts++;
+		return;
+	}
+	if (l->state == LINK_S_UP) {
+		if (nonce == l->peer_nonce) {
+			/* The peer has not seen our last HELLO yet. */
+			if (echo != l->nonce)
+				link_send_ctl(l, CTL_HELLO);
+			return;
+		}
+		link_go_down(l, LINK_DOWN_PEER_RESET);
+	}
+	if (l->state != LINK_S_DOWN)
+		return;
+	l->peer_nonce = nonce;
+	l->peer_boot_id = boot;
+	l->peer_max_baud = baud;
+	l->payload_max = payload < l->cfg.max_payload ? payload : l->cfg.max_payload;
+	l->window = l->cfg.window;
+	while (l->window > window)
+		l->window >>= 1;
+	link_send_ctl(l, CTL_HELLO);
+	if (echo == l->nonce)
+		link_go_up(l);
+}
+
+/*
+ * How long a side waits for the other at a new rate, counted from its own
+ * switch.  The responder switches first and waits twice as long as the
+ * initiator, so a failed check always ends with both back at the old rate.
+ */
+static uint32_t link_baud_window(const struct link *l)
+{
+	return link_ms(l->cfg.baud_verify_ms) + 2 * link_frame_time_us(l);
+}
+
+/* Interval between repeats of a BAUD request: room for a frame each way. */
+static uint32_t link_baud_retry(const struct link *l)
+{
+	return LINK_BAUD_RETRY_US + 3 * link_frame_time_us(l);
+}
+
+static void link_baud_finish(struct link *l, bool ok)
+{
+	struct link_event ev = { .type = LINK_EV_BAUD };
+
+	l->baud_state = BAUD_IDLE;
+	if (!ok)
+		l->baud_switch_to = l->baud_old;
+	ev.u.baud.baud = ok ? l->baud : l->baud_old;
+	ev.u.baud.ok = ok;
+	link_emit(l, &ev);
+}
+
+static void link_take_baud(struct link *l, const uint8_t *b, size_t len)
+{
+	uint8_t op;
+	uint32_t rate;
+
+	if (len < 5) {
+		l->st.runts++;
+		return;
+	}
+	op = b[0];
+	rate = wire_get_u32(b + 1);
+	switch (op) {
+	case BAUD_REQ:
+		/* A repeat whose ACK is still queued behind a frame: ACK again. */
+		if (l->baud_state == BAUD_VERIFYING && rate == l->baud_new && l->baud != rate) {
+			link_send_baud(l, BAUD_ACK, rate);
+			break;
+		}
+		if (rate < LINK_BASE_BAUD || rate > l->cfg.max_baud || l->baud_state != BAUD_IDLE) {
+			link_send_baud(l, BAUD_NAK, rate);
+			break;
+		}
+		l->baud_old = l->baud;
+		l->baud_new = rate;
+		l->baud_state = BAUD_VERIFYING;
+		l->baud_deadline_us = l->now_us + link_baud_window(l);
+		link_send_baud(l, BAUD_ACK, rate);
+		break;
+	case BAUD_ACK:
+		if (l->baud_state == BAUD_REQUESTED && rate == l->baud_new) {
+			l->baud_state = BAUD_CHECKING;
+			l->baud_switch_to = rate;
+			l->baud_deadline_us = l->now_us + link_baud_window(l);
+		}
+		break;
+	case BAUD_NAK:
+		if (l->baud_state == BAUD_REQUESTED && rate == l->baud_new)
+			link_baud_finish(l, false);
+		break;
+	case BAUD_CHECK:
+		if (l->baud_state == BAUD_VERIFYING && rate == l->baud)
+			link_send_baud(l, BAUD_CHECK_ACK, rate);
+		break;
+	case BAUD_CHECK_ACK:
+		if (l->baud_state == BAUD_CHECKING && rate == l->baud) {
+			link_send_baud(l, BAUD_COMMIT, rate);
+			link_baud_finish(l, true);
+		}
+		break;
+	case BAUD_COMMIT:
+		if (l->baud_state == BAUD_VERIFYING && rate == l->baud)
+			link_baud_finish(l, true);
+		break;
+	default:
+		l->st.runts++;
+		break;
+	}
+}
+
+static void link_take_frame(struct link *l, const uint8_t *f, size_t len)
+{
+	uint8_t type, flags;
+	uint16_t seq, ack;
+	uint32_t sack = 0;
+	size_t hdr = LINK_HDR_LEN;
+
+	if (len < LINK_HDR_LEN) {
+		l->st.runts++;
+		return;
+	}
+	type = f[0] & 0x0f;
+	flags = f[0] & 0xf0;
+	if (type == LINK_T_HELLO) {
+		l->st.frames_rx++;
+		link_take_hello(l, f + LINK_HDR_LEN, len - LINK_HDR_LEN);
+		return;
+	}
+	if (l->state != LINK_S_UP || wire_get_u32(f + 1) != l->session) {
+		l->st.stale++;
+		return;
+	}
+	seq = wire_get_u16(f + 5);
+	ack = wire_get_u16(f + 7);
+	if (flags & LINK_F_SACK) {
+		if (len < LINK_HDR_LEN + LINK_SACK_LEN) {
+			l->st.runts++;
+			return;
+		}
+		sack = wire_get_u32(f + LINK_HDR_LEN);
+		hdr += LINK_SACK_LEN;
+	}
+	l->st.frames_rx++;
+	l->last_rx_us = l->now_us;
+	/* Data flows only after COMMIT, so data at the new rate stands for a lost COMMIT. */
+	if (l->baud_state == BAUD_VERIFYING && l->baud == l->baud_new && type == LINK_T_DATA)
+		link_baud_finish(l, true);
+	link_take_ack(l, ack, sack, flags & LINK_F_SACK);
+	switch (type) {
+	case LINK_T_DATA:
+		link_take_data(l, seq, f + hdr, len - hdr);
+		break;
+	case LINK_T_ACK:
+		break;
+	case LINK_T_BAUD:
+		link_take_baud(l, f + hdr, len - hdr);
+		break;
+	case LINK_T_CLOSE:
+		link_go_down(l, LINK_DOWN_PEER_CLOSED);
+		break;
+	default:
+		l->st.runts++;
+		break;
+	}
+}
+
+void link_input(struct link *l, uint64_t now_us, const uint8_t *in, size_t n)
+{
+	l->now_us = now_us;
+	l->st.bytes_rx += n;
+	while (n > 0) {
+		enum frame_status st;
+		const uint8_t *body;
+		size_t len = 0;
+		size_t used = frame_decoder_feed(&l->dec, in, n, &st, &body, &len);
+
+		in += used;
+		n -= used;
+		switch (st) {
+		case FRAME_OK:
+			link_take_frame(l, body, len);
+			break;
+		case FRAME_ECRC:
+			l->st.crc_errors++;
+			break;
+		case FRAME_ECOBS:
+			l->st.cobs_errors++;
+			break;
+		case FRAME_ERUNT:
+			l->st.runts++;
+			break;
+		case FRAME_EOVERSIZE:
+			l->st.oversize++;
+			break;
+		case FRAME_NEED_MORE:
+		case FRAME_EMPTY:
+			break;
+		}
+	}
+}
+
+/* ---- transmit side ---- */
+
+static size_t link_header(struct link *l, uint8_t type, uint16_t seq)
+{
+	uint8_t *b = l->scratch;
+	size_t hdr = LINK_HDR_LEN;
+
+	b[0] = type;
+	wire_put_u32(b + 1, type == LINK_T_HELLO ? 0 : l->session);
+	wire_put_u16(b + 5, seq);
+	wire_put_u16(b + 7, type == LINK_T_HELLO ? 0 : l->rcv_nxt);
+	if (type != LINK_T_HELLO && l->rxheld) {
+		b[0] |= LINK_F_SACK;
+		wire_put_u32(b + LINK_HDR_LEN, l->rxheld);
+		hdr += LINK_SACK_LEN;
+	}
+	if (type != LINK_T_HELLO) {
+		/* Every session frame carries the ack, so none is owed now. */
+		l->pending_ctl &= (uint8_t)~CTL_ACK;
+		l->unacked = 0;
+		l->ack_due_us = 0;
+	}
+	return hdr;
+}
+
+static void link_seal(struct link *l, size_t body_len)
+{
+	size_t at = 0;
+
+	if (l->need_delim || l->now_us - l->last_tx_us > LINK_IDLE_DELIM_US)
+		l->txframe[at++] = 0;
+	l->txframe_len = at + frame_encode(l->scratch, body_len, l->txframe + at,
+					   FRAME_ENCODED_MAX(link_body_max(&l->cfg)));
+	l->txframe_pos = 0;
+	l->need_delim = false;
+	l->st.frames_tx++;
+}
+
+static void link_build_hello(struct link *l)
+{
+	size_t h = link_header(l, LINK_T_HELLO, 0);
+	uint8_t *b = l->scratch + h;
+
+	b[0] = PROTO_VERSION_MAJOR;
+	b[1] = PROTO_VERSION_MINOR;
+	wire_put_u32(b + 2, l->cfg.boot_id);
+	wire_put_u32(b + 6, l->nonce);
+	wire_put_u32(b + 10, l->peer_nonce);
+	wire_put_u16(b + 14, l->cfg.max_payload);
+	b[16] = l->cfg.window;
+	wire_put_u32(b + 17, l->cfg.max_baud);
+	b[21] = 0;
+	link_seal(l, h + LINK_HELLO_LEN);
+}
+
+static void link_build_baud(struct link *l)
+{
+	size_t h = link_header(l, LINK_T_BAUD, 0);
+
+	l->scratch[h] = l->baud_op;
+	wire_put_u32(l->scratch + h + 1, l->baud_arg);
+	link_seal(l, h + 5);
+	/* The responder moves to the new rate right after its ACK leaves. */
+	if (l->baud_op == BAUD_ACK)
+		l->baud_switch_to = l->baud_new;
+}
+
+static void link_build_data(struct link *l, uint16_t seq)
+{
+	struct link_txslot *s = link_slot(l, seq);
+	size_t h = link_header(l, LINK_T_DATA, seq);
+	uint32_t at = s->off & (l->cfg.tx_buffer - 1);
+	uint32_t first = l->cfg.tx_buffer - at;
+
+	if (first > s->len)
+		first = s->len;
+	memcpy(l->scratch + h, l->ring + at, first);
+	memcpy(l->scratch + h + first, l->ring, s->len - first);
+	s->tries++;
+	s->lost = false;
+	s->serial = ++l->serial;
+	s->sent_us = l->now_us;
+	link_seal(l, h + s->len);
+}
+
+/* The next frame worth sending, built into txframe; false if nothing is due. */
+static bool link_next_frame(struct link *l)
+{
+	if (l->state == LINK_S_CLOSING) {
+		size_t h = link_header(l, LINK_T_CLOSE, 0);
+
+		link_seal(l, h);
+		link_go_down(l, LINK_DOWN_LOCAL);
+		return true;
+	}
+	if (l->state == LINK_S_DOWN) {
+		if (!(l->pending_ctl & CTL_HELLO) && l->now_us < l->hello_due_us)
+			return false;
+		l->pending_ctl = 0;
+		l->hello_due_us = l->now_us + link_ms(l->cfg.hello_ms);
+		link_build_hello(l);
+		return true;
+	}
+	if (l->pending_ctl & CTL_HELLO) {
+		l->pending_ctl &= (uint8_t)~CTL_HELLO;
+		link_build_hello(l);
+		return true;
+	}
+	if (l->pending_ctl & CTL_BAUD) {
+		l->pending_ctl &= (uint8_t)~CTL_BAUD;
+		link_build_baud(l);
+		return true;
+	}
+	/* Data waits while the rate is changing: it would be lost anyway. */
+	if (l->baud_state == BAUD_IDLE) {
+		for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
+			struct link_txslot *s = link_slot(l, seq);
+
+			if (s->lost && !s->sacked) {
+				l->st.retransmits++;
+				link_build_data(l, seq);
+				return true;
+			}
+		}
+		if (l->write_off != l->sent_off && seq_dist(l->snd_una, l->snd_nxt) < l->window) {
+			struct link_txslot *s = link_slot(l, l->snd_nxt);
+			uint32_t len = l->write_off - l->sent_off;
+
+			if (len > l->payload)
+				len = l->payload;
+			memset(s, 0, sizeof(*s));
+			s->off = l->sent_off;
+			s->len = (uint16_t)len;
+			l->sent_off += len;
+			l->st.data_tx += len;
+			link_build_data(l, l->snd_nxt++);
+			return true;
+		}
+	}
+	if ((l->pending_ctl & CTL_ACK) || (l->ack_due_us && l->now_us >= l->ack_due_us) ||
+	    l->now_us - l->last_tx_us >= link_ms(l->cfg.keepalive_ms)) {
+		link_seal(l, link_header(l, LINK_T_ACK, 0));
+		return true;
+	}
+	return false;
+}
+
+/* Retransmit by timer what no later arrival could reveal (a lost tail). */
+static void link_retransmit_timer(struct link *l)
+{
+	uint32_t rto = link_rto(l);
+	bool expired = false;
+
+	for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
+		struct link_txslot *s = link_slot(l, seq);
+
+		if (!s->sacked && !s->lost && l->now_us - s->sent_us >= rto) {
+			l->st.timeouts++;
+			link_mark_lost(l, s);
+			expired = true;
+		}
+	}
+	if (expired)
+		l->rto_us = rto * 2 > LINK_RTO_MAX_US ? LINK_RTO_MAX_US : rto * 2;
+}
+
+static void link_timers(struct link *l)
+{
+	if (l->state != LINK_S_UP)
+		return;
+	if (l->now_us - l->last_rx_us >= link_ms(l->cfg.dead_ms)) {
+		link_go_down(l, LINK_DOWN_TIMEOUT);
+		return;
+	}
+	switch (l->baud_state) {
+	case BAUD_REQUESTED:
+		if (l->now_us >= l->baud_due_us) {
+			if (l->baud_tries++ >= LINK_BAUD_TRIES) {
+				link_baud_finish(l, false);
+				break;
+			}
+			l->baud_due_us = l->now_us + link_baud_retry(l);
+			link_send_baud(l, BAUD_REQ, l->baud_new);
+		}
+		break;
+	case BAUD_CHECKING:
+		if (l->now_us >= l->baud_deadline_us) {
+			link_baud_finish(l, false);
+		} else if (l->now_us >= l->baud_due_us && l->baud == l->baud_new) {
+			l->baud_due_us = l->now_us + LINK_CHECK_RETRY_US;
+			link_send_baud(l, BAUD_CHECK, l->baud_new);
+		}
+		break;
+	case BAUD_VERIFYING:
+		if (l->now_us >= l->baud_deadline_us)
+			link_baud_finish(l, false);
+		break;
+	default:
+		break;
+	}
+	if (l->baud_state != BAUD_IDLE)
+		return;
+	link_retransmit_timer(l);
+}
+
+size_t link_output(struct link *l, uint64_t now_us, uint8_t *out, size_t cap)
+{
+	size_t done = 0;
+
+	l->now_us = now_us;
+	link_timers(l);
+	while (done < cap) {
+		size_t n;
+
+		if (l->txframe_pos == l->txframe_len) {
+			/* Between frames: the only safe moment to change rate. */
+			if (l->baud_switch_to) {
+				uint32_t rate = l->baud_switch_to;
+
+				/* Bytes in out still go at the old rate: switch next call. */
+				if (done)
+					break;
+				l->baud_switch_to = 0;
+				link_set_baud(l, rate);
+				l->need_delim = true;
+				/* The waiting for the peer starts now, at the new rate. */
+				if (l->baud_state == BAUD_VERIFYING) {
+					l->baud_deadline_us = now_us + link_baud_window(l);
+				} else if (l->baud_state == BAUD_CHECKING) {
+					l->baud_deadline_us = now_us + link_baud_window(l) / 2;
+					l->baud_due_us = now_us;
+				}
+			}
+			if (!link_next_frame(l))
+				break;
+		}
+		n = l->txframe_len - l->txframe_pos;
+		if (n > cap - done)
+			n = cap - done;
+		memcpy(out + done, l->txframe + l->txframe_pos, n);
+		l->txframe_pos += n;
+		done += n;
+		l->last_tx_us = now_us;
+	}
+	l->st.bytes_tx += done;
+	return done;
+}
+
+/* Frames that could go out right now, transmitter permitting. */
+bool link_pending(const struct link *l)
+{
+	if (l->txframe_pos < l->txframe_len || l->baud_switch_to || l->pending_ctl ||
+	    l->state == LINK_S_CLOSING)
+		return true;
+	if (l->state != LINK_S_UP || l->baud_state != BAUD_IDLE)
+		return false;
+	if (l->write_off != l->sent_off && seq_dist(l->snd_una, l->snd_nxt) < l->window)
+		return true;
+	for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
+		const struct link_txslot *s = &l->tx[seq & (LINK_WINDOW_MAX - 1)];
+
+		if (s->lost && !s->sacked)
+			return true;
+	}
+	return false;
+}
+
+uint64_t link_deadline(const struct link *l)
+{
+	uint64_t t;
+
+	if (l->state == LINK_S_DOWN)
+		return l->hello_due_us;
+	t = l->last_rx_us + link_ms(l->cfg.dead_ms);
+	if (l->last_tx_us + link_ms(l->cfg.keepalive_ms) < t)
+		t = l->last_tx_us + link_ms(l->cfg.keepalive_ms);
+	if (l->ack_due_us && l->ack_due_us < t)
+		t = l->ack_due_us;
+	if (l->baud_state != BAUD_IDLE) {
+		if (l->baud_deadline_us < t)
+			t = l->baud_deadline_us;
+		if (l->baud_state != BAUD_VERIFYING && l->baud_due_us < t)
+			t = l->baud_due_us;
+		return t;
+	}
+	for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
+		const struct link_txslot *s = &l->tx[seq & (LINK_WINDOW_MAX - 1)];
+
+		if (!s->sacked && !s->lost && s->sent_us + link_rto(l) < t)
+			t = s->sent_us + link_rto(l);
+	}
+	return t;
+}
+
+size_t link_writable(const struct link *l)
+{
+	if (l->state != LINK_S_UP)
+		return 0;
+	return l->cfg.tx_buffer - (l->write_off - l->acked_off);
+}
+
+size_t link_write(struct link *l, const void *data, size_t len)
+{
+	size_t room = link_writable(l);
+	uint32_t at, first;
+
+	if (len > room)
+		len = room;
+	at = l->write_off & (l->cfg.tx_buffer - 1);
+	first = l->cfg.tx_buffer - at;
+	if (first > len)
+		first = (uint32_t)len;
+	memcpy(l->ring + at, data, first);
+	memcpy(l->ring, (const uint8_t *)data + first, len - first);
+	l->write_off += (uint32_t)len;
+	return len;
+}
+
+bool link_drained(const struct link *l)
+{
+	return l->acked_off == l->write_off;
+}
+
+bool link_is_up(const struct link *l)
+{
+	return l->state == LINK_S_UP;
+}
+
+uint32_t link_baud(const struct link *l)
+{
+	return l->baud;
+}
+
+uint32_t link_session(const struct link *l)
+{
+	return l->state == LINK_S_UP ? l->session : 0;
+}
+
+bool link_request_baud(struct link *l, uint32_t baud)
+{
+	if (l->state != LINK_S_UP || l->baud_state != BAUD_IDLE || baud == l->baud ||
+	    baud < LINK_BASE_BAUD || baud > l->cfg.max_baud || baud > l->peer_max_baud)
+		return false;
+	l->baud_old = l->baud;
+	l->baud_new = baud;
+	l->baud_state = BAUD_REQUESTED;
+	l->baud_tries = 0;
+	l->baud_due_us = l->now_us;
+	return true;
+}
+
+void link_close(struct link *l, uint64_t now_us)
+{
+	l->now_us = now_us;
+	if (l->state == LINK_S_UP)
+		l->state = LINK_S_CLOSING;
+}
+
+void link_restart(struct link *l, uint64_t now_us)
+{
+	l->now_us = now_us;
+	l->txframe_pos = l->txframe_len = 0;
+	frame_decoder_reset(&l->dec);
+	l->need_delim = true;
+	link_go_down(l, LINK_DOWN_LOCAL);
+	if (l->baud_switch_to) {
+		l->baud_switch_to = 0;
+		link_set_baud(l, LINK_BASE_BAUD);
+	}
+}
+
+void link_get_stats(const struct link *l, struct link_stats *st)
+{
+	*st = l->st;
+	st->srtt_us = l->srtt_us;
+	st->rto_us = l->state == LINK_S_UP ? link_rto(l) : 0;
+	st->payload = l->payload;
+}
