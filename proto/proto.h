@@ -23,6 +23,13 @@
 #define PROTO_BODY_MAX (PROTO_MSG_MAX - PROTO_MSG_HDR)
 #define PROTO_DATA_MAX 2048
 
+/* The board serves at most this many requests at once. */
+#define PROTO_BOARD_REQUESTS_MAX 8
+
+/* Socket ids: the host picks 1..0x7fff, the board 0x8000..0xffff (accepted). */
+#define PROTO_SOCK_HOST_MAX 0x7fff
+#define PROTO_SOCK_BOARD_MIN 0x8000
+
 /* String limits (bytes, without a terminating NUL). */
 #define PROTO_HOST_MAX 253  /* DNS name or dotted IPv4 */
 #define PROTO_SSID_MAX 32

@@ -30,6 +30,8 @@ size_t port_esp_write(const uint8_t *buf, size_t len);
 size_t port_esp_tx_room(void);
 bool port_esp_tx_idle(void);
 void port_esp_set_baud(uint32_t baud);
+/* Highest rate worth asking the ESP8285 for (AT+UART_CUR) on this board. */
+uint32_t port_esp_max_baud(void);
 /* Receive bytes lost to a full ring or a UART overrun since boot. */
 uint32_t port_esp_rx_overruns(void);
 
