@@ -1,0 +1,312 @@
+/*
+ * espat-sim: an ESP8285 running Espressif's AT firmware, simulated on real Linux sockets, for
+ * testing the K210 firmware shim and host drivers without a board.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "chip.h"
+#include "links.h"
+#include "log.h"
+#include "loop.h"
+#include "reply.h"
+#include "resolve.h"
+#include "sim.h"
+#include "trace.h"
+#include "uart.h"
+#include "wifi.h"
+
+#define MAIN_DEFAULT_BOOT_DELAY_MS 200
+#define MAIN_DEFAULT_JOIN_MS 300
+
+struct sim_options sim_opt;
+
+static bool main_stop;
+static int main_signal_fd = -1;
+
+static void main_usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: espat-sim [options]\n"
+	    "Simulates an ESP8285 with Espressif AT firmware on real Linux sockets. AT commands are read\n"
+	    "from stdin and answered on stdout, or served on a pty.\n"
+	    "\n"
+	    "Transport and timing:\n"
+	    "  --pty-link PATH       create a pty, publish its slave as symlink PATH (removed on exit)\n"
+	    "  --baud N              UART rate at boot, bits/s (default 115200); output is paced at\n"
+	    "                        10 bits per byte; AT+UART_CUR changes it after its OK\n"
+	    "  --unpaced             no output pacing at all\n"
+	    "  --boot-delay-ms N     time from reset to \"ready\" (default %d)\n"
+	    "  --cmd-latency-us N    hold each command's final result back by N microseconds (default 0)\n"
+	    "  --join-ms N           simulated association / scan time (default %d)\n"
+	    "\n"
+	    "Firmware:\n"
+	    "  --at-version V        1.7 (NonOS AT 1.7.4, default), 1.1 (factory 1.1.0.0: no passive\n"
+	    "                        receive), 2 (ESP-AT 2.x reply formats)\n"
+	    "  --urc-chaos SEED      hold unsolicited results and release them at seeded-random legal\n"
+	    "                        points (between reply lines, after an echo, between OK and \"> \")\n"
+	    "\n"
+	    "WiFi:\n"
+	    "  --ap SSID,PSK[,RSSI[,CHANNEL]]\n"
+	    "                        a simulated access point (repeatable; default k210sim,k210sim-pass);\n"
+	    "                        an empty PSK is an open AP; RSSI <= -90 never answers (join timeout)\n"
+	    "  --autojoin SSID       boot already joined to SSID, as with saved credentials\n"
+	    "  --ip A --gateway A --netmask A\n"
+	    "                        station addresses reported (default 192.168.4.2, 192.168.4.1,\n"
+	    "                        255.255.255.0); traffic goes through the host's network stack\n"
+	    "  --mac XX:XX:XX:XX:XX:XX  station MAC reported\n"
+	    "\n"
+	    "Debugging:\n"
+	    "  --trace FILE          log every byte in and out with timestamps\n"
+	    "  -v                    verbose log on stderr (twice for more)\n"
+	    "  -h, --help            this text\n"
+	    "\n"
+	    "Signals: SIGUSR1 pulls WIFI_EN low (power off: links drop, no output, input ignored),\n"
+	    "SIGUSR2 raises it (boot). SIGTERM and SIGINT exit; so does EOF on stdin.\n",
+	    MAIN_DEFAULT_BOOT_DELAY_MS, MAIN_DEFAULT_JOIN_MS);
+}
+
+static unsigned long main_number(const char *opt, const char *s, unsigned long min, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0' || *s == '-' || v < min || v > max)
+		log_fatalx("%s: expected a number in %lu..%lu, got '%s'", opt, min, max, s);
+	return v;
+}
+
+static void main_address(const char *opt, const char *s, struct in_addr *out)
+{
+	if (inet_pton(AF_INET, s, out) != 1)
+		log_fatalx("%s: '%s' is not an IPv4 address", opt, s);
+}
+
+static void main_mac(const char *s)
+{
+	unsigned b[6];
+	char tail;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+		log_fatalx("--mac: '%s' is not XX:XX:XX:XX:XX:XX", s);
+	for (int i = 0; i < 6; i++)
+		sim_opt.mac[i] = (uint8_t)b[i];
+}
+
+static void main_defaults(void)
+{
+	static const uint8_t mac[6] = { 0x5c, 0xcf, 0x7f, 0x21, 0x0a, 0x85 };
+
+	sim_opt.version = SIM_AT17;
+	sim_opt.boot_baud = UART_DEFAULT_BAUD;
+	sim_opt.boot_delay_ms = MAIN_DEFAULT_BOOT_DELAY_MS;
+	sim_opt.join_ms = MAIN_DEFAULT_JOIN_MS;
+	inet_pton(AF_INET, "192.168.4.2", &sim_opt.ip);
+	inet_pton(AF_INET, "192.168.4.1", &sim_opt.gateway);
+	inet_pton(AF_INET, "255.255.255.0", &sim_opt.netmask);
+	memcpy(sim_opt.mac, mac, sizeof(mac));
+}
+
+enum main_option {
+	OPT_PTY_LINK = 256,
+	OPT_BAUD,
+	OPT_UNPACED,
+	OPT_BOOT_DELAY,
+	OPT_LATENCY,
+	OPT_JOIN_MS,
+	OPT_VERSION,
+	OPT_CHAOS,
+	OPT_AP,
+	OPT_AUTOJOIN,
+	OPT_IP,
+	OPT_GATEWAY,
+	OPT_NETMASK,
+	OPT_MAC,
+	OPT_TRACE,
+};
+
+static const struct option main_options[] = {
+	{ "pty-link", required_argument, NULL, OPT_PTY_LINK },
+	{ "baud", required_argument, NULL, OPT_BAUD },
+	{ "unpaced", no_argument, NULL, OPT_UNPACED },
+	{ "boot-delay-ms", required_argument, NULL, OPT_BOOT_DELAY },
+	{ "cmd-latency-us", required_argument, NULL, OPT_LATENCY },
+	{ "join-ms", required_argument, NULL, OPT_JOIN_MS },
+	{ "at-version", required_argument, NULL, OPT_VERSION },
+	{ "urc-chaos", required_argument, NULL, OPT_CHAOS },
+	{ "ap", required_argument, NULL, OPT_AP },
+	{ "autojoin", required_argument, NULL, OPT_AUTOJOIN },
+	{ "ip", required_argument, NULL, OPT_IP },
+	{ "gateway", required_argument, NULL, OPT_GATEWAY },
+	{ "netmask", required_argument, NULL, OPT_NETMASK },
+	{ "mac", required_argument, NULL, OPT_MAC },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void main_on_signal(int fd, short revents, void *ctx)
+{
+	struct signalfd_siginfo si;
+
+	(void)revents;
+	(void)ctx;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGUSR1:
+			chip_power_off();
+			break;
+		case SIGUSR2:
+			chip_power_on();
+			break;
+		default:
+			log_info("signal %u: exiting", si.ssi_signo);
+			main_stop = true;
+			break;
+		}
+	}
+}
+
+static void main_prepare(void)
+{
+	links_service();
+	reply_pump();
+	loop_watch(main_signal_fd, POLLIN, main_on_signal, NULL);
+	uart_prepare();
+	resolve_prepare();
+	links_prepare();
+}
+
+static void main_setup_signals(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	/* Blocked before any resolver thread exists, so every thread inherits the mask. */
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		log_fatal("sigprocmask");
+	main_signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (main_signal_fd < 0)
+		log_fatal("signalfd");
+}
+
+int main(int argc, char **argv)
+{
+	const char *pty_link = NULL, *trace_path = NULL;
+	bool unpaced = false, chaos = false, have_ap = false;
+	uint64_t chaos_seed = 0;
+	int verbosity = 0, c;
+
+	main_defaults();
+	while ((c = getopt_long(argc, argv, "vh", main_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_PTY_LINK:
+			pty_link = optarg;
+			break;
+		case OPT_BAUD:
+			sim_opt.boot_baud = main_number("--baud", optarg, 80, 5000000);
+			break;
+		case OPT_UNPACED:
+			unpaced = true;
+			break;
+		case OPT_BOOT_DELAY:
+			sim_opt.boot_delay_ms = (unsigned)main_number("--boot-delay-ms", optarg, 0, 60000);
+			break;
+		case OPT_LATENCY:
+			sim_opt.cmd_latency_us = main_number("--cmd-latency-us", optarg, 0, 60000000);
+			break;
+		case OPT_JOIN_MS:
+			sim_opt.join_ms = (unsigned)main_number("--join-ms", optarg, 0, 60000);
+			break;
+		case OPT_VERSION:
+			if (strcmp(optarg, "1.7") == 0 || strcmp(optarg, "1.7.4") == 0)
+				sim_opt.version = SIM_AT17;
+			else if (strcmp(optarg, "1.1") == 0 || strcmp(optarg, "1.1.0") == 0)
+				sim_opt.version = SIM_AT11;
+			else if (strcmp(optarg, "2") == 0 || strncmp(optarg, "2.", 2) == 0)
+				sim_opt.version = SIM_AT2;
+			else
+				log_fatalx("--at-version: expected 1.1, 1.7 or 2, got '%s'", optarg);
+			break;
+		case OPT_CHAOS:
+			chaos = true;
+			chaos_seed = main_number("--urc-chaos", optarg, 0, ULONG_MAX);
+			break;
+		case OPT_AP:
+			if (wifi_add_ap(optarg) < 0)
+				exit(2);
+			have_ap = true;
+			break;
+		case OPT_AUTOJOIN:
+			sim_opt.autojoin = optarg;
+			break;
+		case OPT_IP:
+			main_address("--ip", optarg, &sim_opt.ip);
+			break;
+		case OPT_GATEWAY:
+			main_address("--gateway", optarg, &sim_opt.gateway);
+			break;
+		case OPT_NETMASK:
+			main_address("--netmask", optarg, &sim_opt.netmask);
+			break;
+		case OPT_MAC:
+			main_mac(optarg);
+			break;
+		case OPT_TRACE:
+			trace_path = optarg;
+			break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'h':
+			main_usage(stdout);
+			return 0;
+		default:
+			main_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		main_usage(stderr);
+		return 2;
+	}
+	log_init("espat-sim", verbosity);
+	if (!have_ap)
+		wifi_add_default_ap();
+	if (trace_path != NULL && trace_open(trace_path) < 0)
+		log_fatal("--trace %s", trace_path);
+	main_setup_signals();
+	uart_set_unpaced(unpaced);
+	if (chaos)
+		reply_set_chaos(chaos_seed);
+	if (pty_link != NULL) {
+		if (uart_open_pty(pty_link, chip_input) < 0)
+			return 1;
+		atexit(uart_close);
+	} else {
+		uart_open_stdio(chip_input);
+	}
+	chip_power_on();
+	while (!main_stop && !uart_eof())
+		loop_turn(main_prepare);
+	uart_close();
+	trace_close();
+	return 0;
+}
