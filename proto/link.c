@@ -297,6 +297,26 @@ static void link_resize(struct link *l)
 	l->payload = (uint16_t)n;
 }
 
+/*
+ * Start each session as if a quarter of the largest payload were best: a
+ * frame sent too large for a noisy line keeps its size through every
+ * retransmission, while on a clean line some 40 good frames grow the
+ * payload to its maximum.
+ */
+static void link_prior(struct link *l)
+{
+	uint32_t n = l->payload_max / 4;
+	uint64_t len, half;
+
+	if (n < l->cfg.min_payload)
+		n = l->cfg.min_payload;
+	len = n + LINK_FRAME_OVERHEAD;
+	half = n + LINK_FRAME_OVERHEAD / 2;
+	l->len_fp = (uint32_t)(len << 16);
+	l->loss_fp = (uint32_t)(LINK_FRAME_OVERHEAD * len * 65536u / (half * half));
+	link_resize(l);
+}
+
 static void link_loss_sample(struct link *l, bool lost, uint16_t len)
 {
 	uint32_t target = lost ? 65536u : 0;
@@ -402,6 +422,9 @@ static void link_take_data(struct link *l, uint16_t seq, const uint8_t *data, si
 		l->pending_ctl |= CTL_ACK;
 		return;
 	}
+	/* Filling a hole is news for the sender: acknowledge at once. */
+	if (l->rxheld)
+		l->pending_ctl |= CTL_ACK;
 	link_deliver(l, data, len);
 	l->rcv_nxt++;
 	while (l->rxheld & 1) {
@@ -434,7 +457,7 @@ static void link_go_up(struct link *l)
 
 	l->state = LINK_S_UP;
 	l->session = l->nonce ^ l->peer_nonce;
-	l->payload = l->payload_max;
+	link_prior(l);
 	l->last_rx_us = l->last_tx_us = l->now_us;
 	l->st.sessions++;
 	ev.u.up.peer_boot_id = l->peer_boot_id;
@@ -825,11 +848,14 @@ static bool link_next_frame(struct link *l)
 	return false;
 }
 
-/* Retransmit by timer what no later arrival could reveal (a lost tail). */
+/*
+ * Retransmit by timer what no later arrival could reveal (a lost tail).
+ * No exponential backoff: a serial line has no congestion to relieve, and
+ * a dead peer is detected by dead_ms, not by backing off.
+ */
 static void link_retransmit_timer(struct link *l)
 {
 	uint32_t rto = link_rto(l);
-	bool expired = false;
 
 	for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
 		struct link_txslot *s = link_slot(l, seq);
@@ -837,11 +863,8 @@ static void link_retransmit_timer(struct link *l)
 		if (!s->sacked && !s->lost && l->now_us - s->sent_us >= rto) {
 			l->st.timeouts++;
 			link_mark_lost(l, s);
-			expired = true;
 		}
 	}
-	if (expired)
-		l->rto_us = rto * 2 > LINK_RTO_MAX_US ? LINK_RTO_MAX_US : rto * 2;
 }
 
 static void link_timers(struct link *l)

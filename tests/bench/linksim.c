@@ -124,9 +124,12 @@ static void linksim_event(void *ctx, const struct link_event *ev)
 			r->ups++;
 			if (ev->u.up.peer_rebooted)
 				r->peer_rebooted_seen = true;
-			/* A plays the host: it asks for the fast rate. */
-			if (e->sim->p->baud > LINK_BASE_BAUD)
-				link_request_baud(&e->link, e->sim->p->baud);
+			/* A plays the host: it asks for the fastest rate both can do. */
+			uint32_t rate = e->sim->p->baud < ev->u.up.peer_max_baud ?
+					e->sim->p->baud : ev->u.up.peer_max_baud;
+
+			if (rate > LINK_BASE_BAUD)
+				link_request_baud(&e->link, rate);
 		}
 		break;
 	case LINK_EV_DOWN:
@@ -226,8 +229,10 @@ static void linksim_receive(struct linksim *s, struct linksim_end *e)
 	while (w->len && w->q[w->head].at_ns <= s->now_ns) {
 		struct linksim_byte *b = &w->q[w->head];
 
-		/* A byte sent at another rate than the receiver's is noise. */
-		buf[n++] = b->baud == e->baud ? b->value : (uint8_t)linksim_rand(s);
+		/* A byte sent at another rate than the receiver's, or at a rate
+		 * the wire cannot carry, is noise. */
+		buf[n++] = b->baud == e->baud && b->baud != s->p->broken_baud ?
+				   b->value : (uint8_t)linksim_rand(s);
 		w->head = (w->head + 1) % w->cap;
 		w->len--;
 		if (n == sizeof(buf)) {

@@ -24,6 +24,7 @@ struct linksim_params {
 	uint32_t window;          /* link window (frames) */
 	uint32_t payload;         /* largest frame payload */
 	uint32_t max_baud_b;      /* B's highest rate (0 = same as baud) */
+	uint32_t broken_baud;     /* a rate the wire garbles (cable too long) */
 	uint64_t time_limit_us;   /* virtual time before giving up */
 };
 
