@@ -16,9 +16,14 @@
 #define SYSCTL_PERI_RESET    (SYSCTL_BASE + 0x34)
 
 /* PLL0: FOUT = 26 MHz / (CLKR + 1) * (CLKF + 1) / (CLKOD + 1). */
+#define IN0_HZ               26000000u  /* the board's crystal */
+#define PLL0_HZ              (2u * K210_CPU_HZ)
 #define PLL_CLKR_SHIFT       0          /* [3:0] reference divider - 1 */
+#define PLL_CLKR_MASK        0xfu
 #define PLL_CLKF_SHIFT       4          /* [9:4] feedback multiplier - 1 */
+#define PLL_CLKF_MASK        0x3fu
 #define PLL_CLKOD_SHIFT      10         /* [13:10] output divider - 1 */
+#define PLL_CLKOD_MASK       0xfu
 #define PLL_BWADJ_SHIFT      14         /* [19:14] loop bandwidth, set equal to CLKF */
 #define PLL_FACTORS_MASK     0xfffffu   /* CLKR, CLKF, CLKOD, BWADJ */
 #define PLL_RESET            (1u << 20)
@@ -55,13 +60,26 @@
 #define PERI_RESET_CYCLES    (K210_CPU_HZ / 100000u)
 #define PLL_LOCK_SPINS       1000000u
 
+_Static_assert((uint64_t)IN0_HZ * (PLL0_CLKF + 1) / ((PLL0_CLKR + 1) * (PLL0_CLKOD + 1)) == PLL0_HZ,
+	       "PLL0 factors must give twice the CPU clock");
+
+static uint64_t sysctl_pll0_hz(uint32_t pll)
+{
+	uint32_t r = ((pll >> PLL_CLKR_SHIFT) & PLL_CLKR_MASK) + 1;
+	uint32_t f = ((pll >> PLL_CLKF_SHIFT) & PLL_CLKF_MASK) + 1;
+	uint32_t od = ((pll >> PLL_CLKOD_SHIFT) & PLL_CLKOD_MASK) + 1;
+
+	return (uint64_t)IN0_HZ * f / (r * od);
+}
+
+/* Running, locked, at 780 MHz by whatever factors, and feeding the CPU at /2. */
 static bool sysctl_pll0_as_expected(void)
 {
 	uint32_t pll = mmio_read32(SYSCTL_PLL0);
 	uint32_t sel = mmio_read32(SYSCTL_CLK_SEL0);
-	uint32_t want = PLL0_FACTORS | PLL_PWRD | PLL_OUT_EN;
 
-	return (pll & (PLL_FACTORS_MASK | PLL_PWRD | PLL_OUT_EN | PLL_RESET | PLL_BYPASS)) == want &&
+	return (pll & (PLL_PWRD | PLL_OUT_EN | PLL_RESET | PLL_BYPASS)) == (PLL_PWRD | PLL_OUT_EN) &&
+	       sysctl_pll0_hz(pll) == PLL0_HZ &&
 	       (mmio_read32(SYSCTL_PLL_LOCK) & PLL_LOCK0_MASK) == PLL_LOCK0_MASK &&
 	       (sel & (CLK_SEL0_ACLK_PLL0 | CLK_SEL0_ACLK_DIV)) == CLK_SEL0_ACLK_PLL0;
 }

@@ -29,13 +29,11 @@
 #define IIR_ID_MASK       0x0fu
 #define IIR_MODEM         0x00u   /* cleared by reading MSR */
 #define IIR_NONE          0x01u
-#define IIR_THRE          0x02u
 #define IIR_BUSY          0x07u   /* LCR written while busy; cleared by reading USR */
 
 #define FCR_FIFOE         0x01u
 #define FCR_RFIFOR        0x02u   /* self-clearing: empty the receive FIFO */
 #define FCR_XFIFOR        0x04u   /* self-clearing: empty the transmit FIFO */
-#define FCR_TET_EMPTY     (0u << 4)
 #define FCR_TET_QUARTER   (2u << 4)
 #define FCR_RT_QUARTER    (1u << 6)
 
@@ -65,8 +63,6 @@ static struct ring uart_rx = RING_INIT(uart_rx_buf);
 static struct ring uart_tx = RING_INIT(uart_tx_buf);
 static volatile bool uart_event;
 static volatile uint32_t uart_overruns;
-/* The ring is empty and the FIFO trigger is at "empty": the next THRE means drained. */
-static bool uart_tx_draining;
 
 /* Every LSR read goes through here: reading clears OE, so count it now. */
 static uint32_t uart_lsr(void)
@@ -76,11 +72,6 @@ static uint32_t uart_lsr(void)
 	if (lsr & LSR_OE)
 		uart_overruns++;
 	return lsr;
-}
-
-static void uart_set_fcr(uint32_t tx_trigger)
-{
-	mmio_write32(UART_FCR, FCR_FIFOE | FCR_RT_QUARTER | tx_trigger);
 }
 
 static void uart_receive(void)
@@ -96,7 +87,8 @@ static void uart_receive(void)
 		uart_event = true;
 }
 
-static void uart_transmit(uint32_t cause)
+/* Interrupts masked: from the handler, or from uart_write() to get going. */
+static void uart_transmit(void)
 {
 	uint32_t before = ring_count(&uart_tx), left = before;
 
@@ -106,18 +98,11 @@ static void uart_transmit(uint32_t cause)
 	}
 	if (before > UART_RING_SIZE / 2 && left <= UART_RING_SIZE / 2)
 		uart_event = true;
-	if (left > 0) {
-		uart_tx_draining = false;
-		return;
-	}
-	if (!uart_tx_draining) {
-		uart_tx_draining = true;
-		uart_set_fcr(FCR_TET_EMPTY);
-	} else if (cause == IIR_THRE) {
-		/* FIFO empty, last byte in the shifter: uart_tx_idle() watches TEMT. */
+	if (left == 0) {
+		/* What is still in the FIFO shows in LSR.TEMT (uart_tx_idle). */
 		mmio_clear32(UART_IER, IER_ETBEI);
-		uart_tx_draining = false;
-		uart_event = true;
+		if (before > 0)
+			uart_event = true;
 	}
 }
 
@@ -137,7 +122,7 @@ void uart_irq(void)
 		/* Line status clears with the LSR reads in here. */
 		uart_receive();
 		if (mmio_read32(UART_IER) & IER_ETBEI)
-			uart_transmit(cause);
+			uart_transmit();
 	}
 }
 
@@ -223,9 +208,12 @@ size_t uart_write(const uint8_t *buf, size_t len)
 	if (n == 0)
 		return 0;
 	irq = cpu_irq_save();
-	uart_tx_draining = false;
-	uart_set_fcr(FCR_TET_QUARTER);
 	mmio_set32(UART_IER, IER_ETBEI);
+	/*
+	 * Fill the FIFO now instead of counting on the enable to raise THRE:
+	 * once it is above its trigger, the drain is sure to interrupt.
+	 */
+	uart_transmit();
 	cpu_irq_restore(irq);
 	return n;
 }
@@ -242,7 +230,7 @@ bool uart_tx_idle(void)
 	if (ring_count(&uart_tx) != 0)
 		return false;
 	irq = cpu_irq_save();
-	idle = !(mmio_read32(UART_IER) & IER_ETBEI) && (uart_lsr() & LSR_TEMT);
+	idle = (uart_lsr() & LSR_TEMT) != 0;
 	cpu_irq_restore(irq);
 	return idle;
 }
