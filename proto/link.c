@@ -1,6 +1,5 @@
 #include <string.h>
 
-#include "crc32c.h"
 #include "link.h"
 #include "proto.h"
 #include "wire.h"
@@ -138,11 +137,32 @@ static void link_set_baud(struct link *l, uint32_t baud)
 		l->ops.set_baud(l->ctx, baud);
 }
 
+/* A 32-bit finaliser: every input bit affects every output bit, non-linearly. */
+static uint32_t link_mix(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x85ebca6bu;
+	x ^= x >> 13;
+	x *= 0xc2b2ae35u;
+	x ^= x >> 16;
+	return x;
+}
+
+/*
+ * The session id both sides derive from the two nonces.  Not a linear
+ * combination: with one, two new nonces could reproduce an old session id
+ * and let that session's frames in.
+ */
+static uint32_t link_session_id(uint32_t a, uint32_t b)
+{
+	uint32_t lo = a < b ? a : b, hi = a < b ? b : a;
+
+	return link_mix(link_mix(lo) + hi);
+}
+
 /* Forget every trace of the current session. */
 static void link_clear_session(struct link *l)
 {
-	uint8_t seed[8];
-
 	l->acked_off = l->sent_off = l->write_off = 0;
 	l->snd_una = l->snd_nxt = 0;
 	l->rcv_nxt = 0;
@@ -158,9 +178,7 @@ static void link_clear_session(struct link *l)
 	l->rto_us = 0;
 	memset(l->tx, 0, sizeof(l->tx));
 	/* A fresh nonce for every attempt keeps old frames out of the next session. */
-	wire_put_u32(seed, l->cfg.boot_id);
-	wire_put_u32(seed + 4, ++l->attempts);
-	l->nonce = crc32c(0, seed, sizeof(seed));
+	l->nonce = link_mix(l->cfg.boot_id + link_mix(++l->attempts));
 	if (l->nonce == 0)
 		l->nonce = 1;
 	l->peer_nonce = 0;
@@ -456,7 +474,7 @@ static void link_go_up(struct link *l)
 	struct link_event ev = { .type = LINK_EV_UP };
 
 	l->state = LINK_S_UP;
-	l->session = l->nonce ^ l->peer_nonce;
+	l->session = link_session_id(l->nonce, l->peer_nonce);
 	link_prior(l);
 	l->last_rx_us = l->last_tx_us = l->now_us;
 	l->st.sessions++;

@@ -202,7 +202,7 @@ static bool msg_known(uint8_t type)
 	return false;
 }
 
-static bool msg_list_check(const uint8_t *p, size_t len, uint8_t type, uint8_t count);
+static bool msg_list_check(struct msg *m);
 
 /* Request bodies (after the tag) and event bodies. */
 static void msg_fields_request(struct codec *c, struct msg *m)
@@ -298,8 +298,8 @@ static void msg_fields_response(struct codec *c, struct msg *m)
 	case PROTO_STATUS:
 		codec_u8(c, &m->u.list.count);
 		codec_rest(c, &m->u.list.entries, &m->u.list.len, PROTO_BODY_MAX);
-		if (c->st == MSG_OK && !msg_list_check(m->u.list.entries, m->u.list.len,
-						     m->type, m->u.list.count))
+		/* The list ends after count entries; a newer peer's extra fields follow. */
+		if (!c->enc && c->st == MSG_OK && !msg_list_check(m))
 			c->st = MSG_EINVAL;
 		break;
 	case PROTO_CONNECT:
@@ -472,14 +472,16 @@ static void msg_entry_fields(struct codec *c, uint8_t type, struct msg_entry *e)
 	}
 }
 
-static bool msg_list_check(const uint8_t *p, size_t len, uint8_t type, uint8_t count)
+/* Check that count entries fit the list body, and trim it to them. */
+static bool msg_list_check(struct msg *m)
 {
-	struct codec c = { .enc = false, .in = p, .len = len, .st = MSG_OK };
+	struct codec c = { .enc = false, .in = m->u.list.entries, .len = m->u.list.len, .st = MSG_OK };
 	struct msg_entry e;
 
 	memset(&e, 0, sizeof(e));
-	for (unsigned i = 0; i < count && c.st == MSG_OK; i++)
-		msg_entry_fields(&c, type, &e);
+	for (unsigned i = 0; i < m->u.list.count && c.st == MSG_OK; i++)
+		msg_entry_fields(&c, m->type, &e);
+	m->u.list.len = (uint16_t)c.pos;
 	return c.st == MSG_OK;
 }
 
