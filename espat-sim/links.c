@@ -52,6 +52,7 @@ struct link {
 	size_t tx_len;
 	size_t tx_off;
 	bool tx_active;
+	bool tx_done; /* the socket took everything; SEND OK is due on the next loop turn */
 	struct sockaddr_in tx_dest;
 	links_sent_fn sent;
 };
@@ -165,6 +166,7 @@ static void links_finish_send(struct link *l, bool ok)
 	links_sent_fn sent = l->sent;
 
 	l->tx_active = false;
+	l->tx_done = false;
 	l->sent = NULL;
 	if (sent != NULL)
 		sent(ok);
@@ -429,7 +431,11 @@ static void links_write_some(struct link *l)
 		    sizeof(l->tx_dest));
 		if (n < 0 && errno == EAGAIN)
 			return;
-		links_finish_send(l, n == (ssize_t)l->tx_len);
+		if (n != (ssize_t)l->tx_len) {
+			links_finish_send(l, false);
+			return;
+		}
+		l->tx_done = true;
 		return;
 	}
 	if (l->tls != NULL) {
@@ -452,7 +458,7 @@ static void links_write_some(struct link *l)
 	l->tx_off += (size_t)n;
 	l->last_activity = loop_now();
 	if (l->tx_off == l->tx_len)
-		links_finish_send(l, true);
+		l->tx_done = true;
 }
 
 void links_send(int id, const uint8_t *buf, size_t len, const struct sockaddr_in *dest, links_sent_fn sent)
@@ -468,6 +474,7 @@ void links_send(int id, const uint8_t *buf, size_t len, const struct sockaddr_in
 	l->tx_off = 0;
 	l->tx_dest = dest != NULL ? *dest : l->remote;
 	l->tx_active = true;
+	l->tx_done = false;
 	l->sent = sent;
 	links_write_some(l);
 }
@@ -653,7 +660,7 @@ static void links_on_io(int fd, short revents, void *ctx)
 	}
 	if (l->state != LINKS_OPEN)
 		return;
-	if (l->tx_active && (revents & (POLLOUT | POLLERR | POLLHUP))) {
+	if (l->tx_active && !l->tx_done && (revents & (POLLOUT | POLLERR | POLLHUP))) {
 		links_write_some(l);
 		if (l->fd != fd || l->state != LINKS_OPEN)
 			return;
@@ -693,6 +700,15 @@ void links_service(void)
 		}
 		if (l->state != LINKS_OPEN)
 			continue;
+		/*
+		 * Even a send the socket took at once is reported on a later turn: the radio needs time,
+		 * and bytes the host sent right behind the data meet a chip that is still sending.
+		 */
+		if (l->tx_done) {
+			links_finish_send(l, true);
+			if (l->state != LINKS_OPEN)
+				continue;
+		}
 		if (l->server_child && links.server_timeout_s > 0 &&
 		    now - l->last_activity >= (int64_t)links.server_timeout_s * LOOP_NS_PER_S) {
 			log_info("link %d: idle for %u s, closed", id, links.server_timeout_s);
@@ -723,8 +739,10 @@ void links_prepare(void)
 		} else if (l->state == LINKS_OPEN) {
 			if (links_read_budget(l) > 0)
 				ev |= POLLIN;
-			if (l->tx_active)
+			if (l->tx_active && !l->tx_done)
 				ev |= POLLOUT;
+			if (l->tx_done)
+				loop_wake_at(loop_now());
 			if (l->tls != NULL)
 				ev = ev != 0 ? links_tls_events(l, ev) : 0;
 			if (l->tls != NULL && tls_pending(l->tls) > 0 && links_read_budget(l) > 0)

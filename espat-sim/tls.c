@@ -27,7 +27,7 @@ static SSL_CTX *tls_context(void)
 	return tls_ctx;
 }
 
-struct tls *tls_new(int fd, const char *server_name, unsigned max_fragment)
+struct tls *tls_new(int fd, char *server_name, unsigned max_fragment)
 {
 	struct tls *t = calloc(1, sizeof(*t));
 

@@ -16,7 +16,8 @@ enum tls_status {
 };
 
 /* max_fragment: the AT+CIPSSLSIZE buffer, the largest record sent (0 = OpenSSL's default). */
-struct tls *tls_new(int fd, const char *server_name, unsigned max_fragment);
+/* server_name is not modified; OpenSSL's SNI macro just takes it without const. */
+struct tls *tls_new(int fd, char *server_name, unsigned max_fragment);
 void tls_free(struct tls *t);
 enum tls_status tls_handshake(struct tls *t);
 /* Both return the byte count (> 0) or -1 with *status saying why nothing moved. */
