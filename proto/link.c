@@ -14,8 +14,9 @@ enum {
 	LINK_F_SACK = 0x10,
 };
 
-/* HELLO body: major, minor, boot id, nonce, peer nonce, payload, window, baud. */
+/* HELLO body: major, minor, boot id, nonce, peer nonce, payload, window, baud, flags. */
 #define LINK_HELLO_LEN 22
+#define LINK_HELLO_UP 0x01  /* flags: the sender holds the session already */
 /* Bytes a frame costs beyond its payload: header, CRC, delimiter, ~COBS. */
 #define LINK_FRAME_OVERHEAD (LINK_HDR_LEN + FRAME_CRC_LEN + 3)
 
@@ -536,7 +537,9 @@ static void link_take_hello(struct link *l, const uint8_t *b, size_t len)
 	l->window = l->cfg.window;
 	while (l->window > window)
 		l->window >>= 1;
-	link_send_ctl(l, CTL_HELLO);
+	/* Answer unless the peer already holds the session. */
+	if (echo != l->nonce || !(b[21] & LINK_HELLO_UP))
+		link_send_ctl(l, CTL_HELLO);
 	if (echo == l->nonce)
 		link_go_up(l);
 }
@@ -770,7 +773,7 @@ static void link_build_hello(struct link *l)
 	wire_put_u16(b + 14, l->cfg.max_payload);
 	b[16] = l->cfg.window;
 	wire_put_u32(b + 17, l->cfg.max_baud);
-	b[21] = 0;
+	b[21] = l->state == LINK_S_UP ? LINK_HELLO_UP : 0;
 	link_seal(l, h + LINK_HELLO_LEN);
 }
 

@@ -505,8 +505,86 @@ static void test_simulated(void)
 	}
 }
 
+
+/* The worked examples of PROTOCOL.md §6, byte for byte. */
+static const char *const doc_host_hello =
+	"00 02 03 01 01 01 01 01 01 01 02 01 09 0a 0b 0c 0d 4a 40 22 07 01 01 01 02 08 02 20 04 1e 84 80 05 53 7b b7 5e 00";
+static const char *const doc_board_hello =
+	"00 02 03 01 01 01 01 01 01 01 02 01 0e 01 02 03 04 c9 34 6d 9e 4a 40 22 07 08 02 20 04 1e 84 80 05 7e a5 36 f8 00";
+static const char *const doc_host_hello2 =
+	"02 03 01 01 01 01 01 01 01 02 01 0e 0a 0b 0c 0d 4a 40 22 07 c9 34 6d 9e 08 02 20 09 1e 84 80 01 d6 63 94 13 00";
+static const char *const doc_data0 = "00 06 01 88 60 f4 11 01 01 01 02 02 02 02 06 01 40 c5 3e 51 00";
+static const char *const doc_data1 =
+	"06 01 88 60 f4 11 02 01 01 02 08 02 0e 12 02 0b 65 78 61 6d 70 6c 65 2e 63 6f 6d 82 41 a4 78 00";
+static const char *const doc_sack = "00 06 12 88 60 f4 11 01 01 01 01 01 01 06 01 d5 5a 47 73 00";
+static const char *const doc_retransmit = "06 01 88 60 f4 11 01 01 01 02 02 02 02 06 01 40 c5 3e 51 00";
+static const char *const doc_ack = "06 02 88 60 f4 11 01 01 06 02 d4 ab 27 ca 00";
+
+static void doc_init(struct end *e, uint32_t boot)
+{
+	struct link_config cfg;
+
+	link_config_default(&cfg);
+	cfg.boot_id = boot;
+	memset(e, 0, sizeof(*e));
+	e->mem = malloc(link_mem_size(&cfg));
+	CHECK(link_init(&e->link, &cfg, &end_ops, e, e->mem, link_mem_size(&cfg), 0));
+}
+
+/* Pull what end e sends at time t; it must be exactly the documented bytes. */
+static void doc_expect(struct end *e, uint64_t t, const char *hex, uint8_t *out, size_t *n)
+{
+	uint8_t want[128];
+	size_t wlen = check_hex(hex, want, sizeof(want));
+
+	*n = end_pull(e, t, out, 4096);
+	CHECK_EQ(*n, wlen);
+	CHECK_MEM(out, want, wlen);
+	if (*n != wlen || memcmp(out, want, wlen)) {
+		check_dump("got", out, *n);
+		check_dump("want", want, wlen);
+	}
+}
+
+static void test_documented_examples(void)
+{
+	struct end host, board;
+	uint8_t buf[4096];
+	size_t n;
+
+	check_case = "PROTOCOL.md worked examples";
+	doc_init(&host, 0x0a0b0c0d);
+	doc_init(&board, 0x01020304);
+	doc_expect(&host, 0, doc_host_hello, buf, &n);
+	link_input(&board.link, 0, buf, n);
+	doc_expect(&board, 0, doc_board_hello, buf, &n);
+	link_input(&host.link, 0, buf, n);
+	doc_expect(&host, 0, doc_host_hello2, buf, &n);
+	link_input(&board.link, 0, buf, n);
+	CHECK(link_is_up(&host.link) && link_is_up(&board.link));
+	CHECK_EQ(link_session(&host.link), 0x8860f411);
+	CHECK_EQ(end_pull(&board, 0, buf, sizeof(buf)), 0);   /* nothing more to say */
+
+	link_write(&host.link, "\x02\x00\x02\x00\x01", 5);
+	doc_expect(&host, 100000, doc_data0, buf, &n);         /* lost */
+	link_write(&host.link, "\x08\x00\x0e\x00\x02\x0b" "example.com", 17);
+	doc_expect(&host, 101000, doc_data1, buf, &n);
+	link_input(&board.link, 101000, buf, n);
+	doc_expect(&board, 101500, doc_sack, buf, &n);
+	link_input(&host.link, 102000, buf, n);
+	doc_expect(&host, 102000, doc_retransmit, buf, &n);
+	link_input(&board.link, 102500, buf, n);
+	CHECK_EQ(board.got_len, 22);
+	doc_expect(&board, 103000, doc_ack, buf, &n);
+	link_input(&host.link, 103000, buf, n);
+	CHECK(link_drained(&host.link));
+	free(host.mem);
+	free(board.mem);
+}
+
 int main(void)
 {
+	test_documented_examples();
 	test_handshake_bytes();
 	test_loss_and_sack();
 	test_foreign_frames();
