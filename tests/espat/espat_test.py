@@ -142,6 +142,15 @@ def read_passive(sim, link, total, chunk=2048):
     got = b""
     while len(got) < total:
         sim.send("AT+CIPRECVDATA=%d,%d\r\n" % (link, chunk))
+        deadline = time.time() + 5
+        while b":" not in sim.buf and b"\r\nERROR\r\n" not in sim.buf:
+            check(time.time() < deadline, "no CIPRECVDATA reply")
+            sim.fill(deadline - time.time())
+        if b":" not in sim.buf:
+            # The buffer was empty for a moment (the host drained it faster than data came in).
+            sim.skipped += sim.until(b"\r\nERROR\r\n")
+            time.sleep(0.02)
+            continue
         head = sim.until(b":", 5)
         # Skip passive notifications that arrived before the reply.
         marker = b"\r\n+CIPRECVDATA,"
@@ -323,11 +332,19 @@ def case_server():
     sim.cmd("AT+CIPSTATUS", "STATUS:3\r\n")
     status = sim.until("\r\nOK\r\n")
     check(status.count(b"+CIPSTATUS:") == 4 and b',%d,1\r\n' % port in status, "bad status %r" % status)
-    sim.cmd("AT+CIPSERVER=0", "\r\nOK\r\n")
     for c in clients[:4]:
         c.close()
-    for i in range(4):
-        sim.until("CLOSED\r\n")
+    closed = b"".join(sim.until("CLOSED\r\n") for _ in range(4))
+    check(all(b"%d,CLOSED" % i in closed for i in range(4)), "clients not all closed: %r" % closed)
+    # AT+CIPSTO: a server client idle that long is closed by the chip.
+    sim.cmd("AT+CIPSTO=1", "\r\nOK\r\n")
+    idle = socket.create_connection(("127.0.0.1", port), 3)
+    sim.expect("0,CONNECT\r\n")
+    started = time.time()
+    sim.expect("0,CLOSED\r\n", 4)
+    check(time.time() - started > 0.8, "idle client closed too early")
+    idle.close()
+    sim.cmd("AT+CIPSERVER=0", "\r\nOK\r\n")
     sim.close()
 
 
@@ -369,6 +386,18 @@ def case_send_errors():
         got += sim.ipd_active(3)
     sim.cmd("AT+CIPCLOSE=3", "3,CLOSED\r\n\r\nOK\r\n")
     sim.cmd("AT+CIPSEND=3,5", "link is not valid\r\n\r\nERROR\r\n")
+    # The link dies while the host is still sending its data: SEND FAIL.
+    sim.cmd('AT+CIPSTART=4,"TCP","127.0.0.1",%d' % srv.port, "4,CONNECT\r\n\r\nOK\r\n")
+    sim.cmd("AT+CIPSEND=4,6", "\r\nOK\r\n> ")
+    sim.send("abc")
+    deadline = time.time() + 3
+    while len(srv.conns) < 2:
+        check(time.time() < deadline, "server never saw link 4")
+        time.sleep(0.01)
+    srv.conns[-1].shutdown(socket.SHUT_RDWR)
+    sim.expect("4,CLOSED\r\n")
+    sim.send("def")
+    sim.expect("\r\nRecv 6 bytes\r\n\r\nSEND FAIL\r\n")
     sim.close()
     srv.close()
 
