@@ -1,0 +1,356 @@
+/*
+ * Sockets: streams (a connection of their own to the daemon that becomes a
+ * raw pipe), UDP sockets and listeners (on the handle's connection).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "k210sock_int.h"
+
+/* What LISTEN asks for: connections the board may hold for us, and the
+ * window each accepted socket starts with towards the daemon. */
+#define K210SOCK_BACKLOG 4
+#define K210SOCK_ACCEPT_WINDOW 16384
+
+/* Hand the connection's descriptor to the caller once it is a pipe. */
+static int k210sock_take_fd(struct k210conn *c)
+{
+	int fd = c->fd;
+
+	c->fd = -1;
+	return fd;
+}
+
+static int k210sock_stream_failed(struct k210conn *c)
+{
+	int errnum = errno;
+
+	k210conn_close(c);
+	errno = errnum;
+	return -1;
+}
+
+static int k210sock_stream(struct k210conn *c, const char *path, const char *host, uint16_t port,
+			   int kind, int timeout_ms)
+{
+	int64_t deadline = k210conn_deadline(timeout_ms);
+	struct msg req, resp;
+
+	if (!host || !*host)
+		return k210conn_error(c, EINVAL, "no host given");
+	if (strlen(host) > PROTO_HOST_MAX)
+		return k210conn_error(c, EINVAL, "host name longer than %d bytes", PROTO_HOST_MAX);
+	if (kind != K210SOCK_TCP && kind != K210SOCK_TLS)
+		return k210conn_error(c, EINVAL, "unknown socket kind %d", kind);
+	if (port == 0)
+		return k210conn_error(c, EINVAL, "port 0");
+	if (k210conn_open(c, path, NULL, 0, deadline) < 0)
+		return -1;
+	msg_init(&req, PROTO_CONNECT);
+	req.tag = 2;
+	req.u.connect.kind = (uint8_t)kind;
+	req.u.connect.port = port;
+	strcpy(req.u.connect.host, host);
+	if (k210conn_request(c, &req, &resp, deadline) < 0) {
+		if (errno == ETIMEDOUT && c->err.proto < 0)
+			snprintf(c->err.text, sizeof(c->err.text), "connection timed out");
+		return k210sock_stream_failed(c);
+	}
+	return k210sock_take_fd(c);
+}
+
+int k210sock_connect(const char *path, const char *host, uint16_t port, int kind, int timeout_ms)
+{
+	struct k210conn c;
+
+	k210conn_init(&c);
+	return k210sock_stream(&c, k210conn_default_path(path), host, port, kind, timeout_ms);
+}
+
+int k210sock_dial(k210sock *h, const char *host, uint16_t port, int kind, int timeout_ms)
+{
+	struct k210conn c;
+	int fd;
+
+	if (!h) {
+		errno = EINVAL;
+		return -1;
+	}
+	k210conn_init(&c);
+	fd = k210sock_stream(&c, h->path, host, port, kind, timeout_ms);
+	if (fd < 0) {
+		int errnum = errno;
+
+		k210conn_error_copy(&h->conn, &c);
+		errno = errnum;
+	}
+	return fd;
+}
+
+/* The socket ended: report why, as the daemon said it. */
+static int k210sock_ended(k210sock *h, const struct k210socks_sock *s)
+{
+	return k210conn_refused(&h->conn, s->err);
+}
+
+static struct k210socks_sock *k210sock_find(k210sock *h, int id, int kind)
+{
+	struct k210socks_sock *s = k210socks_find(&h->socks, id, kind);
+
+	if (!s)
+		k210conn_error(&h->conn, EBADF, "no %s %d on this handle",
+			       kind == K210SOCKS_UDP ? "UDP socket" : "listener", id);
+	return s;
+}
+
+/* CLOSE a socket and forget it whatever the answer. */
+static int k210sock_close_sock(k210sock *h, int id, int kind)
+{
+	struct k210socks_sock *s;
+	struct msg req, resp;
+	bool ended;
+	int r;
+
+	if (!h) {
+		errno = EINVAL;
+		return -1;
+	}
+	s = k210sock_find(h, id, kind);
+	if (!s)
+		return -1;
+	msg_init(&req, PROTO_CLOSE);
+	req.sock = s->id;
+	r = k210sock_request(h, &req, &resp);
+	/* Replies cannot move sockets in the table: s is still this socket. */
+	ended = s->err != PROTO_OK;
+	k210socks_remove(&h->socks, s);
+	/* A socket that already ended is unknown to the daemon: closing it is fine. */
+	if (r < 0 && ended && h->conn.err.proto == PROTO_EBADF)
+		return 0;
+	return r;
+}
+
+int k210sock_udp_bind(k210sock *h, uint16_t local_port)
+{
+	struct k210socks_sock *s;
+	struct msg req, resp;
+
+	if (!h) {
+		errno = EINVAL;
+		return -1;
+	}
+	s = k210socks_add(&h->socks, K210SOCKS_UDP);
+	if (!s)
+		return k210conn_error(&h->conn, errno, errno == EMFILE ?
+				      "too many sockets on this handle" : NULL);
+	msg_init(&req, PROTO_UDP_BIND);
+	req.sock = s->id;
+	req.u.bind.local_port = local_port;
+	req.u.bind.rx_window = K210SOCKS_UDP_WINDOW;
+	if (k210sock_request(h, &req, &resp) < 0) {
+		int errnum = errno;
+
+		k210socks_remove(&h->socks, s);
+		errno = errnum;
+		return -1;
+	}
+	s->tx_window = resp.u.opened.tx_window;
+	s->tx_credit = s->tx_window;
+	s->local_port = resp.u.opened.local_port ? resp.u.opened.local_port : local_port;
+	return s->id;
+}
+
+int k210sock_udp_port(const k210sock *h, int id)
+{
+	if (!h) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (unsigned i = 0; i < K210SOCKS_MAX; i++)
+		if (h->socks.s[i].kind == K210SOCKS_UDP && h->socks.s[i].id == id)
+			return h->socks.s[i].local_port;
+	errno = EBADF;
+	return -1;
+}
+
+ssize_t k210sock_sendto(k210sock *h, int id, struct in_addr ip, uint16_t port,
+			const void *buf, size_t len)
+{
+	int64_t deadline;
+	struct k210socks_sock *s;
+	struct msg m;
+
+	if (!h || (!buf && len)) {
+		errno = EINVAL;
+		return -1;
+	}
+	s = k210sock_find(h, id, K210SOCKS_UDP);
+	if (!s)
+		return -1;
+	if (s->err != PROTO_OK)
+		return k210sock_ended(h, s);
+	if (len > PROTO_DATA_MAX || len > s->tx_window)
+		return k210conn_error(&h->conn, EMSGSIZE, "datagram of %zu bytes: the limit is %u",
+				      len, s->tx_window < PROTO_DATA_MAX ? s->tx_window : PROTO_DATA_MAX);
+	deadline = k210conn_deadline(h->timeout_ms);
+	while (s->tx_credit < len) {
+		int r = k210sock_pump(h, deadline);
+
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return k210conn_error(&h->conn, EAGAIN, "the daemon's buffer for the socket stayed full");
+		if (s->err != PROTO_OK)
+			return k210sock_ended(h, s);
+	}
+	msg_init(&m, PROTO_DATAGRAM);
+	m.sock = s->id;
+	memcpy(m.u.data.addr.ip, &ip, 4);
+	m.u.data.addr.port = port;
+	m.u.data.data = buf;
+	m.u.data.len = (uint16_t)len;
+	if (k210conn_send(&h->conn, &m, deadline) < 0)
+		return -1;
+	s->tx_credit -= (uint32_t)len;
+	return (ssize_t)len;
+}
+
+ssize_t k210sock_recvfrom(k210sock *h, int id, void *buf, size_t cap,
+			  struct in_addr *ip, uint16_t *port, int timeout_ms)
+{
+	int64_t deadline = k210conn_deadline(timeout_ms);
+	struct k210queue_dgram d;
+
+	if (!h || (!buf && cap)) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (;;) {
+		struct k210socks_sock *s = k210sock_find(h, id, K210SOCKS_UDP);
+		int r;
+
+		if (!s)
+			return -1;
+		if (k210queue_dgrams_pop(&s->q, buf, cap, &d)) {
+			s->rx_taken += d.len;
+			if (k210sock_grant(h, s) < 0)
+				return -1;
+			if (ip)
+				memcpy(ip, d.ip, 4);
+			if (port)
+				*port = d.port;
+			return (ssize_t)(d.len < cap ? d.len : cap);
+		}
+		if (s->err != PROTO_OK)
+			return k210sock_ended(h, s);
+		r = k210sock_pump(h, deadline);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return k210conn_error(&h->conn, EAGAIN, "no datagram came in time");
+	}
+}
+
+int k210sock_udp_close(k210sock *h, int id)
+{
+	return k210sock_close_sock(h, id, K210SOCKS_UDP);
+}
+
+int k210sock_listen(k210sock *h, uint16_t port)
+{
+	struct k210socks_sock *s;
+	struct msg req, resp;
+
+	if (!h) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (port == 0)
+		return k210conn_error(&h->conn, EINVAL, "port 0");
+	s = k210socks_add(&h->socks, K210SOCKS_LISTENER);
+	if (!s)
+		return k210conn_error(&h->conn, errno, errno == EMFILE ?
+				      "too many sockets on this handle" : NULL);
+	msg_init(&req, PROTO_LISTEN);
+	req.sock = s->id;
+	req.u.listen.port = port;
+	req.u.listen.backlog = K210SOCK_BACKLOG;
+	req.u.listen.rx_window = K210SOCK_ACCEPT_WINDOW;
+	if (k210sock_request(h, &req, &resp) < 0) {
+		int errnum = errno;
+
+		k210socks_remove(&h->socks, s);
+		errno = errnum;
+		return -1;
+	}
+	s->local_port = port;
+	return s->id;
+}
+
+/* Claim an accepted connection on a connection of its own. */
+static int k210sock_claim(k210sock *h, const struct k210socks_accept *a, struct sockaddr_in *remote)
+{
+	int64_t deadline = k210conn_deadline(h->timeout_ms);
+	struct msg req, resp;
+	struct k210conn c;
+
+	k210conn_init(&c);
+	msg_init(&req, PROTO_ACCEPT);
+	req.tag = 2;
+	req.sock = a->token;
+	if (k210conn_open(&c, h->path, NULL, 0, deadline) < 0 ||
+	    k210conn_request(&c, &req, &resp, deadline) < 0) {
+		int errnum = errno;
+
+		k210conn_close(&c);
+		k210conn_error_copy(&h->conn, &c);
+		errno = errnum;
+		return -1;
+	}
+	if (remote) {
+		memset(remote, 0, sizeof(*remote));
+		remote->sin_family = AF_INET;
+		memcpy(&remote->sin_addr, resp.u.accept.remote.ip, 4);
+		remote->sin_port = htons(resp.u.accept.remote.port);
+	}
+	return k210sock_take_fd(&c);
+}
+
+int k210sock_accept(k210sock *h, int listener, int timeout_ms, struct sockaddr_in *remote)
+{
+	int64_t deadline = k210conn_deadline(timeout_ms);
+	struct k210socks_accept a;
+
+	if (!h) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (;;) {
+		struct k210socks_sock *s = k210sock_find(h, listener, K210SOCKS_LISTENER);
+		int r;
+
+		if (!s)
+			return -1;
+		if (k210socks_take_accept(&h->socks, s->id, &a))
+			return k210sock_claim(h, &a, remote);
+		if (s->accept_overflow) {
+			s->accept_overflow = false;
+			return k210conn_error(&h->conn, ENOBUFS,
+					      "connections arrived faster than they were accepted: some were left to expire");
+		}
+		if (s->err != PROTO_OK)
+			return k210sock_ended(h, s);
+		r = k210sock_pump(h, deadline);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return k210conn_error(&h->conn, EAGAIN, "no connection came in time");
+	}
+}
+
+int k210sock_listen_close(k210sock *h, int listener)
+{
+	return k210sock_close_sock(h, listener, K210SOCKS_LISTENER);
+}

@@ -1,0 +1,170 @@
+#include <errno.h>
+#include <string.h>
+
+#include "k210socks.h"
+
+void k210socks_init(struct k210socks *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void k210socks_free(struct k210socks *t)
+{
+	for (unsigned i = 0; i < K210SOCKS_MAX; i++)
+		if (t->s[i].kind != K210SOCKS_FREE)
+			k210socks_remove(t, &t->s[i]);
+}
+
+struct k210socks_sock *k210socks_find(struct k210socks *t, int id, int kind)
+{
+	for (unsigned i = 0; i < K210SOCKS_MAX; i++)
+		if (t->s[i].kind != K210SOCKS_FREE && t->s[i].id == id &&
+		    (kind == K210SOCKS_FREE || t->s[i].kind == kind))
+			return &t->s[i];
+	return NULL;
+}
+
+/* Ids run through 1..PROTO_SOCK_HOST_MAX so a closed one is not reused at once. */
+static uint16_t k210socks_next_id(struct k210socks *t)
+{
+	for (;;) {
+		t->next_id = (uint16_t)(t->next_id % PROTO_SOCK_HOST_MAX + 1);
+		if (!k210socks_find(t, t->next_id, K210SOCKS_FREE))
+			return t->next_id;
+	}
+}
+
+struct k210socks_sock *k210socks_add(struct k210socks *t, int kind)
+{
+	struct k210socks_sock *s = NULL;
+
+	for (unsigned i = 0; i < K210SOCKS_MAX && !s; i++)
+		if (t->s[i].kind == K210SOCKS_FREE)
+			s = &t->s[i];
+	if (!s) {
+		errno = EMFILE;
+		return NULL;
+	}
+	memset(s, 0, sizeof(*s));
+	if (kind == K210SOCKS_UDP) {
+		if (k210queue_dgrams_init(&s->q, K210SOCKS_UDP_WINDOW) < 0) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		s->rx_left = K210SOCKS_UDP_WINDOW;
+	}
+	s->kind = kind;
+	s->id = k210socks_next_id(t);
+	return s;
+}
+
+void k210socks_remove(struct k210socks *t, struct k210socks_sock *s)
+{
+	unsigned kept = 0;
+
+	for (unsigned i = 0; i < t->acc_count; i++)
+		if (t->acc[i].listener != s->id)
+			t->acc[kept++] = t->acc[i];
+	t->acc_count = kept;
+	if (s->kind == K210SOCKS_UDP)
+		k210queue_dgrams_free(&s->q);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The socket ended: it keeps what arrived before, then reports err. */
+static void k210socks_end(struct k210socks_sock *s, uint8_t err)
+{
+	if (s->err == PROTO_OK)
+		s->err = err;
+}
+
+static void k210socks_datagram(struct k210socks_sock *s, const struct msg *m)
+{
+	uint16_t len = m->u.data.len;
+
+	if (s->err != PROTO_OK)
+		return;
+	/* More than the window granted: the daemon broke flow control. */
+	if (len > s->rx_left) {
+		k210socks_end(s, PROTO_EPROTO);
+		return;
+	}
+	if (!k210queue_dgrams_push(&s->q, m->u.data.addr.ip, m->u.data.addr.port,
+				   m->u.data.data, len)) {
+		k210socks_end(s, PROTO_ENOBUFS);
+		return;
+	}
+	s->rx_left -= len;
+}
+
+static void k210socks_accepted(struct k210socks *t, struct k210socks_sock *s, const struct msg *m)
+{
+	struct k210socks_accept *a;
+
+	if (t->acc_count == K210SOCKS_ACCEPTS_MAX) {
+		/* Left unclaimed, the daemon closes it after its handshake timeout. */
+		s->accept_overflow = true;
+		return;
+	}
+	a = &t->acc[t->acc_count++];
+	a->listener = s->id;
+	a->token = m->u.accepted.new_sock;
+	a->remote = m->u.accepted.remote;
+}
+
+bool k210socks_input(struct k210socks *t, const struct msg *m)
+{
+	struct k210socks_sock *s;
+
+	switch (m->type) {
+	case PROTO_DATAGRAM:
+		s = k210socks_find(t, m->sock, K210SOCKS_UDP);
+		if (s)
+			k210socks_datagram(s, m);
+		break;
+	case PROTO_CREDIT:
+		s = k210socks_find(t, m->sock, K210SOCKS_UDP);
+		if (s)
+			s->tx_credit = m->u.credit.bytes > UINT32_MAX - s->tx_credit ?
+				       UINT32_MAX : s->tx_credit + m->u.credit.bytes;
+		break;
+	case PROTO_EV_CLOSED:
+		s = k210socks_find(t, m->sock, K210SOCKS_FREE);
+		if (s)
+			k210socks_end(s, m->u.closed.err == PROTO_OK ? PROTO_ENOTCONN
+								     : m->u.closed.err);
+		break;
+	case PROTO_EV_ACCEPTED:
+		s = k210socks_find(t, m->sock, K210SOCKS_LISTENER);
+		if (s)
+			k210socks_accepted(t, s, m);
+		break;
+	default:
+		return false;
+	}
+	return s != NULL;
+}
+
+bool k210socks_take_accept(struct k210socks *t, uint16_t listener, struct k210socks_accept *a)
+{
+	for (unsigned i = 0; i < t->acc_count; i++) {
+		if (t->acc[i].listener != listener)
+			continue;
+		*a = t->acc[i];
+		memmove(&t->acc[i], &t->acc[i + 1], (t->acc_count - i - 1) * sizeof(t->acc[0]));
+		t->acc_count--;
+		return true;
+	}
+	return false;
+}
+
+uint32_t k210socks_credit_due(struct k210socks_sock *s)
+{
+	uint32_t due = s->rx_taken;
+
+	if (due == 0 || (due < K210SOCKS_UDP_WINDOW / 2 && s->q.count))
+		return 0;
+	s->rx_taken = 0;
+	s->rx_left += due;
+	return due;
+}
