@@ -1,0 +1,1059 @@
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/queue.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "board.h"
+#include "bsock.h"
+#include "client.h"
+#include "k210sockd.h"
+#include "link.h"
+#include "log.h"
+#include "notify.h"
+#include "serial.h"
+#include "status.h"
+
+#define BOARD_CTL_RESERVE 4096     /* link room kept for credits and requests */
+#define BOARD_QUEUE_MAX 4096       /* requests waiting for the board */
+#define BOARD_OUT_BUF 16384        /* bytes handed to one write() */
+#define BOARD_IN_BUF 65536
+#define BOARD_BAUD_DRAIN_US 1000000
+
+struct breq {
+	TAILQ_ENTRY(breq) entry;
+	board_req_cb cb;
+	void *ctx;
+	struct event *timer;
+	uint32_t timeout_ms;
+	unsigned flags;
+	uint16_t tag;
+	uint8_t type;
+	bool sent;
+	bool expired;              /* the requester was told ETIMEDOUT */
+	bool queued;
+	size_t len;
+	uint8_t buf[];             /* the encoded request */
+};
+
+TAILQ_HEAD(breq_list, breq);
+
+static struct {
+	enum board_state state;
+	struct serial ser;
+	bool port_open;
+	struct link link;
+	void *linkmem;
+	struct msg_reader reader;
+	struct event *ev_read, *ev_write, *ev_deadline, *ev_flush, *ev_reconnect, *ev_baud;
+	struct event *ev_inotify;
+	int inotify_fd;
+	char watch_dir[256], watch_name[128];
+	uint8_t out[BOARD_OUT_BUF];
+	size_t out_len, out_pos;
+	uint32_t baud_pending;
+	uint64_t baud_pending_since;
+	bool restart_wanted;
+	bool in_flush;
+	uint32_t backoff_ms;
+	unsigned open_failures;
+	struct breq_list urgent, normal, inflight;
+	unsigned queued, ninflight;
+	uint16_t next_tag;
+	struct board_info info;
+	char path[4096];
+	bool stopping;
+} B;
+
+static void board_flush(void);
+static void board_schedule_reconnect(void);
+static void board_try_open(void);
+
+static void board_local_answer(struct breq *r, uint8_t err)
+{
+	struct msg m;
+	board_req_cb cb = r->cb;
+
+	msg_init(&m, (uint8_t)(r->type | PROTO_RESPONSE));
+	m.err = err;
+	r->cb = NULL;
+	if (cb)
+		cb(r->ctx, &m);
+}
+
+static void board_req_free(struct breq *r)
+{
+	if (r->queued) {
+		TAILQ_REMOVE(r->flags & BOARD_REQ_URGENT ? &B.urgent : &B.normal, r, entry);
+		B.queued--;
+	} else if (r->sent) {
+		TAILQ_REMOVE(&B.inflight, r, entry);
+		B.ninflight--;
+	}
+	if (r->timer)
+		event_free(r->timer);
+	free(r);
+}
+
+static void board_req_arm(struct breq *r, uint32_t ms)
+{
+	struct timeval tv = main_tv(ms);
+
+	evtimer_add(r->timer, &tv);
+}
+
+static void board_req_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct breq *r = arg;
+
+	(void)fd;
+	(void)what;
+	if (!r->sent) {
+		board_local_answer(r, B.state == BOARD_ATTACHED ? PROTO_ETIMEDOUT : PROTO_ENODEV);
+		board_req_free(r);
+		return;
+	}
+	if (!r->expired) {
+		/* Keep the board's slot until it answers, but not for ever. */
+		r->expired = true;
+		board_local_answer(r, PROTO_ETIMEDOUT);
+		board_req_arm(r, main_state.cfg->limits.request_timeout_ms);
+		return;
+	}
+	log_warnx("board never answered %s (tag %u): slot released", proto_type_name(r->type),
+		  r->tag);
+	board_req_free(r);
+	board_kick();
+}
+
+struct breq *board_request(const struct msg *req, uint32_t timeout_ms, unsigned flags,
+			   board_req_cb cb, void *ctx)
+{
+	size_t len = msg_encoded_len(req);
+	struct breq *r;
+
+	if (!len || B.queued >= BOARD_QUEUE_MAX || B.stopping)
+		return NULL;
+	r = calloc(1, sizeof(*r) + len);
+	if (!r)
+		return NULL;
+	r->timer = evtimer_new(main_state.base, board_req_timer, r);
+	if (!r->timer || msg_encode(req, r->buf, len) != len) {
+		if (r->timer)
+			event_free(r->timer);
+		free(r);
+		return NULL;
+	}
+	r->len = len;
+	r->type = req->type;
+	r->cb = cb;
+	r->ctx = ctx;
+	r->flags = flags;
+	r->timeout_ms = timeout_ms;
+	r->queued = true;
+	TAILQ_INSERT_TAIL(flags & BOARD_REQ_URGENT ? &B.urgent : &B.normal, r, entry);
+	B.queued++;
+	if (B.state != BOARD_ATTACHED)
+		board_req_arm(r, main_state.cfg->device.request_wait_ms);
+	else if (timeout_ms)
+		board_req_arm(r, timeout_ms);
+	board_kick();
+	return r;
+}
+
+void board_request_cancel(struct breq *r)
+{
+	if (r->sent) {
+		/* The board still answers: the slot stays taken until then. */
+		r->cb = NULL;
+		return;
+	}
+	board_req_free(r);
+}
+
+enum board_state board_state(void)
+{
+	return B.state;
+}
+
+bool board_attached(void)
+{
+	return B.state == BOARD_ATTACHED;
+}
+
+static size_t board_writable(void)
+{
+	return B.port_open ? link_writable(&B.link) : 0;
+}
+
+size_t board_data_room(void)
+{
+	size_t w = board_writable();
+
+	return w > BOARD_CTL_RESERVE ? w - BOARD_CTL_RESERVE : 0;
+}
+
+bool board_send(const struct msg *m, bool data)
+{
+	uint8_t buf[PROTO_MSG_MAX];
+	size_t len = msg_encode(m, buf, sizeof(buf));
+
+	if (!len || len > (data ? board_data_room() : board_writable()))
+		return false;
+	link_write(&B.link, buf, len);
+	board_kick();
+	return true;
+}
+
+bool board_send_data(uint16_t sock, struct evbuffer *src, size_t n)
+{
+	uint8_t hdr[5];
+	struct evbuffer_iovec vec[8];
+	size_t left = n;
+	int nvec;
+
+	if (n == 0 || n > PROTO_DATA_MAX || n + sizeof(hdr) > board_writable() ||
+	    evbuffer_get_length(src) < n)
+		return false;
+	hdr[0] = PROTO_DATA;
+	hdr[1] = (uint8_t)((n + 2) >> 8);
+	hdr[2] = (uint8_t)(n + 2);
+	hdr[3] = (uint8_t)(sock >> 8);
+	hdr[4] = (uint8_t)sock;
+	link_write(&B.link, hdr, sizeof(hdr));
+	/* Straight from the client's buffer into the link: no copy of our own. */
+	while (left) {
+		nvec = evbuffer_peek(src, (ev_ssize_t)left, NULL, vec, 8);
+		for (int i = 0; i < nvec && left; i++) {
+			size_t take = vec[i].iov_len < left ? vec[i].iov_len : left;
+
+			link_write(&B.link, vec[i].iov_base, take);
+			left -= take;
+		}
+		evbuffer_drain(src, n - left);
+		n = left;
+	}
+	board_kick();
+	return true;
+}
+
+void board_kick(void)
+{
+	if (B.ev_flush && !B.in_flush)
+		event_active(B.ev_flush, EV_TIMEOUT, 0);
+}
+
+bool board_idle(void)
+{
+	return B.queued == 0 && B.ninflight == 0 && !bsock_tx_pending() &&
+	       (!B.port_open || (link_drained(&B.link) && !link_pending(&B.link)));
+}
+
+const struct board_info *board_info(void)
+{
+	B.info.state = B.state;
+	B.info.path = B.port_open ? B.ser.path : main_state.cfg->device.path;
+	B.info.session = B.port_open ? link_session(&B.link) : 0;
+	return &B.info;
+}
+
+void board_link_stats(struct link_stats *st)
+{
+	link_get_stats(&B.link, st);
+}
+
+uint32_t board_baud(void)
+{
+	return B.port_open ? link_baud(&B.link) : 0;
+}
+
+void board_info_count_bad(void)
+{
+	B.info.bad_messages++;
+}
+
+void board_info_count_ignored(void)
+{
+	B.info.ignored_messages++;
+}
+
+static void board_broadcast_device(uint8_t what, uint32_t value)
+{
+	struct msg m;
+
+	msg_init(&m, PROTO_EV_DEVICE);
+	m.u.device.what = what;
+	m.u.device.value = value;
+	client_broadcast(&m, PROTO_SUB_DEVICE);
+}
+
+/* ---- requests of the daemon's own ---- */
+
+static const char *board_wifi_state_name(uint8_t st)
+{
+	switch (st) {
+	case PROTO_WIFI_CONNECTING: return "connecting";
+	case PROTO_WIFI_CONNECTED: return "connected";
+	case PROTO_WIFI_GOT_IP: return "got-ip";
+	default: return "down";
+	}
+}
+
+static void board_join_done(void *ctx, const struct msg *resp)
+{
+	(void)ctx;
+	if (resp->err == PROTO_OK)
+		log_info("WiFi: joined \"%s\"", main_state.cfg->wifi.ssid);
+	else
+		log_warnx("WiFi: joining \"%s\" failed: %s", main_state.cfg->wifi.ssid,
+			  proto_err_str(resp->err));
+}
+
+static void board_join(void)
+{
+	const struct config *cfg = main_state.cfg;
+	struct msg m;
+
+	msg_init(&m, PROTO_WIFI_JOIN);
+	snprintf(m.u.join.ssid, sizeof(m.u.join.ssid), "%s", cfg->wifi.ssid);
+	snprintf(m.u.join.psk, sizeof(m.u.join.psk), "%s", cfg->wifi.psk);
+	log_info("WiFi: joining \"%s\"", cfg->wifi.ssid);
+	/* The board bounds the join itself; leave it a second more. */
+	if (!board_request(&m, cfg->wifi.join_timeout_ms + 1000, 0, board_join_done, NULL))
+		log_warnx("WiFi: cannot queue the join request");
+}
+
+static void board_wifi_status_done(void *ctx, const struct msg *resp)
+{
+	bool want_join = ctx != NULL;
+	const struct config *cfg = main_state.cfg;
+
+	if (resp->err == PROTO_OK) {
+		B.info.wifi_state = resp->u.wstatus.state;
+		memcpy(B.info.wifi_ssid, resp->u.wstatus.ssid, sizeof(B.info.wifi_ssid));
+		B.info.wifi_rssi = resp->u.wstatus.rssi;
+		memcpy(B.info.wifi_ip, resp->u.wstatus.ip, 4);
+		notify_status();
+	} else {
+		log_warnx("WiFi: status request failed: %s", proto_err_str(resp->err));
+	}
+	if (!want_join || !cfg->wifi.ssid[0] || B.state != BOARD_ATTACHED)
+		return;
+	if (resp->err == PROTO_OK && resp->u.wstatus.state == PROTO_WIFI_GOT_IP &&
+	    strcmp(resp->u.wstatus.ssid, cfg->wifi.ssid) == 0) {
+		log_info("WiFi: already on \"%s\"", cfg->wifi.ssid);
+		return;
+	}
+	board_join();
+}
+
+static void board_wifi_refresh(bool then_join)
+{
+	struct msg m;
+
+	msg_init(&m, PROTO_WIFI_STATUS);
+	board_request(&m, main_state.cfg->limits.request_timeout_ms, 0, board_wifi_status_done,
+		      then_join ? &B : NULL);
+}
+
+void board_wifi_changed(void)
+{
+	if (B.state == BOARD_ATTACHED && main_state.cfg->wifi.ssid[0])
+		board_wifi_refresh(true);
+}
+
+static void board_info_done(void *ctx, const struct msg *resp)
+{
+	const struct msg_addr *unused = ctx;
+	const uint8_t *mac;
+
+	(void)unused;
+	if (resp->err != PROTO_OK) {
+		log_warnx("board: DEVICE_INFO failed: %s", proto_err_str(resp->err));
+		return;
+	}
+	B.info.info = *resp;
+	B.info.have_info = true;
+	mac = resp->u.info.mac;
+	log_info("board: %s, %s, %s, AT %s, SDK %s, MAC %02x:%02x:%02x:%02x:%02x:%02x, %u links",
+		 resp->u.info.board, resp->u.info.firmware, B.ser.path, resp->u.info.at_version,
+		 resp->u.info.sdk_version, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+		 resp->u.info.links_total);
+	bsock_board_up(resp->u.info.links_total);
+	notify_status();
+}
+
+/* ---- link callbacks ---- */
+
+static void board_dispatch_response(const struct msg *m)
+{
+	struct breq *r;
+
+	TAILQ_FOREACH(r, &B.inflight, entry) {
+		if (r->tag != m->tag)
+			continue;
+		if ((m->type & 0x7f) != r->type) {
+			log_warnx("board answered %s with %s: restarting the link",
+				  proto_type_name(r->type), proto_type_name(m->type));
+			B.restart_wanted = true;
+			return;
+		}
+		if (r->cb)
+			r->cb(r->ctx, m);
+		board_req_free(r);
+		return;
+	}
+	log_debug("board: response %s with unknown tag %u", proto_type_name(m->type), m->tag);
+	B.info.ignored_messages++;
+}
+
+static void board_take_wifi(const struct msg *m)
+{
+	uint8_t old = B.info.wifi_state;
+
+	B.info.wifi_state = m->u.wifi.state;
+	memcpy(B.info.wifi_ip, m->u.wifi.ip, 4);
+	if (m->u.wifi.state == PROTO_WIFI_GOT_IP)
+		log_info("WiFi: got-ip %u.%u.%u.%u", m->u.wifi.ip[0], m->u.wifi.ip[1], m->u.wifi.ip[2],
+			 m->u.wifi.ip[3]);
+	else
+		log_info("WiFi: %s", board_wifi_state_name(m->u.wifi.state));
+	if (m->u.wifi.state == PROTO_WIFI_GOT_IP && old != PROTO_WIFI_GOT_IP)
+		board_wifi_refresh(false);
+	if (m->u.wifi.state == PROTO_WIFI_DOWN)
+		B.info.wifi_ssid[0] = 0;
+	client_broadcast(m, PROTO_SUB_WIFI);
+	notify_status();
+}
+
+static void board_take_device(const struct msg *m)
+{
+	switch (m->u.device.what) {
+	case PROTO_DEV_ESP_RESET:
+		log_warnx("board: the ESP8285 restarted; its sockets are gone");
+		B.info.wifi_state = PROTO_WIFI_DOWN;
+		break;
+	case PROTO_DEV_BAUD:
+		log_info("board: ESP UART at %u baud", m->u.device.value);
+		if (B.info.have_info)
+			B.info.info.u.info.esp_baud = m->u.device.value;
+		break;
+	default:
+		log_debug("board: device event %u (%u)", m->u.device.what, m->u.device.value);
+		break;
+	}
+	client_broadcast(m, PROTO_SUB_DEVICE);
+}
+
+static void board_take_log(const struct msg *m)
+{
+	switch (m->u.log.level) {
+	case PROTO_LOG_ERROR:
+	case PROTO_LOG_WARN:
+		log_warnx("board: %s", m->u.log.text);
+		break;
+	case PROTO_LOG_INFO:
+		log_info("board: %s", m->u.log.text);
+		break;
+	default:
+		log_debug("board: %s", m->u.log.text);
+		break;
+	}
+	client_broadcast(m, PROTO_SUB_LOG);
+}
+
+/* Answer a request the board should never send. */
+static void board_refuse_request(const struct msg *m)
+{
+	struct msg resp;
+
+	msg_init_response(&resp, m, PROTO_ENOTSUP);
+	if (!board_send(&resp, false))
+		B.info.ignored_messages++;
+}
+
+static void board_dispatch(const uint8_t *buf, size_t len)
+{
+	struct msg m;
+	enum msg_status st = msg_decode(&m, buf, len);
+
+	if (st == MSG_ETYPE) {
+		if (PROTO_IS_REQUEST(m.type)) {
+			board_refuse_request(&m);
+		} else {
+			log_debug("board: ignoring message type 0x%02x", m.type);
+			B.info.ignored_messages++;
+		}
+		return;
+	}
+	if (st != MSG_OK) {
+		log_warnx("board sent a bad %s message (%s): restarting the link",
+			  proto_type_name(m.type), msg_status_str(st));
+		B.info.bad_messages++;
+		B.restart_wanted = true;
+		return;
+	}
+	if (PROTO_IS_RESPONSE(m.type)) {
+		board_dispatch_response(&m);
+		return;
+	}
+	if (PROTO_IS_REQUEST(m.type)) {
+		board_refuse_request(&m);
+		return;
+	}
+	switch (m.type) {
+	case PROTO_DATA:
+	case PROTO_DATAGRAM:
+	case PROTO_CREDIT:
+	case PROTO_EV_CLOSED:
+	case PROTO_EV_ACCEPTED:
+		bsock_input(&m);
+		break;
+	case PROTO_EV_WIFI:
+		board_take_wifi(&m);
+		break;
+	case PROTO_EV_DEVICE:
+		board_take_device(&m);
+		break;
+	case PROTO_EV_LOG:
+		board_take_log(&m);
+		break;
+	default:
+		B.info.ignored_messages++;
+		break;
+	}
+}
+
+static void board_deliver(void *ctx, const uint8_t *data, size_t len)
+{
+	(void)ctx;
+	while (len && !B.restart_wanted) {
+		enum msg_status st;
+		const uint8_t *msg;
+		size_t msglen = 0;
+		size_t used = msg_reader_feed(&B.reader, data, len, &st, &msg, &msglen);
+
+		data += used;
+		len -= used;
+		if (st == MSG_OK) {
+			board_dispatch(msg, msglen);
+		} else if (st == MSG_EOVERSIZE) {
+			log_warnx("board sent an oversized message: restarting the link");
+			B.info.bad_messages++;
+			B.restart_wanted = true;
+		}
+	}
+}
+
+static void board_fail_session_requests(void)
+{
+	struct breq *r, *next;
+
+	for (r = TAILQ_FIRST(&B.inflight); r; r = next) {
+		next = TAILQ_NEXT(r, entry);
+		board_local_answer(r, PROTO_ECONNRESET);
+		board_req_free(r);
+		next = TAILQ_FIRST(&B.inflight);
+	}
+	for (int q = 0; q < 2; q++) {
+		struct breq_list *list = q ? &B.normal : &B.urgent;
+
+		for (r = TAILQ_FIRST(list); r; r = next) {
+			next = TAILQ_NEXT(r, entry);
+			if (!(r->flags & BOARD_REQ_SESSION))
+				continue;
+			board_local_answer(r, PROTO_ECONNRESET);
+			board_req_free(r);
+			next = TAILQ_FIRST(list);
+		}
+	}
+}
+
+static void board_up(const struct link_event *ev)
+{
+	const struct config *cfg = main_state.cfg;
+	struct msg m;
+	uint32_t want = cfg->device.baud;
+
+	B.state = BOARD_ATTACHED;
+	B.info.attached_us = main_now_us();
+	B.backoff_ms = 0;
+	msg_reader_reset(&B.reader);
+	log_info("board attached on %s (session %08x, payload %u, window %u)%s", B.ser.path,
+		 link_session(&B.link), ev->u.up.payload, ev->u.up.window,
+		 ev->u.up.peer_rebooted ? ": the board restarted" : "");
+	if (ev->u.up.peer_rebooted) {
+		B.info.board_resets++;
+		board_broadcast_device(PROTO_DEV_BOARD_RESET, 0);
+	}
+	if (want > ev->u.up.peer_max_baud)
+		want = ev->u.up.peer_max_baud;
+	if (want > LINK_BASE_BAUD && !link_request_baud(&B.link, want))
+		log_warnx("board: cannot ask for %u baud", want);
+	/* Requests that waited for the board now get a fresh deadline. */
+	for (int q = 0; q < 2; q++) {
+		struct breq *r;
+
+		TAILQ_FOREACH(r, q ? &B.normal : &B.urgent, entry) {
+			evtimer_del(r->timer);
+			if (r->timeout_ms)
+				board_req_arm(r, r->timeout_ms);
+		}
+	}
+	msg_init(&m, PROTO_DEVICE_INFO);
+	board_request(&m, cfg->limits.request_timeout_ms, 0, board_info_done, NULL);
+	board_wifi_refresh(true);
+	bsock_board_up(5);
+	board_broadcast_device(PROTO_DEV_ATTACHED, link_baud(&B.link));
+	notify_status();
+}
+
+static void board_down(const struct link_event *ev)
+{
+	static const char *const why[] = {
+		[LINK_DOWN_TIMEOUT] = "no answer",
+		[LINK_DOWN_PEER_RESET] = "the board started a new session",
+		[LINK_DOWN_PEER_CLOSED] = "the board closed the link",
+		[LINK_DOWN_LOCAL] = "link restarted",
+	};
+	unsigned reason = ev->u.down.reason;
+
+	B.state = B.port_open ? BOARD_CONNECTING : BOARD_ABSENT;
+	B.info.link_restarts++;
+	B.info.have_info = false;
+	B.info.wifi_state = PROTO_WIFI_DOWN;
+	B.info.wifi_ssid[0] = 0;
+	memset(B.info.wifi_ip, 0, 4);
+	log_info("board detached from the link: %s",
+		 reason < sizeof(why) / sizeof(why[0]) && why[reason] ? why[reason] : "unknown");
+	board_fail_session_requests();
+	bsock_fail_all(PROTO_ECONNRESET);
+	msg_reader_reset(&B.reader);
+	board_broadcast_device(PROTO_DEV_DETACHED, 0);
+	notify_status();
+}
+
+static void board_link_event(void *ctx, const struct link_event *ev)
+{
+	(void)ctx;
+	switch (ev->type) {
+	case LINK_EV_UP:
+		board_up(ev);
+		break;
+	case LINK_EV_DOWN:
+		board_down(ev);
+		break;
+	case LINK_EV_BAUD:
+		if (ev->u.baud.ok)
+			log_info("link at %u baud", ev->u.baud.baud);
+		else
+			log_warnx("link: the faster rate failed; staying at %u baud", ev->u.baud.baud);
+		if (B.info.have_info)
+			B.info.info.u.info.usb_baud = ev->u.baud.baud;
+		board_broadcast_device(PROTO_DEV_BAUD, ev->u.baud.baud);
+		notify_status();
+		break;
+	case LINK_EV_VERSION:
+		log_error("board speaks protocol version %u.%u, this daemon %u.%u: update one of them",
+			  ev->u.version.major, ev->u.version.minor, PROTO_VERSION_MAJOR,
+			  PROTO_VERSION_MINOR);
+		break;
+	}
+}
+
+static void board_set_baud(void *ctx, uint32_t baud)
+{
+	(void)ctx;
+	if (!B.port_open)
+		return;
+	B.baud_pending = baud;
+	B.baud_pending_since = main_now_us();
+}
+
+static const struct link_ops board_link_ops = {
+	.deliver = board_deliver,
+	.event = board_link_event,
+	.set_baud = board_set_baud,
+};
+
+/* ---- the port ---- */
+
+static void board_close_port(const char *why)
+{
+	if (!B.port_open)
+		return;
+	/* Fail everything now: waiting for the link to time out helps nobody. */
+	link_restart(&B.link, main_now_us());
+	B.port_open = false;
+	event_del(B.ev_read);
+	event_del(B.ev_write);
+	event_del(B.ev_deadline);
+	event_del(B.ev_baud);
+	serial_close(&B.ser);
+	B.out_len = B.out_pos = 0;
+	B.baud_pending = 0;
+	B.state = BOARD_ABSENT;
+	log_info("board detached: %s: %s", B.path, why);
+	notify_status();
+	if (!B.stopping)
+		board_schedule_reconnect();
+}
+
+/* Switch the line rate once the kernel has sent everything before it. */
+static bool board_apply_baud(void)
+{
+	uint64_t now = main_now_us();
+
+	if (serial_outq(&B.ser) && now - B.baud_pending_since < BOARD_BAUD_DRAIN_US) {
+		struct timeval tv = { 0, 1000 };
+
+		evtimer_add(B.ev_baud, &tv);
+		return false;
+	}
+	serial_drain(&B.ser);
+	serial_set_baud(&B.ser, B.baud_pending);
+	log_debug("line switched to %u baud", B.baud_pending);
+	B.baud_pending = 0;
+	return true;
+}
+
+static void board_write_out(void)
+{
+	for (;;) {
+		if (B.baud_pending && !board_apply_baud())
+			return;
+		if (B.out_pos < B.out_len) {
+			ssize_t n = write(B.ser.fd, B.out + B.out_pos, B.out_len - B.out_pos);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && errno == EAGAIN) {
+				event_add(B.ev_write, NULL);
+				return;
+			}
+			if (n < 0) {
+				board_close_port(strerror(errno));
+				return;
+			}
+			B.out_pos += (size_t)n;
+			if (B.out_pos < B.out_len) {
+				event_add(B.ev_write, NULL);
+				return;
+			}
+			continue;
+		}
+		B.out_pos = 0;
+		B.out_len = link_output(&B.link, main_now_us(), B.out, sizeof(B.out));
+		if (!B.out_len)
+			return;
+	}
+}
+
+static void board_arm_deadline(void)
+{
+	uint64_t now = main_now_us(), dl = link_deadline(&B.link);
+	struct timeval tv = { 0, 0 };
+
+	if (dl > now) {
+		uint64_t d = dl - now;
+
+		tv.tv_sec = (time_t)(d / 1000000);
+		tv.tv_usec = (suseconds_t)(d % 1000000);
+	}
+	evtimer_add(B.ev_deadline, &tv);
+}
+
+static void board_send_requests(void)
+{
+	struct breq *r;
+
+	while (B.state == BOARD_ATTACHED && B.ninflight < PROTO_BOARD_REQUESTS_MAX &&
+	       ((r = TAILQ_FIRST(&B.urgent)) || (r = TAILQ_FIRST(&B.normal)))) {
+		if (board_writable() < r->len)
+			return;
+		TAILQ_REMOVE(r->flags & BOARD_REQ_URGENT ? &B.urgent : &B.normal, r, entry);
+		B.queued--;
+		r->queued = false;
+		/* Tags only need to differ among the requests in flight. */
+		do {
+			struct breq *o;
+
+			r->tag = ++B.next_tag;
+			TAILQ_FOREACH(o, &B.inflight, entry)
+				if (o->tag == r->tag)
+					break;
+			if (!o)
+				break;
+		} while (1);
+		r->buf[3] = (uint8_t)(r->tag >> 8);
+		r->buf[4] = (uint8_t)r->tag;
+		link_write(&B.link, r->buf, r->len);
+		r->sent = true;
+		TAILQ_INSERT_TAIL(&B.inflight, r, entry);
+		B.ninflight++;
+		evtimer_del(r->timer);
+		if (r->timeout_ms)
+			board_req_arm(r, r->timeout_ms);
+	}
+}
+
+static void board_flush(void)
+{
+	if (!B.port_open || B.in_flush)
+		return;
+	B.in_flush = true;
+	if (B.restart_wanted) {
+		B.restart_wanted = false;
+		link_restart(&B.link, main_now_us());
+	}
+	bsock_flush_control();
+	board_send_requests();
+	bsock_flush_data();
+	if (B.port_open)
+		board_write_out();
+	B.in_flush = false;
+	if (B.port_open)
+		board_arm_deadline();
+}
+
+static void board_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	board_flush();
+}
+
+static void board_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	static uint8_t buf[BOARD_IN_BUF];
+	ssize_t n;
+
+	(void)what;
+	(void)arg;
+	n = read(fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		board_close_port(n == 0 ? "end of file" : strerror(errno));
+		return;
+	}
+	link_input(&B.link, main_now_us(), buf, (size_t)n);
+	board_flush();
+}
+
+static void board_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	board_flush();
+}
+
+static bool board_open_port(void)
+{
+	const struct config *cfg = main_state.cfg;
+	char err[300];
+
+	if (!serial_open(&B.ser, cfg->device.path, err, sizeof(err))) {
+		if (B.open_failures++ == 0)
+			log_info("board absent: %s", err);
+		else
+			log_debug("board absent: %s", err);
+		return false;
+	}
+	B.open_failures = 0;
+	snprintf(B.path, sizeof(B.path), "%s", B.ser.path);
+	B.port_open = true;
+	B.state = BOARD_CONNECTING;
+	event_assign(B.ev_read, main_state.base, B.ser.fd, EV_READ | EV_PERSIST, board_read_cb,
+		     NULL);
+	event_assign(B.ev_write, main_state.base, B.ser.fd, EV_WRITE, board_write_cb, NULL);
+	event_add(B.ev_read, NULL);
+	link_restart(&B.link, main_now_us());
+	msg_reader_reset(&B.reader);
+	log_info("board port %s open%s, waiting for the link", B.ser.path,
+		 B.ser.is_pty ? " (pseudo-terminal)" : "");
+	notify_status();
+	board_kick();
+	return true;
+}
+
+static void board_try_open(void)
+{
+	if (B.port_open || B.stopping)
+		return;
+	if (!board_open_port())
+		board_schedule_reconnect();
+}
+
+static void board_reconnect_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	board_try_open();
+}
+
+static void board_schedule_reconnect(void)
+{
+	const struct config *cfg = main_state.cfg;
+	struct timeval tv;
+
+	if (!B.backoff_ms)
+		B.backoff_ms = cfg->device.reconnect_min_ms;
+	else if (B.backoff_ms < cfg->device.reconnect_max_ms)
+		B.backoff_ms = B.backoff_ms * 2 > cfg->device.reconnect_max_ms
+				       ? cfg->device.reconnect_max_ms
+				       : B.backoff_ms * 2;
+	tv = main_tv(B.backoff_ms);
+	evtimer_add(B.ev_reconnect, &tv);
+}
+
+/* The device directory changed: a replugged board may be back. */
+static void board_inotify_cb(evutil_socket_t fd, short what, void *arg)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool hit = false;
+	ssize_t n;
+
+	(void)what;
+	(void)arg;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ie = (const struct inotify_event *)(void *)p;
+
+			if (!B.watch_name[0] || (ie->len && strcmp(ie->name, B.watch_name) == 0))
+				hit = true;
+			p += sizeof(*ie) + ie->len;
+		}
+	}
+	if (hit && !B.port_open && !B.stopping) {
+		log_debug("%s/%s appeared: opening it", B.watch_dir, B.watch_name);
+		B.backoff_ms = 0;
+		evtimer_del(B.ev_reconnect);
+		/* udev may still be setting the node up: a failure backs off as usual. */
+		board_try_open();
+	}
+}
+
+static void board_watch(void)
+{
+	const struct config *cfg = main_state.cfg;
+
+	serial_watch_dir(cfg->device.path, B.watch_dir, sizeof(B.watch_dir), B.watch_name,
+			 sizeof(B.watch_name));
+	B.inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (B.inotify_fd < 0) {
+		log_warn("inotify");
+		return;
+	}
+	if (inotify_add_watch(B.inotify_fd, B.watch_dir,
+			      IN_CREATE | IN_MOVED_TO | IN_ATTRIB) < 0) {
+		log_debug("cannot watch %s: %s", B.watch_dir, strerror(errno));
+		close(B.inotify_fd);
+		B.inotify_fd = -1;
+		return;
+	}
+	B.ev_inotify = event_new(main_state.base, B.inotify_fd, EV_READ | EV_PERSIST,
+				 board_inotify_cb, NULL);
+	if (B.ev_inotify)
+		event_add(B.ev_inotify, NULL);
+}
+
+static void board_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	board_flush();
+}
+
+static void board_baud_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	board_flush();
+}
+
+void board_init(void)
+{
+	const struct config *cfg = main_state.cfg;
+	struct link_config lc;
+	size_t memlen;
+	uint32_t window = 1;
+
+	memset(&B, 0, sizeof(B));
+	B.inotify_fd = -1;
+	TAILQ_INIT(&B.urgent);
+	TAILQ_INIT(&B.normal);
+	TAILQ_INIT(&B.inflight);
+	link_config_default(&lc);
+	if (getrandom(&lc.boot_id, sizeof(lc.boot_id), 0) != sizeof(lc.boot_id))
+		lc.boot_id = (uint32_t)main_now_us() ^ (uint32_t)getpid();
+	lc.max_baud = cfg->device.baud;
+	lc.max_payload = (uint16_t)cfg->device.link_payload;
+	if (lc.min_payload > lc.max_payload)
+		lc.min_payload = lc.max_payload;
+	/* The link wants a power of two: take the largest not above the setting. */
+	while (window * 2 <= cfg->device.link_window)
+		window *= 2;
+	lc.window = (uint8_t)window;
+	lc.tx_buffer = 16384;
+	while (lc.tx_buffer < 2u * window * lc.max_payload)
+		lc.tx_buffer *= 2;
+	memlen = link_mem_size(&lc);
+	B.linkmem = malloc(memlen);
+	if (!B.linkmem || !link_init(&B.link, &lc, &board_link_ops, NULL, B.linkmem, memlen,
+				     main_now_us()))
+		fatalx("cannot set up the link (window %u, payload %u)", window, lc.max_payload);
+	msg_reader_reset(&B.reader);
+	B.ev_read = event_new(main_state.base, -1, 0, board_read_cb, NULL);
+	B.ev_write = event_new(main_state.base, -1, 0, board_write_cb, NULL);
+	B.ev_deadline = evtimer_new(main_state.base, board_deadline_cb, NULL);
+	B.ev_flush = event_new(main_state.base, -1, 0, board_flush_cb, NULL);
+	B.ev_reconnect = evtimer_new(main_state.base, board_reconnect_cb, NULL);
+	B.ev_baud = evtimer_new(main_state.base, board_baud_cb, NULL);
+	if (!B.ev_read || !B.ev_write || !B.ev_deadline || !B.ev_flush || !B.ev_reconnect ||
+	    !B.ev_baud)
+		fatalx("out of memory");
+	B.state = BOARD_ABSENT;
+}
+
+void board_start(void)
+{
+	board_watch();
+	board_try_open();
+}
+
+void board_stop(void)
+{
+	uint64_t until = main_now_us() + 200000;
+
+	B.stopping = true;
+	evtimer_del(B.ev_reconnect);
+	if (B.port_open) {
+		/* Say goodbye: the board then drops everything it held for us. */
+		link_close(&B.link, main_now_us());
+		board_write_out();
+		while (B.port_open && B.out_pos < B.out_len && main_now_us() < until) {
+			usleep(1000);
+			board_write_out();
+		}
+		board_close_port("stopping");
+	}
+	if (B.ev_inotify) {
+		event_free(B.ev_inotify);
+		B.ev_inotify = NULL;
+	}
+	if (B.inotify_fd >= 0)
+		close(B.inotify_fd);
+	B.inotify_fd = -1;
+}

@@ -1,0 +1,80 @@
+/*
+ * The board: its serial port, the reliable link, the message stream on it,
+ * request/response routing (tags, at most PROTO_BOARD_REQUESTS_MAX in flight,
+ * timeouts) and the board's events.  Reconnects with backoff when the port
+ * goes away, and learns about a replug from inotify.
+ */
+#ifndef K210_BOARD_H
+#define K210_BOARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "msg.h"
+
+struct evbuffer;
+struct breq;
+
+/* resp is a response (err set); for local failures only type/tag/err are set. */
+typedef void (*board_req_cb)(void *ctx, const struct msg *resp);
+
+enum board_req_flags {
+	BOARD_REQ_URGENT = 1 << 0,   /* ahead of the normal queue (CLOSE) */
+	BOARD_REQ_SESSION = 1 << 1,  /* meaningless in another link session */
+};
+
+enum board_state { BOARD_ABSENT, BOARD_CONNECTING, BOARD_ATTACHED };
+
+void board_init(void);
+void board_start(void);
+/* Stop: close the link politely and the port. */
+void board_stop(void);
+/* Reload: [wifi] changed, rejoin. */
+void board_wifi_changed(void);
+
+/*
+ * Queue a request (req's tag is replaced).  timeout_ms 0: no deadline once
+ * sent.  The callback runs exactly once unless board_request_cancel.
+ */
+struct breq *board_request(const struct msg *req, uint32_t timeout_ms, unsigned flags,
+			   board_req_cb cb, void *ctx);
+void board_request_cancel(struct breq *r);
+
+enum board_state board_state(void);
+bool board_attached(void);
+/* Bytes of data that may go to the link now (room beyond the control reserve). */
+size_t board_data_room(void);
+/* Write one message now; false (nothing written) when the link lacks room. */
+bool board_send(const struct msg *m, bool data);
+/* DATA for sock: n bytes taken from src (n <= board_data_room() - header). */
+bool board_send_data(uint16_t sock, struct evbuffer *src, size_t n);
+/* Something is waiting to go out: flush on the next loop pass. */
+void board_kick(void);
+/* Nothing left to send to the board (shutdown). */
+bool board_idle(void);
+
+/* Facts for STATUS. */
+struct board_info {
+	enum board_state state;
+	const char *path;             /* the port in use, or the configured path */
+	bool have_info;
+	struct msg info;              /* last DEVICE_INFO response */
+	uint8_t wifi_state;
+	char wifi_ssid[PROTO_SSID_MAX + 1];
+	int8_t wifi_rssi;
+	uint8_t wifi_ip[4];
+	uint32_t session;
+	uint64_t attached_us;
+	uint64_t board_resets, link_restarts, bad_messages, ignored_messages;
+};
+const struct board_info *board_info(void);
+/* Link statistics (zeroes while no port is open). */
+struct link_stats;
+void board_link_stats(struct link_stats *st);
+uint32_t board_baud(void);
+/* The board broke the message contract on a socket / sent something unused. */
+void board_info_count_bad(void);
+void board_info_count_ignored(void);
+
+#endif

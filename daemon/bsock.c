@@ -1,0 +1,843 @@
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "board.h"
+#include "bsock.h"
+#include "k210sockd.h"
+#include "log.h"
+#include "status.h"
+
+#define BSOCK_UNCLAIMED_MAX 64   /* accepted connections waiting for a claim */
+#define BSOCK_DATA_HDR 5         /* DATA: type, len, sock */
+#define BSOCK_MIN_CHUNK 512      /* do not cut DATA smaller than this for lack of room */
+
+static struct bsock *bsock_table[65536];
+static TAILQ_HEAD(bsock_txq_head, bsock) bsock_txq = TAILQ_HEAD_INITIALIZER(bsock_txq);
+static TAILQ_HEAD(bsock_ctlq_head, bsock) bsock_ctlq = TAILQ_HEAD_INITIALIZER(bsock_ctlq);
+static TAILQ_HEAD(bsock_openq_head, bsock) bsock_openq = TAILQ_HEAD_INITIALIZER(bsock_openq);
+static TAILQ_HEAD(bsock_all_head, bsock) bsock_all = TAILQ_HEAD_INITIALIZER(bsock_all);
+static unsigned bsock_txq_len;
+static uint16_t bsock_next_id = 1;
+static uint16_t bsock_next_token = 1;
+static unsigned bsock_links_total = 5;
+static unsigned bsock_links_used;
+static bool bsock_links_blocked;  /* the board said EMFILE: wait for a close */
+static unsigned bsock_queued;
+static unsigned bsock_unclaimed;
+
+static void bsock_dispatch(void);
+static void bsock_timer_cb(evutil_socket_t fd, short what, void *arg);
+
+void bsock_init(void)
+{
+	TAILQ_INIT(&bsock_txq);
+	TAILQ_INIT(&bsock_ctlq);
+	TAILQ_INIT(&bsock_openq);
+	TAILQ_INIT(&bsock_all);
+}
+
+static uint16_t bsock_alloc_id(void)
+{
+	for (unsigned tries = 0; tries < PROTO_SOCK_HOST_MAX; tries++) {
+		uint16_t id = bsock_next_id;
+
+		bsock_next_id = bsock_next_id == PROTO_SOCK_HOST_MAX ? 1 : bsock_next_id + 1;
+		if (!bsock_table[id])
+			return id;
+	}
+	return 0;
+}
+
+static struct bsock *bsock_new(uint8_t type, uid_t uid, const struct bsock_ops *ops, void *ctx)
+{
+	struct bsock *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->type = type;
+	b->uid = uid;
+	b->ops = ops;
+	b->ctx = ctx;
+	b->created_us = main_now_us();
+	TAILQ_INSERT_TAIL(&bsock_all, b, all);
+	return b;
+}
+
+static void bsock_set_id(struct bsock *b, uint16_t id)
+{
+	b->id = id;
+	if (id)
+		bsock_table[id] = b;
+}
+
+static void bsock_unset_id(struct bsock *b)
+{
+	if (b->id && bsock_table[b->id] == b)
+		bsock_table[b->id] = NULL;
+	b->id = 0;
+}
+
+static void bsock_release_link(struct bsock *b)
+{
+	if (!b->holds_link)
+		return;
+	b->holds_link = false;
+	if (bsock_links_used)
+		bsock_links_used--;
+	bsock_links_blocked = false;
+	board_kick();
+}
+
+static void bsock_free(struct bsock *b)
+{
+	if (b->req) {
+		board_request_cancel(b->req);
+		b->req = NULL;
+	}
+	if (b->in_txq) {
+		TAILQ_REMOVE(&bsock_txq, b, txq);
+		bsock_txq_len--;
+	}
+	if (b->in_ctlq)
+		TAILQ_REMOVE(&bsock_ctlq, b, ctlq);
+	if (b->in_openq) {
+		TAILQ_REMOVE(&bsock_openq, b, openq);
+		bsock_queued--;
+	}
+	if (b->token)
+		bsock_unclaimed--;
+	TAILQ_REMOVE(&bsock_all, b, all);
+	bsock_unset_id(b);
+	bsock_release_link(b);
+	if (b->timer)
+		event_free(b->timer);
+	if (b->held)
+		evbuffer_free(b->held);
+	free(b->host);
+	free(b);
+}
+
+static void bsock_arm(struct bsock *b, uint32_t ms)
+{
+	struct timeval tv = main_tv(ms);
+
+	if (!b->timer)
+		b->timer = evtimer_new(main_state.base, bsock_timer_cb, b);
+	if (b->timer)
+		evtimer_add(b->timer, &tv);
+}
+
+/* Tell the owner an open failed and forget the socket. */
+static void bsock_open_failed(struct bsock *b, int err)
+{
+	const struct bsock_ops *ops = b->ops;
+	void *ctx = b->ctx;
+
+	if (b->type == BSOCK_STREAM)
+		status_ctr.streams_failed++;
+	b->ops = NULL;
+	if (ops && ops->opened)
+		ops->opened(ctx, b, err);
+	bsock_free(b);
+}
+
+static void bsock_enqueue(struct bsock *b, bool front)
+{
+	b->state = BSOCK_QUEUED;
+	b->in_openq = true;
+	bsock_queued++;
+	if (front)
+		TAILQ_INSERT_HEAD(&bsock_openq, b, openq);
+	else
+		TAILQ_INSERT_TAIL(&bsock_openq, b, openq);
+}
+
+/* How long an open may take in all: queue, then the board's answer. */
+static uint32_t bsock_deadline_ms(const struct bsock *b)
+{
+	const struct config *cfg = main_state.cfg;
+
+	return b->type == BSOCK_STREAM ? cfg->limits.connect_timeout_ms
+				       : cfg->limits.request_timeout_ms;
+}
+
+/* When to look at a queued or opening socket next. */
+static void bsock_arm_open(struct bsock *b)
+{
+	const struct config *cfg = main_state.cfg;
+	uint64_t age_ms = (main_now_us() - b->created_us) / 1000;
+	uint64_t next = bsock_deadline_ms(b);
+
+	next = next > age_ms ? next - age_ms : 0;
+	if (b->state == BSOCK_QUEUED && !board_attached() && cfg->device.request_wait_ms > age_ms &&
+	    cfg->device.request_wait_ms - age_ms < next)
+		next = cfg->device.request_wait_ms - age_ms;
+	bsock_arm(b, (uint32_t)next);
+}
+
+/*
+ * Deadline of a queued or opening socket (request_wait while there is no
+ * board, the open deadline in all), or the claim expiry of an accepted one.
+ */
+static void bsock_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct bsock *b = arg;
+	const struct config *cfg = main_state.cfg;
+	uint64_t age_ms = (main_now_us() - b->created_us) / 1000;
+
+	(void)fd;
+	(void)what;
+	if (b->token) {
+		log_debug("accepted connection %u from the listener %u was not claimed in time",
+			  b->id, b->listener_id);
+		bsock_close(b);
+		return;
+	}
+	if (b->state == BSOCK_QUEUED && !board_attached() &&
+	    age_ms >= cfg->device.request_wait_ms) {
+		bsock_open_failed(b, PROTO_ENODEV);
+		return;
+	}
+	if (age_ms < bsock_deadline_ms(b)) {
+		if (b->state == BSOCK_QUEUED || b->state == BSOCK_OPENING)
+			bsock_arm_open(b);
+		return;
+	}
+	if (b->state == BSOCK_QUEUED) {
+		bsock_open_failed(b, PROTO_ETIMEDOUT);
+	} else if (b->state == BSOCK_OPENING && !b->close_wanted) {
+		/* Too late for the owner; the board's answer still has to be waited for. */
+		const struct bsock_ops *ops = b->ops;
+		void *ctx = b->ctx;
+
+		if (b->type == BSOCK_STREAM)
+			status_ctr.streams_failed++;
+		b->ops = NULL;
+		b->close_wanted = true;
+		if (ops && ops->opened)
+			ops->opened(ctx, b, PROTO_ETIMEDOUT);
+	}
+}
+
+static void bsock_close_done(void *ctx, const struct msg *resp)
+{
+	struct bsock *b = ctx;
+
+	(void)resp;
+	b->req = NULL;
+	bsock_free(b);
+}
+
+/* CLOSE on the board; the socket lives on until the answer. */
+static void bsock_send_close(struct bsock *b)
+{
+	struct msg m;
+
+	msg_init(&m, PROTO_CLOSE);
+	m.sock = b->id;
+	b->state = BSOCK_CLOSING;
+	b->ops = NULL;
+	if (b->in_txq) {
+		TAILQ_REMOVE(&bsock_txq, b, txq);
+		bsock_txq_len--;
+		b->in_txq = false;
+	}
+	if (b->in_ctlq) {
+		TAILQ_REMOVE(&bsock_ctlq, b, ctlq);
+		b->in_ctlq = false;
+	}
+	b->req = board_request(&m, main_state.cfg->limits.request_timeout_ms,
+			       BOARD_REQ_URGENT | BOARD_REQ_SESSION, bsock_close_done, b);
+	if (!b->req)
+		bsock_free(b);
+}
+
+static void bsock_open_done(void *ctx, const struct msg *resp)
+{
+	struct bsock *b = ctx;
+	const struct bsock_ops *ops = b->ops;
+
+	b->req = NULL;
+	if (b->close_wanted) {
+		if (resp->err == PROTO_OK)
+			bsock_send_close(b);
+		else
+			bsock_free(b);
+		return;
+	}
+	if (resp->err == PROTO_EMFILE && b->holds_link) {
+		/* The board has fewer links than counted: wait for one to close. */
+		bsock_release_link(b);
+		bsock_links_blocked = true;
+		b->in_openq = true;
+		b->state = BSOCK_QUEUED;
+		bsock_queued++;
+		TAILQ_INSERT_HEAD(&bsock_openq, b, openq);
+		return;
+	}
+	if (resp->err != PROTO_OK) {
+		bsock_open_failed(b, resp->err);
+		return;
+	}
+	b->state = BSOCK_OPEN;
+	if (b->timer)
+		evtimer_del(b->timer);
+	if (b->type != BSOCK_LISTENER) {
+		b->tx_credit = resp->u.opened.tx_window;
+		b->local_port = resp->u.opened.local_port;
+	}
+	if (b->type == BSOCK_STREAM)
+		status_ctr.streams_opened++;
+	free(b->host);
+	b->host = NULL;
+	if (ops && ops->opened)
+		ops->opened(b->ctx, b, PROTO_OK);
+}
+
+static bool bsock_start_open(struct bsock *b)
+{
+	struct msg m;
+
+	if (b->type == BSOCK_STREAM) {
+		msg_init(&m, PROTO_CONNECT);
+		m.u.connect.kind = b->kind;
+		m.u.connect.port = b->port;
+		m.u.connect.local_port = b->local_port;
+		m.u.connect.rx_window = b->rx_avail;
+		snprintf(m.u.connect.host, sizeof(m.u.connect.host), "%s", b->host);
+	} else if (b->type == BSOCK_UDP) {
+		msg_init(&m, PROTO_UDP_BIND);
+		m.u.bind.local_port = b->local_port;
+		m.u.bind.rx_window = b->rx_avail;
+	} else {
+		msg_init(&m, PROTO_LISTEN);
+		m.u.listen.port = b->port;
+		m.u.listen.backlog = b->backlog;
+		m.u.listen.rx_window = b->rx_window;
+	}
+	m.sock = b->id;
+	b->state = BSOCK_OPENING;
+	/* The socket's own timer bounds the wait: a late success must be closed. */
+	b->req = board_request(&m, 0, BOARD_REQ_SESSION, bsock_open_done, b);
+	return b->req != NULL;
+}
+
+static void bsock_dispatch(void)
+{
+	struct bsock *b;
+
+	while (board_attached() && !bsock_links_blocked && bsock_links_used < bsock_links_total &&
+	       (b = TAILQ_FIRST(&bsock_openq))) {
+		TAILQ_REMOVE(&bsock_openq, b, openq);
+		b->in_openq = false;
+		bsock_queued--;
+		b->holds_link = true;
+		bsock_links_used++;
+		if (!bsock_start_open(b))
+			bsock_open_failed(b, PROTO_ENOBUFS);
+	}
+}
+
+static struct bsock *bsock_open_common(uint8_t type, uid_t uid, const struct bsock_ops *ops,
+				       void *ctx, int *err)
+{
+	struct bsock *b;
+	uint16_t id = bsock_alloc_id();
+
+	if (!id) {
+		*err = PROTO_ENOBUFS;
+		return NULL;
+	}
+	b = bsock_new(type, uid, ops, ctx);
+	if (!b) {
+		*err = PROTO_ENOBUFS;
+		return NULL;
+	}
+	bsock_set_id(b, id);
+	b->rx_avail = main_state.cfg->limits.client_buffer;
+	b->rx_window = b->rx_avail;
+	return b;
+}
+
+/* Open through the link queue: streams and UDP sockets take an ESP link. */
+static struct bsock *bsock_queue_open(struct bsock *b, int *err)
+{
+	const struct config *cfg = main_state.cfg;
+	bool link_free = board_attached() && !bsock_links_blocked &&
+			 bsock_links_used < bsock_links_total && TAILQ_EMPTY(&bsock_openq);
+
+	if (!link_free && bsock_queued >= cfg->limits.connect_queue) {
+		*err = PROTO_ENOBUFS;
+		bsock_free(b);
+		return NULL;
+	}
+	bsock_enqueue(b, false);
+	bsock_arm_open(b);
+	bsock_dispatch();
+	return b;
+}
+
+struct bsock *bsock_connect(uint8_t kind, const char *host, uint16_t port, uid_t uid,
+			    const struct bsock_ops *ops, void *ctx, int *err)
+{
+	struct bsock *b = bsock_open_common(BSOCK_STREAM, uid, ops, ctx, err);
+
+	if (!b)
+		return NULL;
+	b->kind = kind;
+	b->port = port;
+	b->host = strdup(host);
+	if (!b->host) {
+		*err = PROTO_ENOBUFS;
+		bsock_free(b);
+		return NULL;
+	}
+	return bsock_queue_open(b, err);
+}
+
+struct bsock *bsock_udp_bind(uint16_t local_port, uid_t uid, const struct bsock_ops *ops,
+			     void *ctx, int *err)
+{
+	struct bsock *b = bsock_open_common(BSOCK_UDP, uid, ops, ctx, err);
+
+	if (!b)
+		return NULL;
+	b->kind = PROTO_KIND_UDP;
+	b->local_port = local_port;
+	return bsock_queue_open(b, err);
+}
+
+struct bsock *bsock_listen(uint16_t port, uint8_t backlog, uid_t uid,
+			   const struct bsock_ops *ops, void *ctx, int *err)
+{
+	struct bsock *b;
+
+	if (!board_attached()) {
+		*err = PROTO_ENODEV;
+		return NULL;
+	}
+	b = bsock_open_common(BSOCK_LISTENER, uid, ops, ctx, err);
+	if (!b)
+		return NULL;
+	b->port = port;
+	b->backlog = backlog;
+	bsock_arm_open(b);
+	if (!bsock_start_open(b)) {
+		*err = PROTO_ENOBUFS;
+		bsock_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void bsock_close(struct bsock *b)
+{
+	b->ops = NULL;
+	b->ctx = NULL;
+	switch (b->state) {
+	case BSOCK_QUEUED:
+		bsock_free(b);
+		break;
+	case BSOCK_OPENING:
+		b->close_wanted = true;
+		break;
+	case BSOCK_OPEN:
+		if (b->remote_closed || !b->id || !board_attached())
+			bsock_free(b);
+		else
+			bsock_send_close(b);
+		break;
+	case BSOCK_CLOSING:
+		break;
+	}
+}
+
+struct bsock *bsock_claim(uint16_t token, uid_t uid, const struct bsock_ops *ops, void *ctx,
+			  int *err)
+{
+	struct bsock *b;
+
+	TAILQ_FOREACH(b, &bsock_all, all) {
+		if (b->token != token || !token)
+			continue;
+		if (b->uid != uid && uid != 0) {
+			*err = PROTO_EACCES;
+			return NULL;
+		}
+		b->token = 0;
+		bsock_unclaimed--;
+		b->ops = ops;
+		b->ctx = ctx;
+		if (b->timer)
+			evtimer_del(b->timer);
+		return b;
+	}
+	*err = PROTO_EBADF;
+	return NULL;
+}
+
+void bsock_set_owner(struct bsock *b, const struct bsock_ops *ops, void *ctx)
+{
+	b->ops = ops;
+	b->ctx = ctx;
+}
+
+static void bsock_ctl_enqueue(struct bsock *b)
+{
+	if (b->in_ctlq)
+		return;
+	b->in_ctlq = true;
+	TAILQ_INSERT_TAIL(&bsock_ctlq, b, ctlq);
+	board_kick();
+}
+
+void bsock_consumed(struct bsock *b, size_t n)
+{
+	uint32_t threshold = b->rx_window / 4;
+
+	if (threshold > 16384)
+		threshold = 16384;
+	b->credit_due += (uint32_t)n;
+	/* Batch small credits, but never let the board run dry waiting for one. */
+	if (b->state == BSOCK_OPEN && b->id &&
+	    (b->credit_due >= threshold || b->rx_avail < PROTO_DATA_MAX))
+		bsock_ctl_enqueue(b);
+}
+
+void bsock_want_tx(struct bsock *b)
+{
+	if (b->in_txq || b->state != BSOCK_OPEN || !b->tx_credit || !b->id)
+		return;
+	b->in_txq = true;
+	bsock_txq_len++;
+	TAILQ_INSERT_TAIL(&bsock_txq, b, txq);
+	board_kick();
+}
+
+size_t bsock_send_stream(struct bsock *b, struct evbuffer *src, size_t max)
+{
+	size_t n = evbuffer_get_length(src), room = board_data_room();
+
+	if (n > max)
+		n = max;
+	if (n > b->tx_credit)
+		n = b->tx_credit;
+	if (n > PROTO_DATA_MAX)
+		n = PROTO_DATA_MAX;
+	if (room < BSOCK_DATA_HDR + (n < BSOCK_MIN_CHUNK ? n : BSOCK_MIN_CHUNK) || n == 0)
+		return 0;
+	if (n > room - BSOCK_DATA_HDR)
+		n = room - BSOCK_DATA_HDR;
+	if (!board_send_data(b->id, src, n))
+		return 0;
+	b->tx_credit -= (uint32_t)n;
+	status_ctr.bytes_up += n;
+	return n;
+}
+
+bool bsock_send_datagram(struct bsock *b, const struct msg_addr *to, const uint8_t *data,
+			 size_t len)
+{
+	struct msg m;
+
+	if (b->state != BSOCK_OPEN || len > b->tx_credit || len > PROTO_DATA_MAX)
+		return false;
+	msg_init(&m, PROTO_DATAGRAM);
+	m.sock = b->id;
+	m.u.data.addr = *to;
+	m.u.data.data = data;
+	m.u.data.len = (uint16_t)len;
+	if (!board_send(&m, true))
+		return false;
+	b->tx_credit -= (uint32_t)len;
+	status_ctr.bytes_up += len;
+	return true;
+}
+
+/* The board broke the flow control contract on this socket. */
+static void bsock_protocol_fail(struct bsock *b, const char *why)
+{
+	const struct bsock_ops *ops = b->ops;
+	void *ctx = b->ctx;
+
+	log_warnx("board socket %u: %s: closing it", b->id, why);
+	board_info_count_bad();
+	b->ops = NULL;
+	if (ops && ops->closed)
+		ops->closed(ctx, b, PROTO_EPROTO);
+	bsock_send_close(b);
+}
+
+static void bsock_take_data(struct bsock *b, const struct msg *m)
+{
+	if (b->state != BSOCK_OPEN) {
+		/* Closing: what was in flight when the owner left is of no use. */
+		return;
+	}
+	if (m->u.data.len > b->rx_avail) {
+		bsock_protocol_fail(b, "data beyond the credit granted");
+		return;
+	}
+	b->rx_avail -= m->u.data.len;
+	status_ctr.bytes_down += m->u.data.len;
+	if (b->token) {
+		evbuffer_add(b->held, m->u.data.data, m->u.data.len);
+		return;
+	}
+	if (m->type == PROTO_DATAGRAM) {
+		if (b->type == BSOCK_UDP && b->ops && b->ops->datagram)
+			b->ops->datagram(b->ctx, b, m);
+		else
+			bsock_consumed(b, m->u.data.len);
+	} else if (b->type == BSOCK_STREAM && b->ops && b->ops->data) {
+		b->ops->data(b->ctx, b, m->u.data.data, m->u.data.len);
+	} else {
+		bsock_protocol_fail(b, "stream data on a socket that is not a stream");
+	}
+}
+
+static void bsock_take_closed(struct bsock *b, uint8_t err)
+{
+	const struct bsock_ops *ops = b->ops;
+	void *ctx = b->ctx;
+
+	if (b->state != BSOCK_OPEN)
+		return;
+	if (b->token) {
+		/* Keep what arrived for the claimant; the id is the board's again. */
+		b->remote_closed = true;
+		b->closed_err = err;
+		bsock_unset_id(b);
+		bsock_release_link(b);
+		return;
+	}
+	b->ops = NULL;
+	if (ops && ops->closed)
+		ops->closed(ctx, b, err);
+	bsock_free(b);
+}
+
+static void bsock_take_accepted(struct bsock *l, const struct msg *m)
+{
+	struct bsock *c;
+	uint16_t id = m->u.accepted.new_sock;
+
+	if (id < PROTO_SOCK_BOARD_MIN || bsock_table[id]) {
+		log_warnx("board announced accepted socket %u, an id it may not use now", id);
+		board_info_count_bad();
+		return;
+	}
+	c = bsock_new(BSOCK_STREAM, l ? l->uid : 0, NULL, NULL);
+	if (!c)
+		return;
+	bsock_set_id(c, id);
+	c->state = BSOCK_OPEN;
+	c->holds_link = true;
+	bsock_links_used++;
+	c->kind = PROTO_KIND_TCP;
+	c->tx_credit = m->u.accepted.tx_window;
+	c->rx_avail = l ? l->rx_window : 0;
+	c->rx_window = c->rx_avail;
+	c->remote = m->u.accepted.remote;
+	c->listener_id = m->sock;
+	if (!l || l->state != BSOCK_OPEN || !l->ops || bsock_unclaimed >= BSOCK_UNCLAIMED_MAX ||
+	    !(c->held = evbuffer_new())) {
+		log_info("accepted connection %u refused: %s", id,
+			 l ? "too many unclaimed connections" : "no such listener");
+		bsock_send_close(c);
+		return;
+	}
+	do {
+		c->token = bsock_next_token++;
+	} while (!c->token);
+	bsock_unclaimed++;
+	bsock_arm(c, main_state.cfg->limits.handshake_timeout_ms);
+	status_ctr.streams_accepted++;
+	if (l->ops->accepted)
+		l->ops->accepted(l->ctx, l, c, &c->remote);
+}
+
+void bsock_input(const struct msg *m)
+{
+	struct bsock *b = bsock_table[m->sock];
+
+	if (m->type == PROTO_EV_ACCEPTED) {
+		bsock_take_accepted(b && b->type == BSOCK_LISTENER ? b : NULL, m);
+		return;
+	}
+	if (!b) {
+		log_debug("board: %s for unknown socket %u", proto_type_name(m->type), m->sock);
+		board_info_count_ignored();
+		return;
+	}
+	switch (m->type) {
+	case PROTO_DATA:
+	case PROTO_DATAGRAM:
+		bsock_take_data(b, m);
+		break;
+	case PROTO_CREDIT:
+		if (b->state != BSOCK_OPEN)
+			break;
+		b->tx_credit = m->u.credit.bytes > UINT32_MAX - b->tx_credit
+				       ? UINT32_MAX
+				       : b->tx_credit + m->u.credit.bytes;
+		if (b->ops && b->ops->tx)
+			bsock_want_tx(b);
+		break;
+	case PROTO_EV_CLOSED:
+		bsock_take_closed(b, m->u.closed.err);
+		break;
+	default:
+		break;
+	}
+}
+
+void bsock_board_up(unsigned links_total)
+{
+	bsock_links_total = links_total ? links_total : 1;
+	bsock_dispatch();
+}
+
+/* The first socket in a state other than QUEUED (and CLOSING, if skip_closing). */
+static struct bsock *bsock_first_active(bool skip_closing)
+{
+	struct bsock *b;
+
+	TAILQ_FOREACH(b, &bsock_all, all)
+		if (b->state != BSOCK_QUEUED && !(skip_closing && b->state == BSOCK_CLOSING))
+			return b;
+	return NULL;
+}
+
+void bsock_fail_all(int err)
+{
+	struct bsock *b;
+
+	/* Owner callbacks may close other sockets: look for the next one afresh. */
+	while ((b = bsock_first_active(false))) {
+		const struct bsock_ops *ops = b->ops;
+		void *ctx = b->ctx;
+
+		b->ops = NULL;
+		if (b->state == BSOCK_OPENING && !b->close_wanted) {
+			if (b->type == BSOCK_STREAM)
+				status_ctr.streams_failed++;
+			if (ops && ops->opened)
+				ops->opened(ctx, b, err);
+		} else if (b->state == BSOCK_OPEN && ops && ops->closed) {
+			ops->closed(ctx, b, err);
+		}
+		bsock_free(b);
+	}
+	bsock_links_used = 0;
+	bsock_links_blocked = false;
+}
+
+void bsock_flush_control(void)
+{
+	struct bsock *b;
+
+	while ((b = TAILQ_FIRST(&bsock_ctlq))) {
+		struct msg m;
+
+		if (b->credit_due && b->state == BSOCK_OPEN && b->id) {
+			msg_init(&m, PROTO_CREDIT);
+			m.sock = b->id;
+			m.u.credit.bytes = b->credit_due;
+			if (!board_send(&m, false))
+				return;
+			b->rx_avail += b->credit_due;
+			b->credit_due = 0;
+		}
+		TAILQ_REMOVE(&bsock_ctlq, b, ctlq);
+		b->in_ctlq = false;
+	}
+	bsock_dispatch();
+}
+
+void bsock_flush_data(void)
+{
+	struct bsock *b;
+	unsigned idle = 0;
+
+	/* One message per socket per turn: five uploads share the link evenly. */
+	while ((b = TAILQ_FIRST(&bsock_txq)) && idle < bsock_txq_len) {
+		size_t before = board_data_room();
+
+		if (before < BSOCK_DATA_HDR + BSOCK_MIN_CHUNK)
+			return;
+		TAILQ_REMOVE(&bsock_txq, b, txq);
+		bsock_txq_len--;
+		b->in_txq = false;
+		if (b->ops && b->ops->tx && b->ops->tx(b->ctx, b))
+			bsock_want_tx(b);
+		idle = board_data_room() == before ? idle + 1 : 0;
+	}
+}
+
+bool bsock_tx_pending(void)
+{
+	return !TAILQ_EMPTY(&bsock_txq) || !TAILQ_EMPTY(&bsock_ctlq);
+}
+
+bool bsock_shutdown(void)
+{
+	struct bsock *b;
+
+	while ((b = TAILQ_FIRST(&bsock_openq)))
+		bsock_open_failed(b, PROTO_ECANCELED);
+	while ((b = bsock_first_active(true))) {
+		if (b->state == BSOCK_OPENING) {
+			b->ops = NULL;
+			b->close_wanted = true;
+			/* Waiting for the answer; CLOSING would be skipped, this is not. */
+			if (!board_attached()) {
+				bsock_free(b);
+				continue;
+			}
+			b->state = BSOCK_CLOSING;
+			continue;
+		}
+		b->ops = NULL;
+		if (board_attached() && b->id && !b->remote_closed)
+			bsock_send_close(b);
+		else
+			bsock_free(b);
+	}
+	return TAILQ_EMPTY(&bsock_all);
+}
+
+void bsock_counts(struct bsock_counts *c)
+{
+	struct bsock *b;
+
+	memset(c, 0, sizeof(*c));
+	TAILQ_FOREACH(b, &bsock_all, all) {
+		if (b->state == BSOCK_QUEUED) {
+			c->queued++;
+			continue;
+		}
+		c->in_use++;
+		if (b->type == BSOCK_UDP)
+			c->udp++;
+		else if (b->type == BSOCK_LISTENER)
+			c->listeners++;
+		if (b->token)
+			c->unclaimed++;
+	}
+	c->links_used = bsock_links_used;
+	c->links_total = bsock_links_total;
+}
+
+unsigned bsock_uid_streams(uid_t uid)
+{
+	struct bsock *b;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(b, &bsock_all, all)
+		if (b->type == BSOCK_STREAM && b->uid == uid && b->ops && !b->token)
+			n++;
+	return n;
+}

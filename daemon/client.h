@@ -1,0 +1,81 @@
+/*
+ * Local clients on the Unix socket (or the TCP SOCKS listener): the first
+ * byte picks SOCKS5 (0x05) or the native protocol; a successful CONNECT or
+ * ACCEPT turns the connection into a pipe.
+ */
+#ifndef K210_CLIENT_H
+#define K210_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include "msg.h"
+
+struct bufferevent;
+struct event;
+struct socks_parser;
+struct client_req;
+struct client_sock;
+struct bsock;
+
+enum client_mode {
+	CLIENT_NEW,        /* waiting for the first byte */
+	CLIENT_NATIVE,
+	CLIENT_SOCKS,
+	CLIENT_REFUSED,    /* answer the first request with an error, then close */
+	CLIENT_CLOSING,    /* flushing a last reply */
+};
+
+struct client {
+	struct bufferevent *bev;
+	uint32_t serial;               /* for log lines */
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	uint8_t mode;
+	uint8_t refuse_err;            /* CLIENT_REFUSED: the error to answer */
+	bool tcp;                      /* came through the TCP SOCKS listener */
+	bool hello_done;
+	bool input_blocked;            /* waiting for credit, link room or answers */
+	bool connecting;               /* CONNECT/ACCEPT/SOCKS open in progress */
+	uint8_t outstanding;           /* requests waiting for an answer */
+	uint32_t sub_mask;
+	struct event *timer;           /* handshake deadline, or the final flush */
+	struct socks_parser *socks;    /* SOCKS handshake state */
+	struct bsock *opening;         /* CONNECT in progress */
+	uint16_t connect_tag;
+	LIST_HEAD(, client_req) reqs;
+	LIST_HEAD(, client_sock) socks_owned;
+	TAILQ_ENTRY(client) all;
+	TAILQ_ENTRY(client) subs;      /* subscribers to events */
+	bool subscribed;
+};
+
+void client_init(void);
+/* A new connection (already accepted, non-blocking). */
+void client_accept(int fd, bool tcp);
+/* An event to every client subscribed to sub_bit (enum proto_sub). */
+void client_broadcast(const struct msg *m, uint32_t sub_bit);
+/* Connections now open (clients, SOCKS and pipes). */
+unsigned client_count(void);
+void client_count_add(int delta);
+/* Encode a message onto a client connection. */
+bool client_send(struct client *c, const struct msg *m);
+/* Close after the last reply is out (bounded by a short timer). */
+void client_close_after_flush(struct client *c);
+void client_free(struct client *c);
+/* Stop accepting work: close every client. */
+void client_shutdown_all(void);
+/*
+ * Open a stream for c (access rules, per-uid limit, board queue); the result
+ * goes to socks_connect_done or the native CONNECT answer.
+ */
+void client_open_stream(struct client *c, uint8_t kind, const char *host, uint16_t port);
+/* The connection becomes a pipe to b; c is freed. */
+void client_become_pipe(struct client *c, struct bsock *b);
+/* Destination check before opening a stream (err PROTO_EACCES when refused). */
+bool client_dest_allowed(const uint8_t ip[4], uint16_t port);
+
+#endif

@@ -1,0 +1,191 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+enum log_sink {
+	LOG_SINK_PLAIN,     /* stderr, a pipe or a file: no decoration */
+	LOG_SINK_TTY,       /* stderr is a terminal: timestamps help */
+	LOG_SINK_JOURNAL,   /* stderr is the journal: "<N>" sets the priority */
+	LOG_SINK_SYSLOG,
+};
+
+static enum log_sink log_sink = LOG_SINK_PLAIN;
+static enum log_level log_level = LOG_LEVEL_INFO;
+
+static const char *const log_names[] = { "error", "warn", "info", "debug" };
+static const int log_syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+
+/* systemd sets JOURNAL_STREAM=dev:ino for the stream it connected stderr to. */
+static int log_stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+void log_init(int foreground, enum log_level level, const char *ident)
+{
+	log_level = level;
+	if (!foreground) {
+		log_sink = LOG_SINK_SYSLOG;
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	} else if (log_stderr_is_journal()) {
+		log_sink = LOG_SINK_JOURNAL;
+	} else if (isatty(STDERR_FILENO)) {
+		log_sink = LOG_SINK_TTY;
+	} else {
+		log_sink = LOG_SINK_PLAIN;
+	}
+}
+
+void log_set_level(enum log_level level)
+{
+	log_level = level;
+}
+
+enum log_level log_get_level(void)
+{
+	return log_level;
+}
+
+int log_level_parse(const char *s)
+{
+	for (size_t i = 0; i < sizeof(log_names) / sizeof(log_names[0]); i++)
+		if (strcmp(s, log_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *log_level_name(enum log_level level)
+{
+	return log_names[level];
+}
+
+static void log_emit(enum log_level level, const char *suffix, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void log_emit_errno(enum log_level level, int saved, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+
+static void log_emit(enum log_level level, const char *suffix, const char *fmt, va_list ap)
+{
+	char line[1024];
+	int n;
+
+	if (level > log_level)
+		return;
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n < 0)
+		return;
+	/* One event per line: a stray newline in a value must not split it. */
+	for (char *p = line; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	switch (log_sink) {
+	case LOG_SINK_SYSLOG:
+		syslog(log_syslog_prio[level], "%s%s", line, suffix);
+		break;
+	case LOG_SINK_JOURNAL:
+		fprintf(stderr, "<%d>%s%s\n", log_syslog_prio[level], line, suffix);
+		break;
+	case LOG_SINK_TTY: {
+		struct timespec ts;
+		struct tm tm;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		localtime_r(&ts.tv_sec, &tm);
+		fprintf(stderr, "%02d:%02d:%02d.%03ld %s%s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+			ts.tv_nsec / 1000000, line, suffix);
+		break;
+	}
+	case LOG_SINK_PLAIN:
+		fprintf(stderr, "%s%s\n", line, suffix);
+		break;
+	}
+}
+
+static void log_emit_errno(enum log_level level, int saved, const char *fmt, va_list ap)
+{
+	char suffix[160];
+
+	snprintf(suffix, sizeof(suffix), ": %s", strerror(saved));
+	log_emit(level, suffix, fmt, ap);
+}
+
+void log_warn(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit_errno(LOG_LEVEL_WARN, saved, fmt, ap);
+	va_end(ap);
+	errno = saved;
+}
+
+void log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LEVEL_WARN, "", fmt, ap);
+	va_end(ap);
+}
+
+void log_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LEVEL_ERROR, "", fmt, ap);
+	va_end(ap);
+}
+
+void log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LEVEL_INFO, "", fmt, ap);
+	va_end(ap);
+}
+
+void log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LEVEL_DEBUG, "", fmt, ap);
+	va_end(ap);
+}
+
+void fatal(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit_errno(LOG_LEVEL_ERROR, saved, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit(LOG_LEVEL_ERROR, "", fmt, ap);
+	va_end(ap);
+	exit(1);
+}

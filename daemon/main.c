@@ -1,0 +1,264 @@
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "board.h"
+#include "bsock.h"
+#include "client.h"
+#include "config.h"
+#include "k210sockd.h"
+#include "log.h"
+#include "notify.h"
+#include "pipe.h"
+#include "server.h"
+
+#define MAIN_STOP_WAIT_MS 1000   /* SIGTERM: how long board sockets get to close */
+#define MAIN_STOP_POLL_MS 20
+
+struct main_state main_state;
+
+static int main_verbose;
+static struct event *main_stop_timer;
+static uint64_t main_stop_deadline;
+
+uint64_t main_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+struct timeval main_tv(uint32_t ms)
+{
+	struct timeval tv = { .tv_sec = (time_t)(ms / 1000),
+			      .tv_usec = (suseconds_t)(ms % 1000) * 1000 };
+
+	return tv;
+}
+
+static _Noreturn void main_usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+		"usage: k210sockd [-d] [-n] [-v]... [-f FILE]\n"
+		"  -d       stay in the foreground and log to standard error\n"
+		"  -f FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
+		"  -n       check the configuration and exit (0 valid, 1 invalid)\n"
+		"  -v       log more (repeatable)\n"
+		"  -h       this help\n");
+	exit(status);
+}
+
+static int main_log_level(const struct config *cfg)
+{
+	int level = cfg->log.level + main_verbose;
+
+	return level > LOG_LEVEL_DEBUG ? LOG_LEVEL_DEBUG : level;
+}
+
+static void main_print_errors(const struct config_errors *err)
+{
+	const char *p = err->text;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		int n = nl ? (int)(nl - p) : (int)strlen(p);
+
+		log_error("%.*s", n, p);
+		p += n + (nl ? 1 : 0);
+	}
+}
+
+static void main_reload(void)
+{
+	struct config *next = malloc(sizeof(*next));
+	struct config *cur = main_state.cfg;
+	struct config_errors err = { .len = 0 };
+
+	notify_reloading();
+	log_info("reloading %s", main_state.conf_path);
+	if (!next) {
+		log_error("reload: out of memory");
+		notify_ready();
+		return;
+	}
+	config_defaults(next);
+	if (!config_load(next, main_state.conf_path, &err) ||
+	    !config_read_psk(next, main_state.conf_path, false, &err)) {
+		main_print_errors(&err);
+		log_error("reload failed: keeping the configuration in force");
+		free(next);
+		notify_ready();
+		return;
+	}
+	if (config_device_changed(cur, next)) {
+		log_warnx("reload: changes to [device] need a restart");
+		next->device = cur->device;
+	}
+	if (config_socket_changed(cur, next)) {
+		log_warnx("reload: changes to [socket] need a restart");
+		next->socket = cur->socket;
+	}
+	main_state.cfg = next;
+	log_set_level((enum log_level)main_log_level(next));
+	if (config_wifi_changed(cur, next)) {
+		log_info("reload: [wifi] changed");
+		board_wifi_changed();
+	}
+	free(cur);
+	log_info("configuration reloaded");
+	notify_ready();
+}
+
+static void main_finish(void)
+{
+	board_stop();
+	pipe_shutdown_all();
+	client_shutdown_all();
+	event_base_loopexit(main_state.base, NULL);
+}
+
+static void main_stop_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval tv = main_tv(MAIN_STOP_POLL_MS);
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if ((bsock_shutdown() && board_idle()) || main_now_us() >= main_stop_deadline) {
+		main_finish();
+		return;
+	}
+	evtimer_add(main_stop_timer, &tv);
+}
+
+static void main_stop(int sig)
+{
+	struct timeval tv = main_tv(0);
+
+	if (main_state.stopping)
+		return;
+	main_state.stopping = true;
+	log_info("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	notify_stopping();
+	server_stop();
+	/* Close the board's sockets first, so that it frees the ESP links. */
+	bsock_shutdown();
+	main_stop_deadline = main_now_us() + MAIN_STOP_WAIT_MS * 1000u;
+	main_stop_timer = evtimer_new(main_state.base, main_stop_poll, NULL);
+	if (!main_stop_timer) {
+		main_finish();
+		return;
+	}
+	evtimer_add(main_stop_timer, &tv);
+}
+
+static void main_signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	if (sig == SIGHUP) {
+		if (!main_state.stopping)
+			main_reload();
+		return;
+	}
+	main_stop((int)sig);
+}
+
+/* Thousands of clients need descriptors: take what the hard limit allows. */
+static void main_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn("cannot raise the descriptor limit");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT };
+	struct config_errors err = { .len = 0 };
+	const char *path = CONFIG_DEFAULT_PATH;
+	bool foreground = false, check = false;
+	struct config *cfg;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "df:hnv")) != -1) {
+		switch (ch) {
+		case 'd':
+			foreground = true;
+			break;
+		case 'f':
+			path = optarg;
+			break;
+		case 'h':
+			main_usage(0);
+		case 'n':
+			check = true;
+			break;
+		case 'v':
+			main_verbose++;
+			break;
+		default:
+			main_usage(2);
+		}
+	}
+	if (optind != argc)
+		main_usage(2);
+	/* Until the configuration says otherwise, errors go to stderr. */
+	log_init(1, LOG_LEVEL_INFO, K210SOCKD_NAME);
+	cfg = malloc(sizeof(*cfg));
+	if (!cfg)
+		fatalx("out of memory");
+	config_defaults(cfg);
+	if (!config_load(cfg, path, &err) || !config_read_psk(cfg, path, check, &err)) {
+		if (check)
+			fputs(err.text, stderr);
+		else
+			main_print_errors(&err);
+		return 1;
+	}
+	if (check) {
+		printf("%s: configuration OK\n", path);
+		return 0;
+	}
+	log_init(foreground, (enum log_level)main_log_level(cfg), K210SOCKD_NAME);
+	main_state.cfg = cfg;
+	main_state.conf_path = path;
+	main_state.uid = geteuid();
+	main_state.start_us = main_now_us();
+	signal(SIGPIPE, SIG_IGN);
+	main_raise_nofile();
+	main_state.base = event_base_new();
+	if (!main_state.base)
+		fatalx("cannot create the event loop");
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		struct event *ev = evsignal_new(main_state.base, sigs[i], main_signal_cb, NULL);
+
+		if (!ev || event_add(ev, NULL) < 0)
+			fatalx("cannot catch signal %d", sigs[i]);
+	}
+	bsock_init();
+	client_init();
+	board_init();
+	notify_init();
+	if (!server_start())
+		return 1;
+	log_info("k210sockd %s started (board %s, link %u baud)", K210SOCKD_VERSION,
+		 cfg->device.path, cfg->device.baud);
+	board_start();
+	notify_ready();
+	event_base_dispatch(main_state.base);
+	log_info("stopped");
+	return 0;
+}

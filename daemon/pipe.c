@@ -1,0 +1,272 @@
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bsock.h"
+#include "client.h"
+#include "k210sockd.h"
+#include "log.h"
+#include "pipe.h"
+#include "status.h"
+
+struct pipe {
+	TAILQ_ENTRY(pipe) all;
+	struct bufferevent *bev;
+	struct bsock *b;              /* NULL once the board socket is gone */
+	struct event *linger;         /* after our shutdown: wait for the client's close */
+	uid_t uid;
+	uint32_t serial;
+	bool tcp;
+	bool remote_eof;              /* the remote closed: shut down after the last byte */
+	bool shut;
+	bool client_eof;
+	uint64_t added;               /* bytes put into the output buffer */
+	uint64_t credited;            /* of those, reported as consumed */
+};
+
+static TAILQ_HEAD(, pipe) pipe_all = TAILQ_HEAD_INITIALIZER(pipe_all);
+
+static void pipe_free(struct pipe *p)
+{
+	TAILQ_REMOVE(&pipe_all, p, all);
+	if (p->b)
+		bsock_close(p->b);
+	if (p->linger)
+		event_free(p->linger);
+	bufferevent_free(p->bev);
+	client_count_add(-1);
+	free(p);
+}
+
+/*
+ * Close so that the client sees a failure, not an end of file: SO_LINGER 0
+ * makes a TCP close a reset.  On a Unix socket the kernel reports
+ * ECONNRESET only when unread data is left, which the reset path keeps.
+ */
+static void pipe_reset(struct pipe *p, const char *why)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	evutil_socket_t fd = bufferevent_getfd(p->bev);
+
+	log_debug("pipe %u: reset: %s", p->serial, why);
+	status_ctr.streams_reset++;
+	if (p->tcp)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	pipe_free(p);
+}
+
+/* Read from the client only while the board takes bytes for this socket. */
+static void pipe_update_read(struct pipe *p)
+{
+	bool want = p->b && !p->client_eof && !p->remote_eof && p->b->tx_credit > 0;
+	bool on = bufferevent_get_enabled(p->bev) & EV_READ;
+
+	if (p->shut)
+		want = true;   /* only to see the client's close, or data that has to fail */
+	if (want && !on)
+		bufferevent_enable(p->bev, EV_READ);
+	else if (!want && on)
+		bufferevent_disable(p->bev, EV_READ);
+}
+
+static void pipe_credit(struct pipe *p)
+{
+	size_t out = evbuffer_get_length(bufferevent_get_output(p->bev));
+	uint64_t consumed = p->added - out;
+
+	if (p->b && consumed > p->credited) {
+		bsock_consumed(p->b, (size_t)(consumed - p->credited));
+		p->credited = consumed;
+	}
+}
+
+static void pipe_linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pipe *p = arg;
+
+	(void)fd;
+	(void)what;
+	log_debug("pipe %u: client kept the connection after the end: closed", p->serial);
+	pipe_free(p);
+}
+
+/* The remote is done and every byte is with the kernel: pass the EOF on. */
+static void pipe_maybe_shutdown(struct pipe *p)
+{
+	struct timeval tv;
+
+	if (!p->remote_eof || p->shut ||
+	    evbuffer_get_length(bufferevent_get_output(p->bev)) != 0)
+		return;
+	if (p->client_eof) {
+		pipe_free(p);
+		return;
+	}
+	shutdown(bufferevent_getfd(p->bev), SHUT_WR);
+	p->shut = true;
+	tv = main_tv(main_state.cfg->limits.handshake_timeout_ms);
+	p->linger = evtimer_new(main_state.base, pipe_linger_cb, p);
+	if (p->linger)
+		evtimer_add(p->linger, &tv);
+	pipe_update_read(p);
+}
+
+static void pipe_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct pipe *p = arg;
+
+	(void)bev;
+	if (p->remote_eof) {
+		/* Bytes for a remote that is gone cannot arrive: say so. */
+		pipe_reset(p, "client data after the remote closed");
+		return;
+	}
+	if (p->b)
+		bsock_want_tx(p->b);
+	pipe_update_read(p);
+}
+
+static void pipe_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct pipe *p = arg;
+
+	(void)bev;
+	pipe_credit(p);
+	pipe_maybe_shutdown(p);
+}
+
+/* Did the client close both directions (not just shut down its writing)? */
+static bool pipe_client_gone(struct pipe *p)
+{
+	struct pollfd pfd = { .fd = bufferevent_getfd(p->bev), .events = POLLOUT };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR));
+}
+
+static void pipe_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct pipe *p = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_ERROR) {
+		log_debug("pipe %u: client error: %s", p->serial, strerror(EVUTIL_SOCKET_ERROR()));
+		pipe_free(p);
+		return;
+	}
+	if (!(what & BEV_EVENT_EOF))
+		return;
+	p->client_eof = true;
+	if (p->remote_eof || pipe_client_gone(p)) {
+		pipe_free(p);
+		return;
+	}
+	/*
+	 * A half close cannot be forwarded (the ESP8285 has none): keep
+	 * sending what the client wrote and relaying the remote until it closes.
+	 */
+	log_debug("pipe %u: client shut down its side", p->serial);
+	if (p->b && evbuffer_get_length(bufferevent_get_input(p->bev)))
+		bsock_want_tx(p->b);
+	pipe_update_read(p);
+}
+
+static void pipe_data(void *ctx, struct bsock *b, const uint8_t *data, size_t len)
+{
+	struct pipe *p = ctx;
+
+	(void)b;
+	if (bufferevent_write(p->bev, data, len) == 0)
+		p->added += len;
+}
+
+static void pipe_closed(void *ctx, struct bsock *b, int err)
+{
+	struct pipe *p = ctx;
+
+	(void)b;
+	p->b = NULL;
+	if (err != PROTO_OK) {
+		pipe_reset(p, proto_err_str(err));
+		return;
+	}
+	if (evbuffer_get_length(bufferevent_get_input(p->bev))) {
+		pipe_reset(p, "the remote closed before taking the client's data");
+		return;
+	}
+	p->remote_eof = true;
+	pipe_update_read(p);
+	pipe_maybe_shutdown(p);
+}
+
+static bool pipe_tx(void *ctx, struct bsock *b)
+{
+	struct pipe *p = ctx;
+	struct evbuffer *in = bufferevent_get_input(p->bev);
+
+	bsock_send_stream(b, in, SIZE_MAX);
+	pipe_update_read(p);
+	return evbuffer_get_length(in) > 0 && b->tx_credit > 0;
+}
+
+static const struct bsock_ops pipe_ops = {
+	.data = pipe_data,
+	.closed = pipe_closed,
+	.tx = pipe_tx,
+};
+
+void pipe_start(struct bufferevent *bev, struct bsock *b, uid_t uid, bool tcp, uint32_t serial)
+{
+	const struct config *cfg = main_state.cfg;
+	struct pipe *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		bsock_close(b);
+		bufferevent_free(bev);
+		client_count_add(-1);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&pipe_all, p, all);
+	p->bev = bev;
+	p->b = b;
+	p->uid = uid;
+	p->tcp = tcp;
+	p->serial = serial;
+	bufferevent_setcb(bev, pipe_read_cb, pipe_write_cb, pipe_event_cb, p);
+	bufferevent_setwatermark(bev, EV_READ, 0, cfg->limits.send_buffer);
+	bufferevent_setwatermark(bev, EV_WRITE, cfg->limits.client_buffer / 2, 0);
+	bufferevent_enable(bev, EV_WRITE);
+	bsock_set_owner(b, &pipe_ops, p);
+	log_debug("pipe %u: open (board socket %u)", serial, b->id);
+	if (b->held && evbuffer_get_length(b->held)) {
+		/* An accepted connection: what came before the claim goes first. */
+		p->added = evbuffer_get_length(b->held);
+		evbuffer_add_buffer(bufferevent_get_output(bev), b->held);
+	}
+	if (b->remote_closed) {
+		uint8_t err = b->closed_err;
+
+		p->b = NULL;
+		bsock_close(b);
+		pipe_closed(p, NULL, err);
+		return;
+	}
+	if (evbuffer_get_length(bufferevent_get_input(bev)))
+		bsock_want_tx(b);
+	pipe_update_read(p);
+}
+
+void pipe_shutdown_all(void)
+{
+	struct pipe *p;
+
+	while ((p = TAILQ_FIRST(&pipe_all)))
+		pipe_reset(p, "the daemon is stopping");
+}

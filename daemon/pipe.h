@@ -1,0 +1,26 @@
+/*
+ * A raw byte pipe between a local connection and a board stream socket,
+ * after a SOCKS5 or native CONNECT, or a claimed ACCEPT.
+ *
+ * Client -> board: read only while the board has credit for the socket
+ * (EV_READ off otherwise), at most [limits] send_buffer buffered.
+ * Board -> client: credit goes back to the board only as the client drains
+ * its output buffer, so that buffer never exceeds [limits] client_buffer.
+ * Remote EOF becomes shutdown(SHUT_WR) after the last byte; a failure closes
+ * the connection with SO_LINGER 0 (a reset on TCP).
+ */
+#ifndef K210_PIPE_H
+#define K210_PIPE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct bufferevent;
+struct bsock;
+
+void pipe_start(struct bufferevent *bev, struct bsock *b, uid_t uid, bool tcp, uint32_t serial);
+/* Stopping: close every pipe (as a failure: the remote side was cut). */
+void pipe_shutdown_all(void);
+
+#endif

@@ -1,0 +1,320 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <libserialport.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "serial.h"
+
+#define SERIAL_START_BAUD 115200
+
+/*
+ * The kernel's termios2 (asm/termbits.h clashes with glibc's termios.h):
+ * BOTHER in c_cflag with c_ispeed/c_ospeed sets any rate.
+ */
+struct serial_termios2 {
+	unsigned int c_iflag, c_oflag, c_cflag, c_lflag;
+	unsigned char c_line;
+	unsigned char c_cc[19];
+	unsigned int c_ispeed, c_ospeed;
+};
+#define SERIAL_TCGETS2 _IOR('T', 0x2A, struct serial_termios2)
+#define SERIAL_TCSETS2 _IOW('T', 0x2B, struct serial_termios2)
+#define SERIAL_BOTHER 0010000
+#define SERIAL_CBAUD 0010017
+
+static bool serial_fail(char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "%s: %s", what, strerror(errno));
+	return false;
+}
+
+static speed_t serial_speed_const(uint32_t baud)
+{
+	switch (baud) {
+	case 9600: return B9600;
+	case 19200: return B19200;
+	case 38400: return B38400;
+	case 57600: return B57600;
+	case 115200: return B115200;
+	case 230400: return B230400;
+	case 460800: return B460800;
+	case 500000: return B500000;
+	case 576000: return B576000;
+	case 921600: return B921600;
+	case 1000000: return B1000000;
+	case 1152000: return B1152000;
+	case 1500000: return B1500000;
+	case 2000000: return B2000000;
+	case 2500000: return B2500000;
+	case 3000000: return B3000000;
+	case 3500000: return B3500000;
+	case 4000000: return B4000000;
+	default: return 0;
+	}
+}
+
+/* Raw 8N1, no flow control, no hangup on close (that would toggle DTR). */
+static bool serial_termios_raw(int fd, char *err, size_t errlen)
+{
+	struct termios t;
+
+	if (tcgetattr(fd, &t) < 0)
+		return serial_fail(err, errlen, "tcgetattr");
+	cfmakeraw(&t);
+	t.c_cflag |= CLOCAL | CREAD;
+	t.c_cflag &= (tcflag_t)~(HUPCL | CRTSCTS | CSTOPB | PARENB);
+	t.c_iflag &= (tcflag_t)~(IXON | IXOFF | IXANY);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	cfsetispeed(&t, B115200);
+	cfsetospeed(&t, B115200);
+	if (tcsetattr(fd, TCSANOW, &t) < 0)
+		return serial_fail(err, errlen, "tcsetattr");
+	return true;
+}
+
+static void serial_lines_low(int fd)
+{
+	int bits = TIOCM_DTR | TIOCM_RTS;
+
+	/* A pty has no modem lines: ENOTTY/EINVAL there is expected. */
+	if (ioctl(fd, TIOCMBIC, &bits) < 0 && errno != ENOTTY && errno != EINVAL)
+		log_warn("cannot deassert DTR/RTS");
+}
+
+static bool serial_open_tty(struct serial *s, const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return serial_fail(err, errlen, path);
+	serial_lines_low(fd);
+	if (!isatty(fd)) {
+		close(fd);
+		snprintf(err, errlen, "%s: not a terminal", path);
+		return false;
+	}
+	if (!s->is_pty && ioctl(fd, TIOCEXCL) < 0)
+		log_warn("%s: cannot get exclusive access", path);
+	if (!serial_termios_raw(fd, err, errlen)) {
+		close(fd);
+		return false;
+	}
+	tcflush(fd, TCIOFLUSH);
+	s->fd = fd;
+	return true;
+}
+
+static bool serial_sp_check(enum sp_return r, const char *what, char *err, size_t errlen)
+{
+	if (r == SP_OK)
+		return true;
+	if (r == SP_ERR_FAIL) {
+		char *m = sp_last_error_message();
+
+		snprintf(err, errlen, "%s: %s", what, m ? m : "failed");
+		sp_free_error_message(m);
+	} else {
+		snprintf(err, errlen, "%s: libserialport error %d", what, (int)r);
+	}
+	return false;
+}
+
+/* Open a USB serial port with libserialport and configure it. */
+static bool serial_open_sp(struct serial *s, struct sp_port *port, char *err, size_t errlen)
+{
+	struct sp_port_config *pc = NULL;
+	int fd;
+	bool ok;
+
+	if (!serial_sp_check(sp_open(port, SP_MODE_READ_WRITE), sp_get_port_name(port), err,
+			     errlen))
+		return false;
+	ok = serial_sp_check(sp_new_config(&pc), "config", err, errlen) &&
+	     serial_sp_check(sp_set_config_baudrate(pc, SERIAL_START_BAUD), "baud", err, errlen) &&
+	     serial_sp_check(sp_set_config_bits(pc, 8), "bits", err, errlen) &&
+	     serial_sp_check(sp_set_config_parity(pc, SP_PARITY_NONE), "parity", err, errlen) &&
+	     serial_sp_check(sp_set_config_stopbits(pc, 1), "stop bits", err, errlen) &&
+	     serial_sp_check(sp_set_config_flowcontrol(pc, SP_FLOWCONTROL_NONE), "flow control",
+			     err, errlen) &&
+	     serial_sp_check(sp_set_config_dtr(pc, SP_DTR_OFF), "DTR", err, errlen) &&
+	     serial_sp_check(sp_set_config_rts(pc, SP_RTS_OFF), "RTS", err, errlen) &&
+	     serial_sp_check(sp_set_config(port, pc), sp_get_port_name(port), err, errlen);
+	if (pc)
+		sp_free_config(pc);
+	if (!ok || sp_get_port_handle(port, &fd) != SP_OK) {
+		if (ok)
+			snprintf(err, errlen, "%s: no handle", sp_get_port_name(port));
+		sp_close(port);
+		return false;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		serial_fail(err, errlen, "fcntl");
+		sp_close(port);
+		return false;
+	}
+	/* The settings above leave canonical processing and HUPCL to termios. */
+	if (!serial_termios_raw(fd, err, errlen)) {
+		sp_close(port);
+		return false;
+	}
+	serial_lines_low(fd);
+	tcflush(fd, TCIOFLUSH);
+	s->fd = fd;
+	s->port = port;
+	return true;
+}
+
+/* "usb:VID:PID[:SERIAL]": the first matching USB serial port. */
+static bool serial_open_usb(struct serial *s, const char *spec, char *err, size_t errlen)
+{
+	unsigned vid, pid;
+	char serial_no[128] = "";
+	struct sp_port **list = NULL;
+	struct sp_port *found = NULL;
+	int n = 0;
+
+	if (sscanf(spec, "usb:%x:%x%n", &vid, &pid, &n) != 2) {
+		snprintf(err, errlen, "%s: bad usb:VID:PID", spec);
+		return false;
+	}
+	if (spec[n] == ':')
+		snprintf(serial_no, sizeof(serial_no), "%s", spec + n + 1);
+	if (!serial_sp_check(sp_list_ports(&list), "listing serial ports", err, errlen))
+		return false;
+	for (int i = 0; list[i]; i++) {
+		int v, p;
+		const char *sn;
+
+		if (sp_get_port_transport(list[i]) != SP_TRANSPORT_USB ||
+		    sp_get_port_usb_vid_pid(list[i], &v, &p) != SP_OK ||
+		    (unsigned)v != vid || (unsigned)p != pid)
+			continue;
+		sn = sp_get_port_usb_serial(list[i]);
+		if (serial_no[0] && (!sn || strcmp(sn, serial_no) != 0))
+			continue;
+		if (sp_copy_port(list[i], &found) != SP_OK)
+			found = NULL;
+		break;
+	}
+	sp_free_port_list(list);
+	if (!found) {
+		snprintf(err, errlen, "%s: no such USB serial device", spec);
+		errno = ENOENT;
+		return false;
+	}
+	snprintf(s->path, sizeof(s->path), "%s", sp_get_port_name(found));
+	if (!serial_open_sp(s, found, err, errlen)) {
+		sp_free_port(found);
+		return false;
+	}
+	return true;
+}
+
+bool serial_open(struct serial *s, const char *spec, char *err, size_t errlen)
+{
+	char real[PATH_MAX];
+	struct sp_port *port = NULL;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	if (strncmp(spec, "usb:", 4) == 0)
+		return serial_open_usb(s, spec, err, errlen);
+	if (!realpath(spec, real))
+		return serial_fail(err, errlen, spec);
+	snprintf(s->path, sizeof(s->path), "%s", real);
+	/* libserialport knows ports from sysfs; a pty has no entry there. */
+	s->is_pty = strncmp(real, "/dev/pts/", 9) == 0 || strcmp(real, "/dev/ptmx") == 0;
+	if (s->is_pty || sp_get_port_by_name(real, &port) != SP_OK ||
+	    sp_get_port_transport(port) != SP_TRANSPORT_USB) {
+		if (port)
+			sp_free_port(port);
+		return serial_open_tty(s, real, err, errlen);
+	}
+	if (!serial_open_sp(s, port, err, errlen)) {
+		sp_free_port(port);
+		return false;
+	}
+	return true;
+}
+
+void serial_close(struct serial *s)
+{
+	if (s->port) {
+		sp_close(s->port);
+		sp_free_port(s->port);
+		s->port = NULL;
+	} else if (s->fd >= 0) {
+		close(s->fd);
+	}
+	s->fd = -1;
+}
+
+bool serial_set_baud(struct serial *s, uint32_t baud)
+{
+	speed_t sp = serial_speed_const(baud);
+	bool ok;
+
+	if (sp) {
+		struct termios t;
+
+		ok = tcgetattr(s->fd, &t) == 0 && cfsetispeed(&t, sp) == 0 &&
+		     cfsetospeed(&t, sp) == 0 && tcsetattr(s->fd, TCSANOW, &t) == 0;
+	} else {
+		struct serial_termios2 t2;
+
+		ok = ioctl(s->fd, SERIAL_TCGETS2, &t2) == 0;
+		if (ok) {
+			t2.c_cflag &= ~(unsigned)SERIAL_CBAUD;
+			t2.c_cflag |= SERIAL_BOTHER;
+			t2.c_ispeed = baud;
+			t2.c_ospeed = baud;
+			ok = ioctl(s->fd, SERIAL_TCSETS2, &t2) == 0;
+		}
+	}
+	if (!ok && s->is_pty) {
+		/* The rate means nothing on a pty. */
+		log_debug("%s: rate %u not set on the pty: %s", s->path, baud, strerror(errno));
+		return true;
+	}
+	if (!ok)
+		log_warn("%s: cannot set %u baud", s->path, baud);
+	return ok;
+}
+
+size_t serial_outq(const struct serial *s)
+{
+	int n = 0;
+
+	if (ioctl(s->fd, TIOCOUTQ, &n) < 0 || n < 0)
+		return 0;
+	return (size_t)n;
+}
+
+void serial_drain(const struct serial *s)
+{
+	if (tcdrain(s->fd) < 0 && errno != ENOTTY && errno != EINVAL)
+		log_debug("%s: tcdrain: %s", s->path, strerror(errno));
+}
+
+void serial_watch_dir(const char *spec, char *dir, size_t dirlen, char *name, size_t namelen)
+{
+	const char *slash;
+
+	if (strncmp(spec, "usb:", 4) == 0 || !(slash = strrchr(spec, '/'))) {
+		snprintf(dir, dirlen, "/dev");
+		name[0] = 0;
+		return;
+	}
+	snprintf(dir, dirlen, "%.*s", (int)(slash - spec) ? (int)(slash - spec) : 1, spec);
+	snprintf(name, namelen, "%s", slash + 1);
+}

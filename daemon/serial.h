@@ -1,0 +1,34 @@
+/*
+ * The serial port: a tty path or usb:VID:PID[:SERIAL], opened raw 8N1 at the
+ * link's start rate, non-blocking, with DTR and RTS deasserted (on Sipeed
+ * boards they drive RESET and the boot-mode pin).  USB serial ports go
+ * through libserialport; pseudo-terminals (the emulated board), which it
+ * cannot open, through termios.
+ */
+#ifndef K210_SERIAL_H
+#define K210_SERIAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct serial {
+	int fd;
+	bool is_pty;
+	struct sp_port *port;     /* libserialport handle, or NULL */
+	char path[4096];          /* the device opened */
+};
+
+/* Open spec; false with errno-style text in err.  s->fd is non-blocking. */
+bool serial_open(struct serial *s, const char *spec, char *err, size_t errlen);
+void serial_close(struct serial *s);
+/* Set the line rate (drain first!); on a pty only attempted. */
+bool serial_set_baud(struct serial *s, uint32_t baud);
+/* Bytes still queued in the kernel towards the line (0 if unknown). */
+size_t serial_outq(const struct serial *s);
+/* Wait until the kernel has sent everything (short once serial_outq is 0). */
+void serial_drain(const struct serial *s);
+/* The directory to watch for the device (re)appearing. */
+void serial_watch_dir(const char *spec, char *dir, size_t dirlen, char *name, size_t namelen);
+
+#endif
