@@ -1,0 +1,840 @@
+/*
+ * libk210sock against a daemon that misbehaves or refuses: named vectors
+ * of bad answers (each run whole and one byte per write), the mapping of
+ * every protocol error to errno, events interleaved with answers, the
+ * bounds of the datagram and event queues, timeouts, and random garbage.
+ * The library must fail cleanly (EPROTO for a broken stream), never crash.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fake.h"
+#include "k210sock.h"
+#include "proto_errno.h"
+#include "wire.h"
+
+/* The valid answer to the first STATUS of a handle (its tag is 1). */
+static size_t status_answer(uint8_t *out, size_t cap, uint16_t tag)
+{
+	uint8_t list[64];
+	struct msg_list_builder b;
+	struct msg r;
+
+	msg_init(&r, PROTO_STATUS | PROTO_RESPONSE);
+	r.tag = tag;
+	msg_list_begin(&b, list, sizeof(list));
+	msg_list_add_int(&b, "clients", 1);
+	msg_list_finish(&b, &r);
+	return msg_encode(&r, out, cap);
+}
+
+/* --- answers to STATUS: named vectors ------------------------------------------- */
+
+enum then {
+	THEN_ANSWER,   /* then the valid answer */
+	THEN_CLOSE,    /* then close the connection */
+	THEN_WAIT,     /* then wait for the client to give up and close */
+};
+
+struct answer_vector {
+	const char *name;
+	uint8_t bytes[16];
+	size_t len;
+	enum then then;
+	int want_errno;          /* 0: the call succeeds */
+	bool broken;             /* the handle is unusable afterwards */
+	uint8_t refusal[6];      /* the client must answer this (a request from the daemon) */
+};
+
+static const struct answer_vector answer_vectors[] = {
+	{ "declared length far over the limit", { 0x89, 0xff, 0xff }, 3,
+	  THEN_WAIT, EPROTO, true, { 0 } },
+	{ "declared length one over the limit", { 0x89, 0x09, 0xfe }, 3,
+	  THEN_WAIT, EPROTO, true, { 0 } },
+	{ "header cut short by a close", { 0x89, 0x00 }, 2,
+	  THEN_CLOSE, EPROTO, true, { 0 } },
+	{ "body cut short by a close", { 0x89, 0x00, 0x05, 0x00, 0x01 }, 5,
+	  THEN_CLOSE, EPROTO, true, { 0 } },
+	{ "close without an answer", { 0 }, 0,
+	  THEN_CLOSE, ECONNRESET, true, { 0 } },
+	{ "no answer in time", { 0 }, 0,
+	  THEN_WAIT, ETIMEDOUT, true, { 0 } },
+	{ "response without its error byte", { 0x89, 0x00, 0x02, 0x00, 0x01 }, 5,
+	  THEN_WAIT, EPROTO, true, { 0 } },
+	{ "list counting an entry it lacks", { 0x89, 0x00, 0x04, 0x00, 0x01, 0x00, 0x01 }, 7,
+	  THEN_WAIT, EPROTO, true, { 0 } },
+	{ "status entry of an unknown kind",
+	  { 0x89, 0x00, 0x07, 0x00, 0x01, 0x00, 0x01, 0x01, 'k', 0x09 }, 10,
+	  THEN_WAIT, EPROTO, true, { 0 } },
+	{ "status key with a NUL byte",
+	  { 0x89, 0x00, 0x07, 0x00, 0x01, 0x00, 0x01, 0x01, 0x00, 0x01 }, 10,
+	  THEN_WAIT, EPROTO, true, { 0 } },
+	{ "status key longer than allowed",
+	  { 0x89, 0x00, 0x06, 0x00, 0x01, 0x00, 0x01, 0x21, 'k' }, 9,
+	  THEN_WAIT, EPROTO, true, { 0 } },
+	{ "answer carrying another tag", { 0x89, 0x00, 0x03, 0x00, 0x09, 0x00 }, 6,
+	  THEN_WAIT, EPROTO, true, { 0 } },
+	{ "answer to another request", { 0x84, 0x00, 0x03, 0x00, 0x01, 0x05 }, 6,
+	  THEN_WAIT, EPROTO, true, { 0 } },
+	{ "log event with an over-long text", { 0x44, 0x00, 0x02, 0x02, 0xff }, 5,
+	  THEN_WAIT, EPROTO, true, { 0 } },
+	{ "credit cut short", { 0x22, 0x00, 0x03, 0x00, 0x01, 0x00 }, 6,
+	  THEN_WAIT, EPROTO, true, { 0 } },
+	{ "refused with an error the protocol lacks", { 0x89, 0x00, 0x03, 0x00, 0x01, 99 }, 6,
+	  THEN_WAIT, EIO, false, { 0 } },
+	{ "refused: no board", { 0x89, 0x00, 0x03, 0x00, 0x01, PROTO_ENODEV }, 6,
+	  THEN_WAIT, ENODEV, false, { 0 } },
+	{ "unknown event type first", { 0x5f, 0x00, 0x02, 0xaa, 0xbb }, 5,
+	  THEN_ANSWER, 0, false, { 0 } },
+	{ "unknown type with the response bit first", { 0xa0, 0x00, 0x00 }, 3,
+	  THEN_ANSWER, 0, false, { 0 } },
+	{ "stream data on the handle first", { 0x20, 0x00, 0x03, 0x00, 0x07, 'x' }, 6,
+	  THEN_ANSWER, 0, false, { 0 } },
+	{ "credit for a socket the handle lacks first", { 0x22, 0x00, 0x06, 0x00, 0x07, 0, 0, 1, 0 }, 9,
+	  THEN_ANSWER, 0, false, { 0 } },
+	{ "a request from the daemon first", { 0x02, 0x00, 0x02, 0x00, 0x07 }, 5,
+	  THEN_ANSWER, 0, false, { 0x82, 0x00, 0x03, 0x00, 0x07, PROTO_ENOTSUP } },
+	{ "a request of an unknown type first", { 0x1e, 0x00, 0x02, 0x12, 0x34 }, 5,
+	  THEN_ANSWER, 0, false, { 0x9e, 0x00, 0x03, 0x12, 0x34, PROTO_ENOTSUP } },
+};
+
+#define ANSWER_VECTORS (sizeof(answer_vectors) / sizeof(answer_vectors[0]))
+
+static void script_answer(struct fake *f, int fd, int index)
+{
+	const struct answer_vector *v = f->ctx;
+	uint8_t buf[PROTO_MSG_MAX], got[6];
+	struct msg req;
+	size_t n;
+
+	(void)index;
+	if (!fake_hello(f, fd) || !fake_expect(f, fd, PROTO_STATUS, &req, buf))
+		return;
+	fake_send_raw(f, fd, v->bytes, v->len);
+	if (v->then == THEN_CLOSE)
+		return;
+	if (v->refusal[0]) {
+		size_t have = 0;
+
+		while (have < sizeof(got)) {
+			ssize_t r = read(fd, got + have, sizeof(got) - have);
+
+			if (r <= 0)
+				break;
+			have += (size_t)r;
+		}
+		if (have != sizeof(got) || memcmp(got, v->refusal, sizeof(got)))
+			fake_fail(f, "%s: the client did not refuse the request", v->name);
+	}
+	if (v->then == THEN_ANSWER) {
+		n = status_answer(buf, sizeof(buf), req.tag);
+		fake_send_raw(f, fd, buf, n);
+	}
+	if (!v->broken) {
+		/* A usable handle asks again and gets its answer. */
+		if (!fake_expect(f, fd, PROTO_STATUS, &req, buf))
+			return;
+		n = status_answer(buf, sizeof(buf), req.tag);
+		fake_send_raw(f, fd, buf, n);
+	}
+	fake_expect_eof(f, fd, FAKE_TIMEOUT_MS);
+}
+
+static void test_answers(bool bytewise)
+{
+	for (size_t i = 0; i < ANSWER_VECTORS; i++) {
+		const struct answer_vector *v = &answer_vectors[i];
+		struct k210sock_kv kv;
+		struct fake f;
+		k210sock *h;
+		int r, errnum;
+
+		if (fake_start(&f, script_answer, v, bytewise) < 0) {
+			check_failures++;
+			continue;
+		}
+		h = k210sock_open(f.path);
+		CHECK(h != NULL);
+		if (!h) {
+			fake_stop(&f);
+			continue;
+		}
+		k210sock_set_timeout(h, 300);
+		r = k210sock_status(h);
+		errnum = errno;
+		if (v->want_errno == 0) {
+			if (r != 1)
+				fprintf(stderr, "%s: %s\n", v->name, k210sock_strerror(h));
+			CHECK(r == 1);
+			CHECK(k210sock_status_next(h, &kv) == 1 && !strcmp(kv.key, "clients"));
+		} else {
+			if (r != -1 || errnum != v->want_errno)
+				fprintf(stderr, "%s (%s): got %d, %s\n", v->name, bytewise ? "byte by byte" : "whole",
+					r, strerror(errnum));
+			CHECK(r == -1 && errnum == v->want_errno);
+			CHECK(strlen(k210sock_strerror(h)) > 0);
+		}
+		/* Broken: the same error again without a word to the daemon; else a fresh answer. */
+		r = k210sock_status(h);
+		if (v->broken)
+			CHECK(r == -1 && errno == v->want_errno);
+		else
+			CHECK(r == 1);
+		k210sock_close(h);
+		check_failures += fake_stop(&f);
+	}
+}
+
+/* --- the daemon's side of HELLO: named vectors ------------------------------------ */
+
+struct hello_vector {
+	const char *name;
+	uint8_t bytes[16];
+	size_t len;
+	int want_errno;
+};
+
+static const struct hello_vector hello_vectors[] = {
+	{ "version refused", { 0x81, 0x00, 0x03, 0x00, 0x01, PROTO_EVERSION }, 6, EPROTONOSUPPORT },
+	{ "another major version",
+	  { 0x81, 0x00, 0x0a, 0x00, 0x01, 0x00, 0x02, 0x00, 0, 0, 0, 0, 0x00 }, 13, EPROTONOSUPPORT },
+	{ "closed at once", { 0 }, 0, ECONNRESET },
+	{ "garbage", { 0xff, 0xff, 0xff }, 3, EPROTO },
+	{ "name longer than its body",
+	  { 0x81, 0x00, 0x0a, 0x00, 0x01, 0x00, 0x01, 0x00, 0, 0, 0, 0, 0x05 }, 13, EPROTO },
+	{ "refused: not allowed", { 0x81, 0x00, 0x03, 0x00, 0x01, PROTO_EACCES }, 6, EACCES },
+};
+
+#define HELLO_VECTORS (sizeof(hello_vectors) / sizeof(hello_vectors[0]))
+
+static void script_hello(struct fake *f, int fd, int index)
+{
+	const struct hello_vector *v = f->ctx;
+	uint8_t buf[PROTO_MSG_MAX];
+	struct msg req;
+
+	(void)index;
+	if (!fake_expect(f, fd, PROTO_HELLO, &req, buf))
+		return;
+	if (req.tag != 1)
+		fake_fail(f, "HELLO with tag %u", req.tag);
+	fake_send_raw(f, fd, v->bytes, v->len);
+}
+
+static void test_hello(bool bytewise)
+{
+	for (size_t i = 0; i < HELLO_VECTORS; i++) {
+		const struct hello_vector *v = &hello_vectors[i];
+		struct fake f;
+		k210sock *h;
+
+		if (fake_start(&f, script_hello, v, bytewise) < 0) {
+			check_failures++;
+			continue;
+		}
+		h = k210sock_open(f.path);
+		if (h || errno != v->want_errno)
+			fprintf(stderr, "hello: %s: got %s\n", v->name, h ? "a handle" : strerror(errno));
+		CHECK(h == NULL && errno == v->want_errno);
+		k210sock_close(h);
+		check_failures += fake_stop(&f);
+	}
+}
+
+/* --- every protocol error maps to its errno ------------------------------------------ */
+
+static void script_errors(struct fake *f, int fd, int index)
+{
+	uint8_t buf[PROTO_MSG_MAX];
+	struct msg req;
+
+	(void)index;
+	if (!fake_hello(f, fd))
+		return;
+	for (int err = 1; err < PROTO_ERR_COUNT; err++) {
+		if (!fake_expect(f, fd, PROTO_DEVICE_INFO, &req, buf))
+			return;
+		fake_reply(f, fd, &req, (uint8_t)err);
+	}
+	fake_expect_eof(f, fd, FAKE_TIMEOUT_MS);
+}
+
+static void test_errors(bool bytewise)
+{
+	struct k210sock_device_info info;
+	struct fake f;
+	k210sock *h;
+
+	if (fake_start(&f, script_errors, NULL, bytewise) < 0) {
+		check_failures++;
+		return;
+	}
+	h = k210sock_open(f.path);
+	CHECK(h != NULL);
+	for (int err = 1; h && err < PROTO_ERR_COUNT; err++) {
+		int r = k210sock_device_info(h, &info);
+
+		CHECK(r == -1 && errno == proto_errno_from_err(err));
+		CHECK(!strcmp(k210sock_strerror(h), proto_err_str(err)));
+	}
+	k210sock_close(h);
+	check_failures += fake_stop(&f);
+}
+
+/* --- events and datagrams interleaved with answers, queue bounds ------------------------- */
+
+static void send_log(struct fake *f, int fd, const char *text)
+{
+	struct msg m;
+
+	msg_init(&m, PROTO_EV_LOG);
+	m.u.log.level = PROTO_LOG_INFO;
+	snprintf(m.u.log.text, sizeof(m.u.log.text), "%s", text);
+	fake_send(f, fd, &m);
+}
+
+static void script_events(struct fake *f, int fd, int index)
+{
+	uint8_t buf[PROTO_MSG_MAX];
+	struct msg req, m;
+	char text[32];
+
+	(void)index;
+	if (!fake_hello(f, fd) || !fake_expect(f, fd, PROTO_SUBSCRIBE, &req, buf))
+		return;
+	fake_reply(f, fd, &req, PROTO_OK);
+	/* Interleaved: events before the answer, in the order sent. */
+	if (!fake_expect(f, fd, PROTO_WIFI_LEAVE, &req, buf))
+		return;
+	msg_init(&m, PROTO_EV_WIFI);
+	m.u.wifi.state = PROTO_WIFI_DOWN;
+	fake_send(f, fd, &m);
+	send_log(f, fd, "first");
+	fake_reply(f, fd, &req, PROTO_OK);
+	/* More than the queue holds: the rest is counted, then reported in order. */
+	if (!fake_expect(f, fd, PROTO_WIFI_LEAVE, &req, buf))
+		return;
+	for (int i = 0; i < 70; i++) {
+		snprintf(text, sizeof(text), "log %d", i);
+		send_log(f, fd, text);
+	}
+	msg_init(&m, PROTO_EV_DEVICE);
+	m.u.device.what = PROTO_DEV_ESP_RESET;
+	fake_send(f, fd, &m);
+	fake_reply(f, fd, &req, PROTO_OK);
+	if (!fake_expect(f, fd, PROTO_WIFI_LEAVE, &req, buf))
+		return;
+	send_log(f, fd, "after");
+	fake_reply(f, fd, &req, PROTO_OK);
+	fake_expect_eof(f, fd, FAKE_TIMEOUT_MS);
+}
+
+static void test_events(bool bytewise)
+{
+	struct k210sock_event ev;
+	char text[32];
+	struct fake f;
+	k210sock *h;
+
+	if (fake_start(&f, script_events, NULL, bytewise) < 0) {
+		check_failures++;
+		return;
+	}
+	h = k210sock_open(f.path);
+	CHECK(h != NULL);
+	if (h) {
+		CHECK(k210sock_subscribe(h, K210SOCK_SUB_WIFI | K210SOCK_SUB_LOG) == 0);
+		CHECK(k210sock_subscribe(h, 0x100) == -1 && errno == EINVAL);
+		CHECK(k210sock_wifi_leave(h) == 0);
+		CHECK(k210sock_next_event(h, &ev, 0) == 1 && ev.type == K210SOCK_EV_WIFI &&
+		      ev.u.wifi.state == K210SOCK_WIFI_DOWN);
+		CHECK(k210sock_next_event(h, &ev, 0) == 1 && ev.type == K210SOCK_EV_LOG &&
+		      !strcmp(ev.u.log.text, "first"));
+		CHECK(k210sock_next_event(h, &ev, 0) == 0);
+
+		CHECK(k210sock_wifi_leave(h) == 0);
+		for (int i = 0; i < 64; i++) {
+			snprintf(text, sizeof(text), "log %d", i);
+			CHECK(k210sock_next_event(h, &ev, 0) == 1 && ev.type == K210SOCK_EV_LOG &&
+			      !strcmp(ev.u.log.text, text));
+		}
+		CHECK(k210sock_next_event(h, &ev, 0) == 1 && ev.type == K210SOCK_EV_LOST &&
+		      ev.u.lost.count == 7);
+		CHECK(k210sock_next_event(h, &ev, 0) == 0);
+		CHECK(k210sock_wifi_leave(h) == 0);
+		CHECK(k210sock_next_event(h, &ev, 1000) == 1 && ev.type == K210SOCK_EV_LOG &&
+		      !strcmp(ev.u.log.text, "after"));
+		k210sock_close(h);
+	}
+	check_failures += fake_stop(&f);
+}
+
+/* Bind answer with a given window for the client's datagrams. */
+static bool bind_reply(struct fake *f, int fd, uint32_t tx_window, uint16_t *sock, uint32_t *rx_window)
+{
+	uint8_t buf[PROTO_MSG_MAX];
+	struct msg req, r;
+
+	if (!fake_hello(f, fd) || !fake_expect(f, fd, PROTO_UDP_BIND, &req, buf))
+		return false;
+	*sock = req.sock;
+	*rx_window = req.u.bind.rx_window;
+	msg_init_response(&r, &req, PROTO_OK);
+	r.u.opened.tx_window = tx_window;
+	r.u.opened.local_port = 4000;
+	fake_send(f, fd, &r);
+	return true;
+}
+
+static void send_datagram(struct fake *f, int fd, uint16_t sock, const uint8_t *data, uint16_t len)
+{
+	struct msg m;
+
+	msg_init(&m, PROTO_DATAGRAM);
+	m.sock = sock;
+	m.u.data.addr.ip[0] = 10;
+	m.u.data.addr.port = 7;
+	m.u.data.data = data;
+	m.u.data.len = len;
+	fake_send(f, fd, &m);
+}
+
+/* The whole window, then one byte more than granted. */
+static void script_window(struct fake *f, int fd, int index)
+{
+	static uint8_t data[PROTO_DATA_MAX];
+	uint8_t buf[PROTO_MSG_MAX];
+	uint32_t window, credited = 0;
+	uint16_t sock;
+	struct msg req;
+
+	(void)index;
+	if (!bind_reply(f, fd, 4096, &sock, &window) || !fake_expect(f, fd, PROTO_WIFI_LEAVE, &req, buf))
+		return;
+	for (uint32_t sent = 0, i = 0; sent + PROTO_DATA_MAX <= window; sent += PROTO_DATA_MAX, i++) {
+		memset(data, (int)i, sizeof(data));
+		send_datagram(f, fd, sock, data, PROTO_DATA_MAX);
+	}
+	send_datagram(f, fd, sock, data, 1);
+	fake_reply(f, fd, &req, PROTO_OK);
+	while (credited < window / PROTO_DATA_MAX * PROTO_DATA_MAX) {
+		if (!fake_expect(f, fd, PROTO_CREDIT, &req, buf))
+			return;
+		credited += req.u.credit.bytes;
+	}
+	if (!fake_expect(f, fd, PROTO_CLOSE, &req, buf))
+		return;
+	/* It already failed on the client's side: unknown here. */
+	fake_reply(f, fd, &req, PROTO_EBADF);
+	fake_expect_eof(f, fd, FAKE_TIMEOUT_MS);
+}
+
+static void test_window(bool bytewise)
+{
+	static uint8_t data[PROTO_DATA_MAX + 16];
+	struct fake f;
+	k210sock *h;
+	int id, n = 0;
+
+	if (fake_start(&f, script_window, NULL, bytewise) < 0) {
+		check_failures++;
+		return;
+	}
+	h = k210sock_open(f.path);
+	CHECK(h != NULL);
+	if (h) {
+		id = k210sock_udp_bind(h, 0);
+		CHECK(id > 0);
+		/* Everything arrives while the answer is awaited: queued before any is taken. */
+		CHECK(k210sock_wifi_leave(h) == 0);
+		for (;;) {
+			ssize_t r = k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 2000);
+
+			if (r < 0)
+				break;
+			CHECK(r == PROTO_DATA_MAX && data[0] == n && data[PROTO_DATA_MAX - 1] == n);
+			n++;
+		}
+		CHECK(errno == EPROTO);
+		CHECK(n == 8);
+		CHECK(k210sock_sendto(h, id, (struct in_addr){ 0 }, 7, "x", 1) == -1 && errno == EPROTO);
+		CHECK(k210sock_udp_close(h, id) == 0);
+		k210sock_close(h);
+	}
+	check_failures += fake_stop(&f);
+}
+
+/* More datagrams than the queue has entries for (empty ones cost no window). */
+static void script_entries(struct fake *f, int fd, int index)
+{
+	uint8_t buf[PROTO_MSG_MAX];
+	uint32_t window;
+	uint16_t sock;
+	struct msg req;
+
+	(void)index;
+	if (!bind_reply(f, fd, 4096, &sock, &window) || !fake_expect(f, fd, PROTO_WIFI_LEAVE, &req, buf))
+		return;
+	for (int i = 0; i < 65; i++)
+		send_datagram(f, fd, sock, NULL, 0);
+	fake_reply(f, fd, &req, PROTO_OK);
+	if (!fake_expect(f, fd, PROTO_CLOSE, &req, buf))
+		return;
+	fake_reply(f, fd, &req, PROTO_OK);
+	fake_expect_eof(f, fd, FAKE_TIMEOUT_MS);
+}
+
+static void test_entries(bool bytewise)
+{
+	uint8_t data[16];
+	struct fake f;
+	k210sock *h;
+	int id, n = 0;
+
+	if (fake_start(&f, script_entries, NULL, bytewise) < 0) {
+		check_failures++;
+		return;
+	}
+	h = k210sock_open(f.path);
+	CHECK(h != NULL);
+	if (h) {
+		id = k210sock_udp_bind(h, 0);
+		CHECK(id > 0);
+		CHECK(k210sock_wifi_leave(h) == 0);
+		while (k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 2000) == 0)
+			n++;
+		CHECK(errno == ENOBUFS);
+		CHECK(n == 64);
+		CHECK(k210sock_udp_close(h, id) == 0);
+		k210sock_close(h);
+	}
+	check_failures += fake_stop(&f);
+}
+
+/* Sending waits for credit; EAGAIN when none comes in time. */
+static void script_credit(struct fake *f, int fd, int index)
+{
+	uint8_t buf[PROTO_MSG_MAX];
+	uint32_t window;
+	uint16_t sock;
+	struct msg req, m;
+
+	(void)index;
+	if (!bind_reply(f, fd, 4096, &sock, &window))
+		return;
+	for (int i = 0; i < 2; i++)
+		if (!fake_expect(f, fd, PROTO_DATAGRAM, &req, buf))
+			return;
+	usleep(600000);
+	msg_init(&m, PROTO_CREDIT);
+	m.sock = sock;
+	m.u.credit.bytes = PROTO_DATA_MAX;
+	fake_send(f, fd, &m);
+	if (!fake_expect(f, fd, PROTO_DATAGRAM, &req, buf) || !fake_expect(f, fd, PROTO_CLOSE, &req, buf))
+		return;
+	fake_reply(f, fd, &req, PROTO_OK);
+	fake_expect_eof(f, fd, FAKE_TIMEOUT_MS);
+}
+
+static void test_credit(bool bytewise)
+{
+	static uint8_t data[4097];
+	struct in_addr to = { htonl(0x0a000001) };
+	struct fake f;
+	k210sock *h;
+	int id;
+
+	if (fake_start(&f, script_credit, NULL, bytewise) < 0) {
+		check_failures++;
+		return;
+	}
+	h = k210sock_open(f.path);
+	CHECK(h != NULL);
+	if (h) {
+		id = k210sock_udp_bind(h, 0);
+		CHECK(id > 0);
+		CHECK(k210sock_sendto(h, id, to, 7, data, sizeof(data)) == -1 && errno == EMSGSIZE);
+		CHECK(k210sock_sendto(h, id, to, 7, data, PROTO_DATA_MAX) == PROTO_DATA_MAX);
+		CHECK(k210sock_sendto(h, id, to, 7, data, PROTO_DATA_MAX) == PROTO_DATA_MAX);
+		k210sock_set_timeout(h, 200);
+		CHECK(k210sock_sendto(h, id, to, 7, data, 1) == -1 && errno == EAGAIN);
+		k210sock_set_timeout(h, 5000);
+		CHECK(k210sock_sendto(h, id, to, 7, data, PROTO_DATA_MAX) == PROTO_DATA_MAX);
+		CHECK(k210sock_udp_close(h, id) == 0);
+		k210sock_close(h);
+	}
+	check_failures += fake_stop(&f);
+}
+
+/* --- timeouts, and streams that fail --------------------------------------------------- */
+
+static void script_quiet(struct fake *f, int fd, int index)
+{
+	uint8_t buf[PROTO_MSG_MAX];
+	struct msg req, r;
+
+	(void)index;
+	if (!fake_hello(f, fd) || !fake_expect(f, fd, PROTO_UDP_BIND, &req, buf))
+		return;
+	msg_init_response(&r, &req, PROTO_OK);
+	r.u.opened.tx_window = 4096;
+	fake_send(f, fd, &r);
+	if (!fake_expect(f, fd, PROTO_LISTEN, &req, buf))
+		return;
+	fake_reply(f, fd, &req, PROTO_OK);
+	/* STATUS gets no answer at all. */
+	if (!fake_expect(f, fd, PROTO_STATUS, &req, buf))
+		return;
+	fake_expect_eof(f, fd, FAKE_TIMEOUT_MS);
+}
+
+static void test_timeouts(bool bytewise)
+{
+	struct k210sock_event ev;
+	uint8_t data[8];
+	struct fake f;
+	k210sock *h;
+	int64_t t;
+	int id, lid;
+
+	if (fake_start(&f, script_quiet, NULL, bytewise) < 0) {
+		check_failures++;
+		return;
+	}
+	h = k210sock_open(f.path);
+	CHECK(h != NULL);
+	if (h) {
+		id = k210sock_udp_bind(h, 0);
+		lid = k210sock_listen(h, 80);
+		CHECK(id > 0 && lid > 0);
+		CHECK(k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 100) == -1 && errno == EAGAIN);
+		CHECK(k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 0) == -1 && errno == EAGAIN);
+		CHECK(k210sock_next_event(h, &ev, 100) == 0);
+		CHECK(k210sock_accept(h, lid, 100, NULL) == -1 && errno == EAGAIN);
+		CHECK(k210sock_recvfrom(h, 999, data, sizeof(data), NULL, NULL, 0) == -1 && errno == EBADF);
+		CHECK(k210sock_accept(h, id, 0, NULL) == -1 && errno == EBADF);
+		k210sock_set_timeout(h, 200);
+		t = (int64_t)time(NULL);
+		CHECK(k210sock_status(h) == -1 && errno == ETIMEDOUT);
+		CHECK(k210sock_status(h) == -1 && errno == ETIMEDOUT);
+		CHECK(time(NULL) - t < 3);
+		k210sock_close(h);
+	}
+	check_failures += fake_stop(&f);
+}
+
+struct stream_case {
+	const char *name;
+	uint8_t err;             /* the answer to CONNECT; PROTO_ERR_COUNT: none */
+	bool answer_hello;
+	int want_errno;
+	const char *want_text;
+};
+
+static const struct stream_case stream_cases[] = {
+	{ "refused", PROTO_ECONNREFUSED, true, ECONNREFUSED, "connection refused" },
+	{ "name does not resolve", PROTO_ENOHOST, true, EHOSTUNREACH, "name does not resolve" },
+	{ "no free socket", PROTO_EMFILE, true, EMFILE, "no free socket on the board" },
+	{ "no answer to CONNECT", PROTO_ERR_COUNT, true, ETIMEDOUT, "connection timed out" },
+	{ "no answer to HELLO", PROTO_ERR_COUNT, false, ETIMEDOUT, NULL },
+};
+
+#define STREAM_CASES (sizeof(stream_cases) / sizeof(stream_cases[0]))
+
+static void script_stream(struct fake *f, int fd, int index)
+{
+	const struct stream_case *c = f->ctx;
+	uint8_t buf[PROTO_MSG_MAX];
+	struct msg req;
+
+	if (!c->answer_hello) {
+		if (fake_expect(f, fd, PROTO_HELLO, &req, buf))
+			fake_expect_eof(f, fd, FAKE_TIMEOUT_MS);
+		return;
+	}
+	if (!fake_hello(f, fd))
+		return;
+	/* The handle's own connection (the first) carries nothing more. */
+	if (index == 0) {
+		fake_expect_eof(f, fd, FAKE_TIMEOUT_MS);
+		return;
+	}
+	if (!fake_expect(f, fd, PROTO_CONNECT, &req, buf))
+		return;
+	if (c->err < PROTO_ERR_COUNT)
+		fake_reply(f, fd, &req, c->err);
+	fake_expect_eof(f, fd, FAKE_TIMEOUT_MS);
+}
+
+static void test_streams(bool bytewise)
+{
+	for (size_t i = 0; i < STREAM_CASES; i++) {
+		const struct stream_case *c = &stream_cases[i];
+		struct fake f;
+		k210sock *h;
+		int fd;
+
+		if (!c->answer_hello) {
+			/* Without a handle: the HELLO of k210sock_connect itself times out. */
+			if (fake_start(&f, script_stream, c, bytewise) < 0) {
+				check_failures++;
+				continue;
+			}
+			fd = k210sock_connect(f.path, "example.org", 80, K210SOCK_TCP, 300);
+			CHECK(fd == -1 && errno == c->want_errno);
+			check_failures += fake_stop(&f);
+			continue;
+		}
+		if (fake_start(&f, script_stream, c, bytewise) < 0) {
+			check_failures++;
+			continue;
+		}
+		h = k210sock_open(f.path);
+		CHECK(h != NULL);
+		if (h) {
+			fd = k210sock_dial(h, "example.org", 80, K210SOCK_TCP, 300);
+			if (fd != -1 || errno != c->want_errno)
+				fprintf(stderr, "stream %s: got %d, %s\n", c->name, fd, strerror(errno));
+			CHECK(fd == -1 && errno == c->want_errno);
+			CHECK(!strcmp(k210sock_strerror(h), c->want_text));
+			k210sock_close(h);
+		}
+		check_failures += fake_stop(&f);
+	}
+}
+
+static void test_arguments(void)
+{
+	struct fake f;
+
+	/* Nothing listens there. */
+	CHECK(k210sock_open("/nonexistent/k210sockd.sock") == NULL && errno == ENOENT);
+	CHECK(k210sock_connect("/nonexistent/k210sockd.sock", "h", 1, K210SOCK_TCP, 100) == -1 &&
+	      errno == ENOENT);
+	CHECK(k210sock_connect("/tmp/x", "h", 1, 2, 100) == -1 && errno == EINVAL);
+	CHECK(k210sock_connect("/tmp/x", "", 1, K210SOCK_TCP, 100) == -1 && errno == EINVAL);
+	CHECK(k210sock_connect("/tmp/x", "h", 0, K210SOCK_TCP, 100) == -1 && errno == EINVAL);
+	CHECK(k210sock_status(NULL) == -1 && errno == EINVAL);
+	CHECK(k210sock_fd(NULL) == -1);
+	CHECK(!strcmp(k210sock_strerror(NULL), "no handle"));
+	(void)f;
+}
+
+/* Arguments longer than the protocol allows are refused before anything is sent. */
+static void script_limits(struct fake *f, int fd, int index)
+{
+	(void)index;
+	if (fake_hello(f, fd))
+		fake_expect_eof(f, fd, FAKE_TIMEOUT_MS);
+}
+
+static void test_limits(void)
+{
+	char long_host[K210SOCK_HOST_MAX + 2], long_psk[K210SOCK_PSK_MAX + 2];
+	struct in_addr a;
+	struct fake f;
+	k210sock *h;
+
+	memset(long_host, 'a', sizeof(long_host) - 1);
+	long_host[sizeof(long_host) - 1] = 0;
+	memset(long_psk, 'p', sizeof(long_psk) - 1);
+	long_psk[sizeof(long_psk) - 1] = 0;
+	if (fake_start(&f, script_limits, NULL, false) < 0) {
+		check_failures++;
+		return;
+	}
+	h = k210sock_open(f.path);
+	CHECK(h != NULL);
+	if (h) {
+		CHECK(k210sock_getaddrinfo(h, long_host, &a, 1) == -1 && errno == EINVAL);
+		CHECK(k210sock_wifi_join(h, "ssid", long_psk) == -1 && errno == EINVAL);
+		CHECK(k210sock_wifi_join(h, "", "x") == -1 && errno == EINVAL);
+		CHECK(k210sock_reset(h, 7) == -1 && errno == EINVAL);
+		CHECK(k210sock_dial(h, long_host, 80, K210SOCK_TCP, 100) == -1 && errno == EINVAL);
+		CHECK(k210sock_sendto(h, 1, a, 1, "x", 1) == -1 && errno == EBADF);
+		k210sock_close(h);
+	}
+	check_failures += fake_stop(&f);
+}
+
+/* --- random garbage as the answer: fail or succeed, never crash --------------------------- */
+
+struct garbage {
+	uint8_t bytes[96];
+	size_t len;
+};
+
+static void script_garbage(struct fake *f, int fd, int index)
+{
+	const struct garbage *g = f->ctx;
+	uint8_t buf[PROTO_MSG_MAX];
+	struct msg req;
+
+	(void)index;
+	if (!fake_hello(f, fd) || !fake_expect(f, fd, PROTO_STATUS, &req, buf))
+		return;
+	fake_send_raw(f, fd, g->bytes, g->len);
+}
+
+static void test_garbage(void)
+{
+	struct garbage g;
+	unsigned seed = 12345;
+
+	for (int round = 0; round < 200; round++) {
+		struct k210sock_kv kv;
+		struct fake f;
+		k210sock *h;
+		int r;
+
+		g.len = (size_t)(rand_r(&seed) % (int)sizeof(g.bytes));
+		for (size_t i = 0; i < g.len; i++)
+			g.bytes[i] = (uint8_t)rand_r(&seed);
+		/* Mostly plausible headers, so that bodies get parsed too. */
+		if (g.len >= 3 && round % 2) {
+			g.bytes[0] = (uint8_t)(round % 4 ? 0x89 : 0x40 + round % 6);
+			wire_put_u16(g.bytes + 1, (uint16_t)(g.len - 3));
+		}
+		if (fake_start(&f, script_garbage, &g, false) < 0) {
+			check_failures++;
+			continue;
+		}
+		h = k210sock_open(f.path);
+		CHECK(h != NULL);
+		if (h) {
+			k210sock_set_timeout(h, 200);
+			r = k210sock_status(h);
+			CHECK(r >= 0 || errno != 0);
+			while (r > 0 && k210sock_status_next(h, &kv) == 1)
+				;
+			k210sock_close(h);
+		}
+		check_failures += fake_stop(&f);
+	}
+}
+
+int main(void)
+{
+	test_arguments();
+	test_limits();
+	for (int bytewise = 0; bytewise <= 1; bytewise++) {
+		test_answers(bytewise);
+		test_hello(bytewise);
+		test_errors(bytewise);
+		test_events(bytewise);
+		test_window(bytewise);
+		test_entries(bytewise);
+		test_credit(bytewise);
+		test_timeouts(bytewise);
+		test_streams(bytewise);
+	}
+	test_garbage();
+	if (check_failures)
+		fprintf(stderr, "%d checks failed\n", check_failures);
+	else
+		printf("libk210sock: all failure tests passed\n");
+	return check_failures ? 1 : 0;
+}
