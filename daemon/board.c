@@ -13,7 +13,7 @@
 #include "board.h"
 #include "bsock.h"
 #include "client.h"
-#include "k210sockd.h"
+#include "daemon.h"
 #include "link.h"
 #include "log.h"
 #include "notify.h"
@@ -103,7 +103,7 @@ static void board_req_free(struct breq *r)
 
 static void board_req_arm(struct breq *r, uint32_t ms)
 {
-	struct timeval tv = main_tv(ms);
+	struct timeval tv = daemon_tv(ms);
 
 	evtimer_add(r->timer, &tv);
 }
@@ -123,7 +123,7 @@ static void board_req_timer(evutil_socket_t fd, short what, void *arg)
 		/* Keep the board's slot until it answers, but not for ever. */
 		r->expired = true;
 		board_local_answer(r, PROTO_ETIMEDOUT);
-		board_req_arm(r, main_state.cfg->limits.request_timeout_ms);
+		board_req_arm(r, daemon_state.cfg->limits.request_timeout_ms);
 		return;
 	}
 	log_warnx("board never answered %s (tag %u): slot released", proto_type_name(r->type),
@@ -143,7 +143,7 @@ struct breq *board_request(const struct msg *req, uint32_t timeout_ms, unsigned 
 	r = calloc(1, sizeof(*r) + len);
 	if (!r)
 		return NULL;
-	r->timer = evtimer_new(main_state.base, board_req_timer, r);
+	r->timer = evtimer_new(daemon_state.base, board_req_timer, r);
 	if (!r->timer || msg_encode(req, r->buf, len) != len) {
 		if (r->timer)
 			event_free(r->timer);
@@ -160,7 +160,7 @@ struct breq *board_request(const struct msg *req, uint32_t timeout_ms, unsigned 
 	TAILQ_INSERT_TAIL(flags & BOARD_REQ_URGENT ? &B.urgent : &B.normal, r, entry);
 	B.queued++;
 	if (B.state != BOARD_ATTACHED)
-		board_req_arm(r, main_state.cfg->device.request_wait_ms);
+		board_req_arm(r, daemon_state.cfg->device.request_wait_ms);
 	else if (timeout_ms)
 		board_req_arm(r, timeout_ms);
 	board_kick();
@@ -258,7 +258,7 @@ bool board_idle(void)
 const struct board_info *board_info(void)
 {
 	B.info.state = B.state;
-	B.info.path = B.port_open ? B.ser.path : main_state.cfg->device.path;
+	B.info.path = B.port_open ? B.ser.path : daemon_state.cfg->device.path;
 	B.info.session = B.port_open ? link_session(&B.link) : 0;
 	return &B.info;
 }
@@ -309,15 +309,15 @@ static void board_join_done(void *ctx, const struct msg *resp)
 {
 	(void)ctx;
 	if (resp->err == PROTO_OK)
-		log_info("WiFi: joined \"%s\"", main_state.cfg->wifi.ssid);
+		log_info("WiFi: joined \"%s\"", daemon_state.cfg->wifi.ssid);
 	else
-		log_warnx("WiFi: joining \"%s\" failed: %s", main_state.cfg->wifi.ssid,
+		log_warnx("WiFi: joining \"%s\" failed: %s", daemon_state.cfg->wifi.ssid,
 			  proto_err_str(resp->err));
 }
 
 static void board_join(void)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 	struct msg m;
 
 	msg_init(&m, PROTO_WIFI_JOIN);
@@ -332,7 +332,7 @@ static void board_join(void)
 static void board_wifi_status_done(void *ctx, const struct msg *resp)
 {
 	bool want_join = ctx != NULL;
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 
 	if (resp->err == PROTO_OK) {
 		B.info.wifi_state = resp->u.wstatus.state;
@@ -358,13 +358,13 @@ static void board_wifi_refresh(bool then_join)
 	struct msg m;
 
 	msg_init(&m, PROTO_WIFI_STATUS);
-	board_request(&m, main_state.cfg->limits.request_timeout_ms, 0, board_wifi_status_done,
+	board_request(&m, daemon_state.cfg->limits.request_timeout_ms, 0, board_wifi_status_done,
 		      then_join ? &B : NULL);
 }
 
 void board_wifi_changed(void)
 {
-	if (B.state == BOARD_ATTACHED && main_state.cfg->wifi.ssid[0])
+	if (B.state == BOARD_ATTACHED && daemon_state.cfg->wifi.ssid[0])
 		board_wifi_refresh(true);
 }
 
@@ -577,12 +577,12 @@ static void board_fail_session_requests(void)
 
 static void board_up(const struct link_event *ev)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 	struct msg m;
 	uint32_t want = cfg->device.baud;
 
 	B.state = BOARD_ATTACHED;
-	B.info.attached_us = main_now_us();
+	B.info.attached_us = daemon_now_us();
 	B.backoff_ms = 0;
 	msg_reader_reset(&B.reader);
 	log_info("board attached on %s (session %08x, payload %u, window %u)%s", B.ser.path,
@@ -673,7 +673,7 @@ static void board_set_baud(void *ctx, uint32_t baud)
 	if (!B.port_open)
 		return;
 	B.baud_pending = baud;
-	B.baud_pending_since = main_now_us();
+	B.baud_pending_since = daemon_now_us();
 }
 
 static const struct link_ops board_link_ops = {
@@ -689,7 +689,7 @@ static void board_close_port(const char *why)
 	if (!B.port_open)
 		return;
 	/* Fail everything now: waiting for the link to time out helps nobody. */
-	link_restart(&B.link, main_now_us());
+	link_restart(&B.link, daemon_now_us());
 	B.port_open = false;
 	event_del(B.ev_read);
 	event_del(B.ev_write);
@@ -708,7 +708,7 @@ static void board_close_port(const char *why)
 /* Switch the line rate once the kernel has sent everything before it. */
 static bool board_apply_baud(void)
 {
-	uint64_t now = main_now_us();
+	uint64_t now = daemon_now_us();
 
 	if (serial_outq(&B.ser) && now - B.baud_pending_since < BOARD_BAUD_DRAIN_US) {
 		struct timeval tv = { 0, 1000 };
@@ -749,7 +749,7 @@ static void board_write_out(void)
 			continue;
 		}
 		B.out_pos = 0;
-		B.out_len = link_output(&B.link, main_now_us(), B.out, sizeof(B.out));
+		B.out_len = link_output(&B.link, daemon_now_us(), B.out, sizeof(B.out));
 		if (!B.out_len)
 			return;
 	}
@@ -757,7 +757,7 @@ static void board_write_out(void)
 
 static void board_arm_deadline(void)
 {
-	uint64_t now = main_now_us(), dl = link_deadline(&B.link);
+	uint64_t now = daemon_now_us(), dl = link_deadline(&B.link);
 	struct timeval tv = { 0, 0 };
 
 	if (dl > now) {
@@ -810,7 +810,7 @@ static void board_flush(void)
 	B.in_flush = true;
 	if (B.restart_wanted) {
 		B.restart_wanted = false;
-		link_restart(&B.link, main_now_us());
+		link_restart(&B.link, daemon_now_us());
 	}
 	bsock_flush_control();
 	board_send_requests();
@@ -844,7 +844,7 @@ static void board_read_cb(evutil_socket_t fd, short what, void *arg)
 		board_close_port(n == 0 ? "end of file" : strerror(errno));
 		return;
 	}
-	link_input(&B.link, main_now_us(), buf, (size_t)n);
+	link_input(&B.link, daemon_now_us(), buf, (size_t)n);
 	board_flush();
 }
 
@@ -858,7 +858,7 @@ static void board_write_cb(evutil_socket_t fd, short what, void *arg)
 
 static bool board_open_port(void)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 	char err[300];
 
 	if (!serial_open(&B.ser, cfg->device.path, err, sizeof(err))) {
@@ -872,11 +872,11 @@ static bool board_open_port(void)
 	snprintf(B.path, sizeof(B.path), "%s", B.ser.path);
 	B.port_open = true;
 	B.state = BOARD_CONNECTING;
-	event_assign(B.ev_read, main_state.base, B.ser.fd, EV_READ | EV_PERSIST, board_read_cb,
+	event_assign(B.ev_read, daemon_state.base, B.ser.fd, EV_READ | EV_PERSIST, board_read_cb,
 		     NULL);
-	event_assign(B.ev_write, main_state.base, B.ser.fd, EV_WRITE, board_write_cb, NULL);
+	event_assign(B.ev_write, daemon_state.base, B.ser.fd, EV_WRITE, board_write_cb, NULL);
 	event_add(B.ev_read, NULL);
-	link_restart(&B.link, main_now_us());
+	link_restart(&B.link, daemon_now_us());
 	msg_reader_reset(&B.reader);
 	log_info("board port %s open%s, waiting for the link", B.ser.path,
 		 B.ser.is_pty ? " (pseudo-terminal)" : "");
@@ -903,7 +903,7 @@ static void board_reconnect_cb(evutil_socket_t fd, short what, void *arg)
 
 static void board_schedule_reconnect(void)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 	struct timeval tv;
 
 	if (!B.backoff_ms)
@@ -912,7 +912,7 @@ static void board_schedule_reconnect(void)
 		B.backoff_ms = B.backoff_ms * 2 > cfg->device.reconnect_max_ms
 				       ? cfg->device.reconnect_max_ms
 				       : B.backoff_ms * 2;
-	tv = main_tv(B.backoff_ms);
+	tv = daemon_tv(B.backoff_ms);
 	evtimer_add(B.ev_reconnect, &tv);
 }
 
@@ -945,7 +945,7 @@ static void board_inotify_cb(evutil_socket_t fd, short what, void *arg)
 
 static void board_watch(void)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 
 	serial_watch_dir(cfg->device.path, B.watch_dir, sizeof(B.watch_dir), B.watch_name,
 			 sizeof(B.watch_name));
@@ -961,7 +961,7 @@ static void board_watch(void)
 		B.inotify_fd = -1;
 		return;
 	}
-	B.ev_inotify = event_new(main_state.base, B.inotify_fd, EV_READ | EV_PERSIST,
+	B.ev_inotify = event_new(daemon_state.base, B.inotify_fd, EV_READ | EV_PERSIST,
 				 board_inotify_cb, NULL);
 	if (B.ev_inotify)
 		event_add(B.ev_inotify, NULL);
@@ -985,7 +985,7 @@ static void board_baud_cb(evutil_socket_t fd, short what, void *arg)
 
 void board_init(void)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 	struct link_config lc;
 	size_t memlen;
 	uint32_t window = 1;
@@ -997,7 +997,7 @@ void board_init(void)
 	TAILQ_INIT(&B.inflight);
 	link_config_default(&lc);
 	if (getrandom(&lc.boot_id, sizeof(lc.boot_id), 0) != sizeof(lc.boot_id))
-		lc.boot_id = (uint32_t)main_now_us() ^ (uint32_t)getpid();
+		lc.boot_id = (uint32_t)daemon_now_us() ^ (uint32_t)getpid();
 	lc.max_baud = cfg->device.baud;
 	lc.max_payload = (uint16_t)cfg->device.link_payload;
 	if (lc.min_payload > lc.max_payload)
@@ -1012,15 +1012,15 @@ void board_init(void)
 	memlen = link_mem_size(&lc);
 	B.linkmem = malloc(memlen);
 	if (!B.linkmem || !link_init(&B.link, &lc, &board_link_ops, NULL, B.linkmem, memlen,
-				     main_now_us()))
+				     daemon_now_us()))
 		fatalx("cannot set up the link (window %u, payload %u)", window, lc.max_payload);
 	msg_reader_reset(&B.reader);
-	B.ev_read = event_new(main_state.base, -1, 0, board_read_cb, NULL);
-	B.ev_write = event_new(main_state.base, -1, 0, board_write_cb, NULL);
-	B.ev_deadline = evtimer_new(main_state.base, board_deadline_cb, NULL);
-	B.ev_flush = event_new(main_state.base, -1, 0, board_flush_cb, NULL);
-	B.ev_reconnect = evtimer_new(main_state.base, board_reconnect_cb, NULL);
-	B.ev_baud = evtimer_new(main_state.base, board_baud_cb, NULL);
+	B.ev_read = event_new(daemon_state.base, -1, 0, board_read_cb, NULL);
+	B.ev_write = event_new(daemon_state.base, -1, 0, board_write_cb, NULL);
+	B.ev_deadline = evtimer_new(daemon_state.base, board_deadline_cb, NULL);
+	B.ev_flush = event_new(daemon_state.base, -1, 0, board_flush_cb, NULL);
+	B.ev_reconnect = evtimer_new(daemon_state.base, board_reconnect_cb, NULL);
+	B.ev_baud = evtimer_new(daemon_state.base, board_baud_cb, NULL);
 	if (!B.ev_read || !B.ev_write || !B.ev_deadline || !B.ev_flush || !B.ev_reconnect ||
 	    !B.ev_baud)
 		fatalx("out of memory");
@@ -1035,15 +1035,15 @@ void board_start(void)
 
 void board_stop(void)
 {
-	uint64_t until = main_now_us() + 200000;
+	uint64_t until = daemon_now_us() + 200000;
 
 	B.stopping = true;
 	evtimer_del(B.ev_reconnect);
 	if (B.port_open) {
 		/* Say goodbye: the board then drops everything it held for us. */
-		link_close(&B.link, main_now_us());
+		link_close(&B.link, daemon_now_us());
 		board_write_out();
-		while (B.port_open && B.out_pos < B.out_len && main_now_us() < until) {
+		while (B.port_open && B.out_pos < B.out_len && daemon_now_us() < until) {
 			usleep(1000);
 			board_write_out();
 		}

@@ -5,7 +5,7 @@
 
 #include "board.h"
 #include "bsock.h"
-#include "k210sockd.h"
+#include "daemon.h"
 #include "log.h"
 #include "status.h"
 
@@ -60,7 +60,7 @@ static struct bsock *bsock_new(uint8_t type, uid_t uid, const struct bsock_ops *
 	b->uid = uid;
 	b->ops = ops;
 	b->ctx = ctx;
-	b->created_us = main_now_us();
+	b->created_us = daemon_now_us();
 	TAILQ_INSERT_TAIL(&bsock_all, b, all);
 	return b;
 }
@@ -121,10 +121,10 @@ static void bsock_free(struct bsock *b)
 
 static void bsock_arm(struct bsock *b, uint32_t ms)
 {
-	struct timeval tv = main_tv(ms);
+	struct timeval tv = daemon_tv(ms);
 
 	if (!b->timer)
-		b->timer = evtimer_new(main_state.base, bsock_timer_cb, b);
+		b->timer = evtimer_new(daemon_state.base, bsock_timer_cb, b);
 	if (b->timer)
 		evtimer_add(b->timer, &tv);
 }
@@ -157,7 +157,7 @@ static void bsock_enqueue(struct bsock *b, bool front)
 /* How long an open may take in all: queue, then the board's answer. */
 static uint32_t bsock_deadline_ms(const struct bsock *b)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 
 	return b->type == BSOCK_STREAM ? cfg->limits.connect_timeout_ms
 				       : cfg->limits.request_timeout_ms;
@@ -166,8 +166,8 @@ static uint32_t bsock_deadline_ms(const struct bsock *b)
 /* When to look at a queued or opening socket next. */
 static void bsock_arm_open(struct bsock *b)
 {
-	const struct config *cfg = main_state.cfg;
-	uint64_t age_ms = (main_now_us() - b->created_us) / 1000;
+	const struct config *cfg = daemon_state.cfg;
+	uint64_t age_ms = (daemon_now_us() - b->created_us) / 1000;
 	uint64_t next = bsock_deadline_ms(b);
 
 	next = next > age_ms ? next - age_ms : 0;
@@ -184,8 +184,8 @@ static void bsock_arm_open(struct bsock *b)
 static void bsock_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct bsock *b = arg;
-	const struct config *cfg = main_state.cfg;
-	uint64_t age_ms = (main_now_us() - b->created_us) / 1000;
+	const struct config *cfg = daemon_state.cfg;
+	uint64_t age_ms = (daemon_now_us() - b->created_us) / 1000;
 
 	(void)fd;
 	(void)what;
@@ -248,7 +248,7 @@ static void bsock_send_close(struct bsock *b)
 		TAILQ_REMOVE(&bsock_ctlq, b, ctlq);
 		b->in_ctlq = false;
 	}
-	b->req = board_request(&m, main_state.cfg->limits.request_timeout_ms,
+	b->req = board_request(&m, daemon_state.cfg->limits.request_timeout_ms,
 			       BOARD_REQ_URGENT | BOARD_REQ_SESSION, bsock_close_done, b);
 	if (!b->req)
 		bsock_free(b);
@@ -356,7 +356,7 @@ static struct bsock *bsock_open_common(uint8_t type, uid_t uid, const struct bso
 		return NULL;
 	}
 	bsock_set_id(b, id);
-	b->rx_avail = main_state.cfg->limits.client_buffer;
+	b->rx_avail = daemon_state.cfg->limits.client_buffer;
 	b->rx_window = b->rx_avail;
 	return b;
 }
@@ -364,7 +364,7 @@ static struct bsock *bsock_open_common(uint8_t type, uid_t uid, const struct bso
 /* Open through the link queue: streams and UDP sockets take an ESP link. */
 static struct bsock *bsock_queue_open(struct bsock *b, int *err)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 	bool link_free = board_attached() && !bsock_links_blocked &&
 			 bsock_links_used < bsock_links_total && TAILQ_EMPTY(&bsock_openq);
 
@@ -653,7 +653,7 @@ static void bsock_take_accepted(struct bsock *l, const struct msg *m)
 		c->token = bsock_next_token++;
 	} while (!c->token);
 	bsock_unclaimed++;
-	bsock_arm(c, main_state.cfg->limits.handshake_timeout_ms);
+	bsock_arm(c, daemon_state.cfg->limits.handshake_timeout_ms);
 	status_ctr.streams_accepted++;
 	if (l->ops->accepted)
 		l->ops->accepted(l->ctx, l, c, &c->remote);

@@ -12,7 +12,7 @@
 #include "board.h"
 #include "bsock.h"
 #include "client.h"
-#include "k210sockd.h"
+#include "daemon.h"
 #include "log.h"
 #include "pipe.h"
 #include "socks.h"
@@ -79,12 +79,12 @@ void client_count_add(int delta)
 /* The handshake deadline, shared by every new client (one timer queue). */
 static const struct timeval *client_handshake_tv(void)
 {
-	uint32_t ms = main_state.cfg->limits.handshake_timeout_ms;
+	uint32_t ms = daemon_state.cfg->limits.handshake_timeout_ms;
 
 	if (!client_hs_tv || client_hs_ms != ms) {
-		struct timeval tv = main_tv(ms);
+		struct timeval tv = daemon_tv(ms);
 
-		client_hs_tv = event_base_init_common_timeout(main_state.base, &tv);
+		client_hs_tv = event_base_init_common_timeout(daemon_state.base, &tv);
 		client_hs_ms = ms;
 	}
 	return client_hs_tv;
@@ -161,7 +161,7 @@ static void client_reply(struct client *c, const struct msg *req, uint8_t err)
 
 void client_close_after_flush(struct client *c)
 {
-	struct timeval tv = main_tv(CLIENT_FLUSH_MS);
+	struct timeval tv = daemon_tv(CLIENT_FLUSH_MS);
 
 	if (c->mode == CLIENT_REFUSED)
 		client_refusing--;
@@ -169,13 +169,13 @@ void client_close_after_flush(struct client *c)
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	if (!c->timer)
-		c->timer = evtimer_new(main_state.base, client_timer_cb, c);
+		c->timer = evtimer_new(daemon_state.base, client_timer_cb, c);
 	if (!c->timer) {
 		client_free(c);
 		return;
 	}
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-		tv = main_tv(0);
+		tv = daemon_tv(0);
 	evtimer_add(c->timer, &tv);
 }
 
@@ -217,7 +217,7 @@ void client_shutdown_all(void)
 
 bool client_dest_allowed(const uint8_t ip[4], uint16_t port)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 
 	return acl_dest_allowed(&cfg->access.allow, &cfg->access.deny, ip, port);
 }
@@ -234,7 +234,7 @@ static struct client *client_new(int fd, bool tcp)
 		close(fd);
 		return NULL;
 	}
-	c->bev = bufferevent_socket_new(main_state.base, fd, BEV_OPT_CLOSE_ON_FREE);
+	c->bev = bufferevent_socket_new(daemon_state.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!c->bev) {
 		close(fd);
 		free(c);
@@ -256,7 +256,7 @@ static struct client *client_new(int fd, bool tcp)
 		c->gid = (gid_t)-1;
 	} else {
 		/* TCP on loopback: no credentials; the daemon's own user stands for it. */
-		c->uid = main_state.uid;
+		c->uid = daemon_state.uid;
 		c->gid = getgid();
 	}
 	bufferevent_setcb(c->bev, client_read_cb, client_write_cb, client_event_cb, c);
@@ -267,7 +267,7 @@ static struct client *client_new(int fd, bool tcp)
 
 void client_accept(int fd, bool tcp)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 	struct client *c;
 	uint8_t refuse = PROTO_OK;
 
@@ -291,13 +291,13 @@ void client_accept(int fd, bool tcp)
 	} else if (refuse) {
 		log_info("client %u refused: %u clients already (limit)", c->serial, client_conns - 1);
 	}
-	c->timer = evtimer_new(main_state.base, client_timer_cb, c);
+	c->timer = evtimer_new(daemon_state.base, client_timer_cb, c);
 	if (!c->timer) {
 		client_free(c);
 		return;
 	}
 	if (refuse) {
-		struct timeval tv = main_tv(CLIENT_REFUSE_MS);
+		struct timeval tv = daemon_tv(CLIENT_REFUSE_MS);
 
 		status_ctr.clients_refused++;
 		c->mode = CLIENT_REFUSED;
@@ -391,7 +391,7 @@ static void client_write_cb(struct bufferevent *bev, void *arg)
 
 	if (c->mode == CLIENT_CLOSING) {
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
-			struct timeval tv = main_tv(0);
+			struct timeval tv = daemon_tv(0);
 
 			evtimer_add(c->timer, &tv);
 		}
@@ -461,11 +461,11 @@ static void client_forward(struct client *c, const struct msg *req, uint32_t tim
  */
 static bool client_privileged(const struct client *c)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 
 	if (c->tcp)
 		return false;
-	return c->uid == 0 || c->uid == main_state.uid ||
+	return c->uid == 0 || c->uid == daemon_state.uid ||
 	       (cfg->access.users.n && acl_ids_contain(&cfg->access.users, (uint32_t)c->uid));
 }
 
@@ -587,7 +587,7 @@ static const struct bsock_ops client_sock_ops = {
 
 static void client_open_sock(struct client *c, const struct msg *m, bool listener)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 	struct client_sock *s;
 	int err = PROTO_OK;
 
@@ -661,7 +661,7 @@ static void client_setsockopt(struct client *c, const struct msg *m)
 		return;
 	}
 	fwd.sock = s->b->id;
-	client_forward(c, &fwd, main_state.cfg->limits.request_timeout_ms);
+	client_forward(c, &fwd, daemon_state.cfg->limits.request_timeout_ms);
 }
 
 /* false: the datagram has to wait (credit or link room). */
@@ -725,7 +725,7 @@ static void client_connect_done(struct client *c, int err, struct bsock *b)
 		bufferevent_trigger(c->bev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
 		return;
 	}
-	resp.u.opened.tx_window = main_state.cfg->limits.send_buffer;
+	resp.u.opened.tx_window = daemon_state.cfg->limits.send_buffer;
 	resp.u.opened.local_port = b->local_port;
 	client_send(c, &resp);
 	client_become_pipe(c, b);
@@ -786,7 +786,7 @@ static void client_resolve_done(void *ctx, const struct msg *resp)
 
 void client_open_stream(struct client *c, uint8_t kind, const char *host, uint16_t port)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 	uint8_t ip[4];
 
 	if (bsock_uid_streams(c->uid) >= cfg->limits.sockets_per_client) {
@@ -929,7 +929,7 @@ enum client_verdict {
 
 static enum client_verdict client_request(struct client *c, const struct msg *m)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 
 	status_ctr.requests++;
 	switch (m->type) {

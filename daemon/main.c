@@ -13,7 +13,7 @@
 #include "bsock.h"
 #include "client.h"
 #include "config.h"
-#include "k210sockd.h"
+#include "daemon.h"
 #include "log.h"
 #include "notify.h"
 #include "pipe.h"
@@ -22,27 +22,9 @@
 #define MAIN_STOP_WAIT_MS 1000   /* SIGTERM: how long board sockets get to close */
 #define MAIN_STOP_POLL_MS 20
 
-struct main_state main_state;
-
 static int main_verbose;
 static struct event *main_stop_timer;
 static uint64_t main_stop_deadline;
-
-uint64_t main_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-struct timeval main_tv(uint32_t ms)
-{
-	struct timeval tv = { .tv_sec = (time_t)(ms / 1000),
-			      .tv_usec = (suseconds_t)(ms % 1000) * 1000 };
-
-	return tv;
-}
 
 static _Noreturn void main_usage(int status)
 {
@@ -79,19 +61,19 @@ static void main_print_errors(const struct config_errors *err)
 static void main_reload(void)
 {
 	struct config *next = malloc(sizeof(*next));
-	struct config *cur = main_state.cfg;
+	struct config *cur = daemon_state.cfg;
 	struct config_errors err = { .len = 0 };
 
 	notify_reloading();
-	log_info("reloading %s", main_state.conf_path);
+	log_info("reloading %s", daemon_state.conf_path);
 	if (!next) {
 		log_error("reload: out of memory");
 		notify_ready();
 		return;
 	}
 	config_defaults(next);
-	if (!config_load(next, main_state.conf_path, &err) ||
-	    !config_read_psk(next, main_state.conf_path, false, &err)) {
+	if (!config_load(next, daemon_state.conf_path, &err) ||
+	    !config_read_psk(next, daemon_state.conf_path, false, &err)) {
 		main_print_errors(&err);
 		log_error("reload failed: keeping the configuration in force");
 		free(next);
@@ -106,7 +88,7 @@ static void main_reload(void)
 		log_warnx("reload: changes to [socket] need a restart");
 		next->socket = cur->socket;
 	}
-	main_state.cfg = next;
+	daemon_state.cfg = next;
 	log_set_level((enum log_level)main_log_level(next));
 	if (config_wifi_changed(cur, next)) {
 		log_info("reload: [wifi] changed");
@@ -122,17 +104,17 @@ static void main_finish(void)
 	board_stop();
 	pipe_shutdown_all();
 	client_shutdown_all();
-	event_base_loopexit(main_state.base, NULL);
+	event_base_loopexit(daemon_state.base, NULL);
 }
 
 static void main_stop_poll(evutil_socket_t fd, short what, void *arg)
 {
-	struct timeval tv = main_tv(MAIN_STOP_POLL_MS);
+	struct timeval tv = daemon_tv(MAIN_STOP_POLL_MS);
 
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if ((bsock_shutdown() && board_idle()) || main_now_us() >= main_stop_deadline) {
+	if ((bsock_shutdown() && board_idle()) || daemon_now_us() >= main_stop_deadline) {
 		main_finish();
 		return;
 	}
@@ -141,18 +123,18 @@ static void main_stop_poll(evutil_socket_t fd, short what, void *arg)
 
 static void main_stop(int sig)
 {
-	struct timeval tv = main_tv(0);
+	struct timeval tv = daemon_tv(0);
 
-	if (main_state.stopping)
+	if (daemon_state.stopping)
 		return;
-	main_state.stopping = true;
+	daemon_state.stopping = true;
 	log_info("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	notify_stopping();
 	server_stop();
 	/* Close the board's sockets first, so that it frees the ESP links. */
 	bsock_shutdown();
-	main_stop_deadline = main_now_us() + MAIN_STOP_WAIT_MS * 1000u;
-	main_stop_timer = evtimer_new(main_state.base, main_stop_poll, NULL);
+	main_stop_deadline = daemon_now_us() + MAIN_STOP_WAIT_MS * 1000u;
+	main_stop_timer = evtimer_new(daemon_state.base, main_stop_poll, NULL);
 	if (!main_stop_timer) {
 		main_finish();
 		return;
@@ -165,7 +147,7 @@ static void main_signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	(void)arg;
 	if (sig == SIGHUP) {
-		if (!main_state.stopping)
+		if (!daemon_state.stopping)
 			main_reload();
 		return;
 	}
@@ -233,17 +215,17 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_init(foreground, (enum log_level)main_log_level(cfg), K210SOCKD_NAME);
-	main_state.cfg = cfg;
-	main_state.conf_path = path;
-	main_state.uid = geteuid();
-	main_state.start_us = main_now_us();
+	daemon_state.cfg = cfg;
+	daemon_state.conf_path = path;
+	daemon_state.uid = geteuid();
+	daemon_state.start_us = daemon_now_us();
 	signal(SIGPIPE, SIG_IGN);
 	main_raise_nofile();
-	main_state.base = event_base_new();
-	if (!main_state.base)
+	daemon_state.base = event_base_new();
+	if (!daemon_state.base)
 		fatalx("cannot create the event loop");
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		struct event *ev = evsignal_new(main_state.base, sigs[i], main_signal_cb, NULL);
+		struct event *ev = evsignal_new(daemon_state.base, sigs[i], main_signal_cb, NULL);
 
 		if (!ev || event_add(ev, NULL) < 0)
 			fatalx("cannot catch signal %d", sigs[i]);
@@ -258,7 +240,7 @@ int main(int argc, char **argv)
 		 cfg->device.path, cfg->device.baud);
 	board_start();
 	notify_ready();
-	event_base_dispatch(main_state.base);
+	event_base_dispatch(daemon_state.base);
 	log_info("stopped");
 	return 0;
 }

@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
 
-#include "k210sockd.h"
+#include "daemon.h"
 #include "log.h"
 #include "notify.h"
 #include "status.h"
@@ -30,7 +30,7 @@ void notify_init(void)
 		struct timeval tv = { .tv_sec = (time_t)(usec / 2 / 1000000),
 				      .tv_usec = (suseconds_t)(usec / 2 % 1000000) };
 
-		notify_watchdog = event_new(main_state.base, -1, EV_PERSIST, notify_watchdog_cb, NULL);
+		notify_watchdog = event_new(daemon_state.base, -1, EV_PERSIST, notify_watchdog_cb, NULL);
 		if (notify_watchdog)
 			event_add(notify_watchdog, &tv);
 		log_debug("watchdog: pinging every %llu ms", (unsigned long long)(usec / 2000));

@@ -12,7 +12,7 @@
 
 #include "bsock.h"
 #include "client.h"
-#include "k210sockd.h"
+#include "daemon.h"
 #include "log.h"
 #include "pipe.h"
 #include "status.h"
@@ -112,8 +112,8 @@ static void pipe_maybe_shutdown(struct pipe *p)
 	}
 	shutdown(bufferevent_getfd(p->bev), SHUT_WR);
 	p->shut = true;
-	tv = main_tv(main_state.cfg->limits.handshake_timeout_ms);
-	p->linger = evtimer_new(main_state.base, pipe_linger_cb, p);
+	tv = daemon_tv(daemon_state.cfg->limits.handshake_timeout_ms);
+	p->linger = evtimer_new(daemon_state.base, pipe_linger_cb, p);
 	if (p->linger)
 		evtimer_add(p->linger, &tv);
 	pipe_update_read(p);
@@ -224,7 +224,7 @@ static const struct bsock_ops pipe_ops = {
 
 void pipe_start(struct bufferevent *bev, struct bsock *b, uid_t uid, bool tcp, uint32_t serial)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 	struct pipe *p = calloc(1, sizeof(*p));
 
 	if (!p) {

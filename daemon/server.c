@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "client.h"
-#include "k210sockd.h"
+#include "daemon.h"
 #include "log.h"
 #include "notify.h"
 #include "server.h"
@@ -38,7 +38,7 @@ static void server_accept_cb(struct evconnlistener *lev, evutil_socket_t fd, str
 	(void)lev;
 	(void)sa;
 	(void)salen;
-	if (main_state.stopping) {
+	if (daemon_state.stopping) {
 		close(fd);
 		return;
 	}
@@ -58,12 +58,12 @@ static void server_error_cb(struct evconnlistener *lev, void *arg)
 {
 	struct server_listener *l = arg;
 	int err = EVUTIL_SOCKET_ERROR();
-	struct timeval tv = main_tv(SERVER_PAUSE_MS);
+	struct timeval tv = daemon_tv(SERVER_PAUSE_MS);
 
 	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
 		/* Retrying at once would spin: pause, and let clients go meanwhile. */
 		static uint64_t last_us;
-		uint64_t now = main_now_us();
+		uint64_t now = daemon_now_us();
 
 		if (now - last_us > 10000000) {
 			log_warnx("accept: %s: pausing new connections", strerror(err));
@@ -81,9 +81,9 @@ static bool server_listen_fd(struct server_listener *l, int fd, bool tcp)
 	l->tcp = tcp;
 	evutil_make_socket_nonblocking(fd);
 	evutil_make_socket_closeonexec(fd);
-	l->lev = evconnlistener_new(main_state.base, server_accept_cb, l,
+	l->lev = evconnlistener_new(daemon_state.base, server_accept_cb, l,
 				    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
-	l->resume = evtimer_new(main_state.base, server_resume_cb, l);
+	l->resume = evtimer_new(daemon_state.base, server_resume_cb, l);
 	if (!l->lev || !l->resume) {
 		log_error("cannot listen: out of memory");
 		return false;
@@ -131,7 +131,7 @@ static bool server_clear_stale(const char *path)
 
 static int server_make_unix(void)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	mode_t old;
 	int fd;
@@ -170,7 +170,7 @@ static int server_make_unix(void)
 
 static int server_make_tcp(void)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	const char *addr = cfg->socket.socks_address;
@@ -213,7 +213,7 @@ static int server_make_tcp(void)
 
 bool server_start(void)
 {
-	const struct config *cfg = main_state.cfg;
+	const struct config *cfg = daemon_state.cfg;
 	int ufd = -1, tfd = -1;
 
 	notify_listen_fds(&ufd, &tfd);

@@ -4,7 +4,7 @@
 #include "board.h"
 #include "bsock.h"
 #include "client.h"
-#include "k210sockd.h"
+#include "daemon.h"
 #include "link.h"
 #include "status.h"
 
@@ -49,7 +49,7 @@ void status_build(struct msg *resp, uint8_t *buf, size_t cap)
 	msg_list_begin(&b, buf, cap);
 	msg_list_add_str(&b, "daemon.version", K210SOCKD_VERSION);
 	msg_list_add_int(&b, "daemon.uptime_s",
-			 (int64_t)((main_now_us() - main_state.start_us) / 1000000));
+			 (int64_t)((daemon_now_us() - daemon_state.start_us) / 1000000));
 	msg_list_add_int(&b, "clients", client_count());
 	msg_list_add_str(&b, "board.state", status_board_state(bi->state));
 	msg_list_add_str(&b, "board.path", bi->path);

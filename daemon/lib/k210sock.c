@@ -202,19 +202,6 @@ int k210sock_request(k210sock *h, struct msg *req, struct msg *resp)
 	}
 }
 
-int k210sock_grant(k210sock *h, struct k210socks_sock *s)
-{
-	uint32_t due = k210socks_credit_due(s);
-	struct msg m;
-
-	if (!due)
-		return 0;
-	msg_init(&m, PROTO_CREDIT);
-	m.sock = s->id;
-	m.u.credit.bytes = due;
-	return k210conn_send(&h->conn, &m, k210conn_deadline(h->timeout_ms));
-}
-
 /* A request without arguments whose response carries nothing needed. */
 static int k210sock_simple(k210sock *h, uint8_t type)
 {

@@ -288,20 +288,24 @@ K210SOCK_API int k210sock_next_event(k210sock *h, struct k210sock_event *ev, int
 /*
  * A UDP socket on the board that receives from anyone on local_port (0: the
  * board picks).  Returns the socket id (> 0), or -1: EMFILE no free socket,
- * EADDRINUSE.  Datagrams arrive on the handle's connection and wait in the
- * handle (a bounded queue: the daemon sends no more than the library has
- * room for).
+ * EADDRINUSE, EACCES (UDP not allowed by the daemon).  Datagrams arrive on
+ * the handle's connection and wait in the handle for k210sock_recvfrom, in a
+ * bounded queue: as with any UDP socket, those that find it full are dropped
+ * (k210sock_udp_dropped counts them).
  */
 K210SOCK_API int k210sock_udp_bind(k210sock *h, uint16_t local_port);
 
 /* The local port of UDP socket id, or -1 (EBADF). */
 K210SOCK_API int k210sock_udp_port(const k210sock *h, int id);
 
+/* Datagrams for UDP socket id dropped because its queue was full, or -1 (EBADF). */
+K210SOCK_API long k210sock_udp_dropped(const k210sock *h, int id);
+
 /*
  * Send one datagram (at most K210SOCK_DATAGRAM_MAX bytes) to ip:port.
- * Waits up to the request timeout for room in the daemon's buffer.  Returns
- * len, or -1: EMSGSIZE, EAGAIN (no room in time), EBADF, or the error that
- * ended the socket.
+ * Waits up to the request timeout while the board has no room for it.
+ * Returns len, or -1: EMSGSIZE, EAGAIN (no room in time), EBADF, or the
+ * error that ended the socket.
  */
 K210SOCK_API ssize_t k210sock_sendto(k210sock *h, int id, struct in_addr ip, uint16_t port,
 				     const void *buf, size_t len);

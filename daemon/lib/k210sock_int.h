@@ -38,7 +38,4 @@ int k210sock_request(k210sock *h, struct msg *req, struct msg *resp);
  */
 int k210sock_pump(k210sock *h, int64_t deadline);
 
-/* Send what the application has freed of a UDP socket's window. */
-int k210sock_grant(k210sock *h, struct k210socks_sock *s);
-
 #endif

@@ -148,7 +148,7 @@ int k210sock_udp_bind(k210sock *h, uint16_t local_port)
 	msg_init(&req, PROTO_UDP_BIND);
 	req.sock = s->id;
 	req.u.bind.local_port = local_port;
-	req.u.bind.rx_window = K210SOCKS_UDP_WINDOW;
+	req.u.bind.rx_window = K210SOCKS_UDP_QUEUE;
 	if (k210sock_request(h, &req, &resp) < 0) {
 		int errnum = errno;
 
@@ -156,8 +156,6 @@ int k210sock_udp_bind(k210sock *h, uint16_t local_port)
 		errno = errnum;
 		return -1;
 	}
-	s->tx_window = resp.u.opened.tx_window;
-	s->tx_credit = s->tx_window;
 	s->local_port = resp.u.opened.local_port ? resp.u.opened.local_port : local_port;
 	return s->id;
 }
@@ -175,10 +173,22 @@ int k210sock_udp_port(const k210sock *h, int id)
 	return -1;
 }
 
+long k210sock_udp_dropped(const k210sock *h, int id)
+{
+	if (!h) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (unsigned i = 0; i < K210SOCKS_MAX; i++)
+		if (h->socks.s[i].kind == K210SOCKS_UDP && h->socks.s[i].id == id)
+			return (long)h->socks.s[i].drops;
+	errno = EBADF;
+	return -1;
+}
+
 ssize_t k210sock_sendto(k210sock *h, int id, struct in_addr ip, uint16_t port,
 			const void *buf, size_t len)
 {
-	int64_t deadline;
 	struct k210socks_sock *s;
 	struct msg m;
 
@@ -191,29 +201,21 @@ ssize_t k210sock_sendto(k210sock *h, int id, struct in_addr ip, uint16_t port,
 		return -1;
 	if (s->err != PROTO_OK)
 		return k210sock_ended(h, s);
-	if (len > PROTO_DATA_MAX || len > s->tx_window)
-		return k210conn_error(&h->conn, EMSGSIZE, "datagram of %zu bytes: the limit is %u",
-				      len, s->tx_window < PROTO_DATA_MAX ? s->tx_window : PROTO_DATA_MAX);
-	deadline = k210conn_deadline(h->timeout_ms);
-	while (s->tx_credit < len) {
-		int r = k210sock_pump(h, deadline);
-
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			return k210conn_error(&h->conn, EAGAIN, "the daemon's buffer for the socket stayed full");
-		if (s->err != PROTO_OK)
-			return k210sock_ended(h, s);
-	}
+	if (len > PROTO_DATA_MAX)
+		return k210conn_error(&h->conn, EMSGSIZE, "datagram of %zu bytes: the limit is %d",
+				      len, PROTO_DATA_MAX);
 	msg_init(&m, PROTO_DATAGRAM);
 	m.sock = s->id;
 	memcpy(m.u.data.addr.ip, &ip, 4);
 	m.u.data.addr.port = port;
 	m.u.data.data = buf;
 	m.u.data.len = (uint16_t)len;
-	if (k210conn_send(&h->conn, &m, deadline) < 0)
+	/* The daemon stops reading while the board has no room: that is the wait. */
+	if (k210conn_send(&h->conn, &m, k210conn_deadline(h->timeout_ms)) < 0) {
+		if (errno == ETIMEDOUT && !h->conn.broken)
+			return k210conn_error(&h->conn, EAGAIN, "the board's buffer for the socket stayed full");
 		return -1;
-	s->tx_credit -= (uint32_t)len;
+	}
 	return (ssize_t)len;
 }
 
@@ -234,9 +236,6 @@ ssize_t k210sock_recvfrom(k210sock *h, int id, void *buf, size_t cap,
 		if (!s)
 			return -1;
 		if (k210queue_dgrams_pop(&s->q, buf, cap, &d)) {
-			s->rx_taken += d.len;
-			if (k210sock_grant(h, s) < 0)
-				return -1;
 			if (ip)
 				memcpy(ip, d.ip, 4);
 			if (port)

@@ -47,11 +47,10 @@ struct k210socks_sock *k210socks_add(struct k210socks *t, int kind)
 	}
 	memset(s, 0, sizeof(*s));
 	if (kind == K210SOCKS_UDP) {
-		if (k210queue_dgrams_init(&s->q, K210SOCKS_UDP_WINDOW) < 0) {
+		if (k210queue_dgrams_init(&s->q, K210SOCKS_UDP_QUEUE) < 0) {
 			errno = ENOMEM;
 			return NULL;
 		}
-		s->rx_left = K210SOCKS_UDP_WINDOW;
 	}
 	s->kind = kind;
 	s->id = k210socks_next_id(t);
@@ -80,21 +79,11 @@ static void k210socks_end(struct k210socks_sock *s, uint8_t err)
 
 static void k210socks_datagram(struct k210socks_sock *s, const struct msg *m)
 {
-	uint16_t len = m->u.data.len;
-
 	if (s->err != PROTO_OK)
 		return;
-	/* More than the window granted: the daemon broke flow control. */
-	if (len > s->rx_left) {
-		k210socks_end(s, PROTO_EPROTO);
-		return;
-	}
 	if (!k210queue_dgrams_push(&s->q, m->u.data.addr.ip, m->u.data.addr.port,
-				   m->u.data.data, len)) {
-		k210socks_end(s, PROTO_ENOBUFS);
-		return;
-	}
-	s->rx_left -= len;
+				   m->u.data.data, m->u.data.len))
+		s->drops++;
 }
 
 static void k210socks_accepted(struct k210socks *t, struct k210socks_sock *s, const struct msg *m)
@@ -121,12 +110,6 @@ bool k210socks_input(struct k210socks *t, const struct msg *m)
 		s = k210socks_find(t, m->sock, K210SOCKS_UDP);
 		if (s)
 			k210socks_datagram(s, m);
-		break;
-	case PROTO_CREDIT:
-		s = k210socks_find(t, m->sock, K210SOCKS_UDP);
-		if (s)
-			s->tx_credit = m->u.credit.bytes > UINT32_MAX - s->tx_credit ?
-				       UINT32_MAX : s->tx_credit + m->u.credit.bytes;
 		break;
 	case PROTO_EV_CLOSED:
 		s = k210socks_find(t, m->sock, K210SOCKS_FREE);
@@ -156,15 +139,4 @@ bool k210socks_take_accept(struct k210socks *t, uint16_t listener, struct k210so
 		return true;
 	}
 	return false;
-}
-
-uint32_t k210socks_credit_due(struct k210socks_sock *s)
-{
-	uint32_t due = s->rx_taken;
-
-	if (due == 0 || (due < K210SOCKS_UDP_WINDOW / 2 && s->q.count))
-		return 0;
-	s->rx_taken = 0;
-	s->rx_left += due;
-	return due;
 }

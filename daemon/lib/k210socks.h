@@ -1,8 +1,12 @@
 /*
  * The UDP and listening sockets a handle owns, with what arrives for them
- * on the handle's connection: datagrams (within the window the handle
- * granted), credit for sending, closes, and connections waiting to be
- * accepted.
+ * on the handle's connection: datagrams, closes, and connections waiting to
+ * be accepted.
+ *
+ * The daemon passes datagrams on as the client reads its connection (that
+ * is its flow control towards the board), so reading for an answer can
+ * bring more datagrams than the application takes: each socket queues a
+ * bounded amount, and like a kernel UDP socket drops and counts the rest.
  */
 #ifndef K210SOCK_K210SOCKS_H
 #define K210SOCK_K210SOCKS_H
@@ -15,7 +19,7 @@
 
 #define K210SOCKS_MAX 8              /* sockets per handle (the board has 5 links) */
 #define K210SOCKS_ACCEPTS_MAX 32     /* connections waiting for k210sock_accept */
-#define K210SOCKS_UDP_WINDOW 16384   /* bytes of datagrams queued per UDP socket */
+#define K210SOCKS_UDP_QUEUE 65536    /* bytes of datagrams queued per UDP socket */
 
 enum k210socks_kind {
 	K210SOCKS_FREE = 0,
@@ -29,10 +33,7 @@ struct k210socks_sock {
 	uint16_t local_port;
 	uint8_t err;             /* enum proto_err that ended it; PROTO_OK while usable */
 	bool accept_overflow;    /* listener: connections were left unclaimed */
-	uint32_t tx_window;      /* the daemon's buffer for our datagrams */
-	uint32_t tx_credit;      /* bytes we may send now */
-	uint32_t rx_left;        /* bytes the daemon may still send us */
-	uint32_t rx_taken;       /* read by the application, not yet granted again */
+	unsigned long drops;     /* datagrams that found the queue full */
 	struct k210queue_dgrams q;
 };
 
@@ -57,7 +58,7 @@ struct k210socks_sock *k210socks_find(struct k210socks *t, int id, int kind);
 void k210socks_remove(struct k210socks *t, struct k210socks_sock *s);
 
 /*
- * Take a DATAGRAM, CREDIT, EV_CLOSED or EV_ACCEPTED message.  Returns true
+ * Take a DATAGRAM, EV_CLOSED or EV_ACCEPTED message.  Returns true
  * when it belonged to one of the sockets; false for other messages and for
  * sockets this handle does not have (already closed).
  */
@@ -65,12 +66,5 @@ bool k210socks_input(struct k210socks *t, const struct msg *m);
 
 /* The oldest waiting connection for listener, removed from the queue. */
 bool k210socks_take_accept(struct k210socks *t, uint16_t listener, struct k210socks_accept *a);
-
-/*
- * Bytes to grant the daemon again after the application took datagrams:
- * batched to half the window, and everything once the queue is empty so
- * that the daemon never waits on credit the handle could give.  0: none yet.
- */
-uint32_t k210socks_credit_due(struct k210socks_sock *s);
 
 #endif

@@ -2,11 +2,12 @@
  * State shared by the daemon's subsystems: the event base, the running
  * configuration, the clock.  Each subsystem keeps its own state in its file.
  */
-#ifndef K210SOCKD_H
-#define K210SOCKD_H
+#ifndef K210_DAEMON_H
+#define K210_DAEMON_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -15,7 +16,7 @@
 
 struct event_base;
 
-struct main_state {
+struct daemon_state {
 	struct event_base *base;
 	struct config *cfg;        /* the configuration in force */
 	const char *conf_path;
@@ -24,11 +25,11 @@ struct main_state {
 	bool stopping;
 };
 
-extern struct main_state main_state;
+extern struct daemon_state daemon_state;
 
 /* CLOCK_MONOTONIC in microseconds. */
-uint64_t main_now_us(void);
+uint64_t daemon_now_us(void);
 /* Convert milliseconds to a struct timeval for event_add. */
-struct timeval main_tv(uint32_t ms);
+struct timeval daemon_tv(uint32_t ms);
 
 #endif

@@ -1,0 +1,353 @@
+/*
+ * Configuration parser: the contract's keys, their values, and every error
+ * message with its file:line.
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "config.h"
+#include "log.h"
+
+static const char every_key[] =
+	"# every key of the contract\n"
+	"[device]\n"
+	"path = usb:1a86:7523:ABC123\n"
+	"baud = 1500000\n"
+	"request_wait = 2.5\n"
+	"reconnect_min = 0.05\n"
+	"reconnect_max = 3\n"
+	"link_window = 16\n"
+	"link_payload = 1024\n"
+	"\n"
+	"[socket]\n"
+	"path = /tmp/k210.sock ; inline comment\n"
+	"mode = 0600\n"
+	"group = root\n"
+	"socks_port = 1080\n"
+	"socks_address = 127.0.0.2\n"
+	"[wifi]\n"
+	"ssid = workshop\n"
+	"psk = correct horse\n"
+	"psk_file =\n"
+	"join_timeout = 30\n"
+	"[limits]\n"
+	"  clients = 10000\n"
+	"sockets_per_client = 32\n"
+	"connect_queue = 8\n"
+	"connect_timeout = 12\n"
+	"client_buffer = 128K\n"
+	"send_buffer = 1M\n"
+	"request_timeout = 4\n"
+	"handshake_timeout = 0.5\n"
+	"[access]\n"
+	"allow_users = root, 1000\n"
+	"allow_groups = 0\n"
+	"allow_destinations = 0.0.0.0/0:443, 127.0.0.0/8\n"
+	"deny_destinations = 10.0.0.0/8\n"
+	"allow_listen = yes\n"
+	"allow_udp = no\n"
+	"[log]\n"
+	"level = debug\n";
+
+static void test_every_key(void)
+{
+	struct config c;
+	struct config_errors err = { .len = 0 };
+
+	check_case = "every key";
+	config_defaults(&c);
+	CHECK(config_parse_string(&c, "t.conf", every_key, &err));
+	if (err.count)
+		fprintf(stderr, "%s", err.text);
+	CHECK(strcmp(c.device.path, "usb:1a86:7523:ABC123") == 0);
+	CHECK_EQ(c.device.baud, 1500000);
+	CHECK_EQ(c.device.request_wait_ms, 2500);
+	CHECK_EQ(c.device.reconnect_min_ms, 50);
+	CHECK_EQ(c.device.reconnect_max_ms, 3000);
+	CHECK_EQ(c.device.link_window, 16);
+	CHECK_EQ(c.device.link_payload, 1024);
+	CHECK(strcmp(c.socket.path, "/tmp/k210.sock") == 0);
+	CHECK_EQ(c.socket.mode, 0600);
+	CHECK(c.socket.group_set);
+	CHECK_EQ(c.socket.group, 0);
+	CHECK_EQ(c.socket.socks_port, 1080);
+	CHECK(strcmp(c.socket.socks_address, "127.0.0.2") == 0);
+	CHECK(strcmp(c.wifi.ssid, "workshop") == 0);
+	CHECK(strcmp(c.wifi.psk, "correct horse") == 0);
+	CHECK_EQ(c.wifi.join_timeout_ms, 30000);
+	CHECK_EQ(c.limits.clients, 10000);
+	CHECK_EQ(c.limits.sockets_per_client, 32);
+	CHECK_EQ(c.limits.connect_queue, 8);
+	CHECK_EQ(c.limits.connect_timeout_ms, 12000);
+	CHECK_EQ(c.limits.client_buffer, 128 * 1024);
+	CHECK_EQ(c.limits.send_buffer, 1024 * 1024);
+	CHECK_EQ(c.limits.request_timeout_ms, 4000);
+	CHECK_EQ(c.limits.handshake_timeout_ms, 500);
+	CHECK_EQ(c.access.users.n, 2);
+	CHECK_EQ(c.access.users.v[1], 1000);
+	CHECK_EQ(c.access.groups.n, 1);
+	CHECK_EQ(c.access.allow.n, 2);
+	CHECK_EQ(c.access.deny.n, 1);
+	CHECK(c.access.allow_listen);
+	CHECK(!c.access.allow_udp);
+	CHECK_EQ(c.log.level, LOG_LEVEL_DEBUG);
+	check_case = NULL;
+}
+
+static void test_defaults(void)
+{
+	struct config c;
+	struct config_errors err = { .len = 0 };
+
+	check_case = "empty file keeps the defaults";
+	config_defaults(&c);
+	CHECK(config_parse_string(&c, "t.conf", "", &err));
+	CHECK(strcmp(c.device.path, "/dev/k210-0") == 0);
+	CHECK_EQ(c.device.baud, 2000000);
+	CHECK_EQ(c.device.request_wait_ms, 5000);
+	CHECK_EQ(c.device.reconnect_min_ms, 100);
+	CHECK_EQ(c.device.reconnect_max_ms, 2000);
+	CHECK_EQ(c.device.link_window, 32);
+	CHECK_EQ(c.device.link_payload, 2048);
+	CHECK(strcmp(c.socket.path, "/run/k210sockd/k210sockd.sock") == 0);
+	CHECK_EQ(c.socket.mode, 0660);
+	CHECK_EQ(c.socket.socks_port, 0);
+	CHECK_EQ(c.wifi.join_timeout_ms, 20000);
+	CHECK_EQ(c.limits.clients, 1024);
+	CHECK_EQ(c.limits.sockets_per_client, 16);
+	CHECK_EQ(c.limits.connect_queue, 64);
+	CHECK_EQ(c.limits.connect_timeout_ms, 30000);
+	CHECK_EQ(c.limits.client_buffer, 65536);
+	CHECK_EQ(c.limits.send_buffer, 16384);
+	CHECK_EQ(c.limits.request_timeout_ms, 10000);
+	CHECK_EQ(c.limits.handshake_timeout_ms, 10000);
+	CHECK(!c.access.allow_listen);
+	CHECK(c.access.allow_udp);
+	CHECK_EQ(c.log.level, LOG_LEVEL_INFO);
+	check_case = NULL;
+}
+
+struct bad_vector {
+	const char *name;
+	const char *text;
+	const char *message;   /* must appear in the errors, with file:line */
+};
+
+static const struct bad_vector bad_vectors[] = {
+	{ "unknown section", "[devices]\npath = /dev/x\n", "t.conf:1: unknown section [devices]" },
+	{ "unknown empty section", "[log]\n[bogus]\n", "t.conf:2: unknown section [bogus]" },
+	{ "unknown key", "[device]\nspeed = 9600\n", "t.conf:2: unknown key \"speed\" in [device]" },
+	{ "key outside a section", "baud = 9600\n", "t.conf:1: \"baud\" outside a section" },
+	{ "duplicate key", "[device]\nbaud = 115200\nbaud = 921600\n",
+	  "t.conf:3: [device] baud given twice (first on line 2)" },
+	{ "syntax error", "[device]\nbaud\n", "t.conf:2: syntax error" },
+	{ "unclosed section", "[device\n", "t.conf:1: syntax error" },
+	{ "relative device path", "[device]\npath = ttyUSB0\n",
+	  "t.conf:2: [device] path: expected an absolute path or usb:VID:PID[:SERIAL]" },
+	{ "bad usb spec", "[device]\npath = usb:1a86\n", "t.conf:2: [device] path: expected usb:VID:PID" },
+	{ "usb id not hex", "[device]\npath = usb:xyz:7523\n", "t.conf:2: [device] path: expected usb:" },
+	{ "usb serial empty", "[device]\npath = usb:1a86:7523:\n", "t.conf:2: [device] path" },
+	{ "baud too low", "[device]\nbaud = 9600\n",
+	  "t.conf:2: [device] baud: expected a whole number from 115200 to 12000000" },
+	{ "baud not a number", "[device]\nbaud = fast\n", "t.conf:2: [device] baud: expected a whole" },
+	{ "baud negative", "[device]\nbaud = -115200\n", "t.conf:2: [device] baud" },
+	{ "duration with a unit", "[device]\nrequest_wait = 5s\n",
+	  "t.conf:2: [device] request_wait: expected seconds from 0.000 to 3600" },
+	{ "duration negative", "[device]\nrequest_wait = -1\n", "t.conf:2: [device] request_wait" },
+	{ "duration too fine", "[device]\nreconnect_min = 0.0005\n",
+	  "t.conf:2: [device] reconnect_min: expected seconds from 0.010" },
+	{ "duration dot only", "[limits]\nconnect_timeout = 5.\n", "t.conf:2: [limits] connect_timeout" },
+	{ "reconnect max below min", "[device]\nreconnect_min = 5\nreconnect_max = 1\n",
+	  "t.conf:3: [device] reconnect_max is below reconnect_min" },
+	{ "window zero", "[device]\nlink_window = 0\n",
+	  "t.conf:2: [device] link_window: expected a whole number from 1 to 32" },
+	{ "window too big", "[device]\nlink_window = 33\n", "t.conf:2: [device] link_window" },
+	{ "payload too small", "[device]\nlink_payload = 32\n",
+	  "t.conf:2: [device] link_payload: expected a whole number from 64 to 4096" },
+	{ "relative socket path", "[socket]\npath = k.sock\n",
+	  "t.conf:2: [socket] path: expected an absolute path" },
+	{ "socket path too long",
+	  "[socket]\npath = /tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock\n",
+	  "t.conf:2: [socket] path: path too long for a Unix socket" },
+	{ "mode not octal", "[socket]\nmode = 0968\n", "t.conf:2: [socket] mode: expected an octal mode" },
+	{ "mode too wide", "[socket]\nmode = 4755\n", "t.conf:2: [socket] mode: expected permission bits" },
+	{ "unknown group", "[socket]\ngroup = no-such-group-k210\n", "t.conf:2: [socket] group: no such group" },
+	{ "socks port too big", "[socket]\nsocks_port = 70000\n",
+	  "t.conf:2: [socket] socks_port: expected a whole number from 0 to 65535" },
+	{ "socks address not loopback", "[socket]\nsocks_address = 0.0.0.0\n",
+	  "t.conf:2: [socket] socks_address: only a loopback address" },
+	{ "ssid too long", "[wifi]\nssid = 123456789012345678901234567890123\n",
+	  "t.conf:2: [wifi] ssid: an SSID has at most 32 bytes" },
+	{ "psk too short", "[wifi]\npsk = short\n",
+	  "t.conf:2: [wifi] psk: expected 8 to 63 printable characters" },
+	{ "psk and psk_file", "[wifi]\npsk = 12345678\npsk_file = /etc/k210sockd/wifi-psk\n",
+	  "t.conf:3: [wifi] psk and psk_file are both set" },
+	{ "psk_file relative", "[wifi]\npsk_file = wifi-psk\n",
+	  "t.conf:2: [wifi] psk_file: expected an absolute path or credential:NAME" },
+	{ "credential with a slash", "[wifi]\npsk_file = credential:../x\n",
+	  "t.conf:2: [wifi] psk_file: expected credential:NAME" },
+	{ "join timeout zero", "[wifi]\njoin_timeout = 0\n", "t.conf:2: [wifi] join_timeout" },
+	{ "clients zero", "[limits]\nclients = 0\n", "t.conf:2: [limits] clients" },
+	{ "size with a bad suffix", "[limits]\nclient_buffer = 64KB\n",
+	  "t.conf:2: [limits] client_buffer: expected a size from 2K to 16M" },
+	{ "size too small", "[limits]\nsend_buffer = 100\n", "t.conf:2: [limits] send_buffer" },
+	{ "size too big", "[limits]\nclient_buffer = 17M\n", "t.conf:2: [limits] client_buffer" },
+	{ "unknown user", "[access]\nallow_users = no-such-user-k210\n",
+	  "t.conf:2: [access] allow_users: \"no-such-user-k210\": no such user" },
+	{ "unknown group in the list", "[access]\nallow_groups = root, no-such-group-k210\n",
+	  "t.conf:2: [access] allow_groups: \"no-such-group-k210\": no such group" },
+	{ "bad destination", "[access]\nallow_destinations = 10.0.0.0/33\n",
+	  "t.conf:2: [access] allow_destinations: \"10.0.0.0/33\": prefix length above 32" },
+	{ "bad deny", "[access]\ndeny_destinations = 10.0.0.1/8\n",
+	  "t.conf:2: [access] deny_destinations: \"10.0.0.1/8\": address has bits set" },
+	{ "boolean", "[access]\nallow_listen = true\n",
+	  "t.conf:2: [access] allow_listen: expected yes or no" },
+	{ "log level", "[log]\nlevel = verbose\n",
+	  "t.conf:2: [log] level: expected error, warn, info or debug" },
+	{ "several errors, each reported", "[log]\nlevel = x\n[device]\nbaud = 1\n",
+	  "t.conf:4: [device] baud" },
+	{ "line too long",
+	  "[access]\ndeny_destinations = 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8, 10.0.0.0/8\n",
+	  "t.conf:2: line too long" },
+};
+
+static void test_bad_vectors(void)
+{
+	for (size_t i = 0; i < sizeof(bad_vectors) / sizeof(bad_vectors[0]); i++) {
+		const struct bad_vector *v = &bad_vectors[i];
+		struct config c;
+		struct config_errors err = { .len = 0 };
+		bool ok;
+
+		check_case = v->name;
+		config_defaults(&c);
+		ok = config_parse_string(&c, "t.conf", v->text, &err);
+		CHECK(!ok);
+		CHECK(err.count > 0);
+		if (!strstr(err.text, v->message)) {
+			fprintf(stderr, "[%s] expected \"%s\" in:\n%s", v->name, v->message, err.text);
+			check_failures++;
+		}
+	}
+	check_case = NULL;
+}
+
+static void test_indented_lines(void)
+{
+	struct config c;
+	struct config_errors err = { .len = 0 };
+
+	/* inih would join an indented line to the value above it. */
+	check_case = "indented lines are plain keys";
+	config_defaults(&c);
+	CHECK(config_parse_string(&c, "t.conf", "[device]\n  baud = 921600\n\tlink_window = 8\n",
+				  &err));
+	CHECK_EQ(c.device.baud, 921600);
+	CHECK_EQ(c.device.link_window, 8);
+	check_case = NULL;
+}
+
+static void test_psk_file(void)
+{
+	char dir[] = "/tmp/k210-conf-XXXXXX", path[128], conf[256];
+	struct config c;
+	struct config_errors err = { .len = 0 };
+	FILE *f;
+
+	check_case = "psk_file";
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/wifi-psk", dir);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	fputs("my secret pass\nsecond line ignored\n", f);
+	fclose(f);
+	snprintf(conf, sizeof(conf), "[wifi]\nssid = net\npsk_file = %s\n", path);
+	config_defaults(&c);
+	CHECK(config_parse_string(&c, "t.conf", conf, &err));
+	CHECK(config_read_psk(&c, "t.conf", false, &err));
+	CHECK(strcmp(c.wifi.psk, "my secret pass") == 0);
+
+	check_case = "credential";
+	setenv("CREDENTIALS_DIRECTORY", dir, 1);
+	config_defaults(&c);
+	CHECK(config_parse_string(&c, "t.conf", "[wifi]\nssid = net\npsk_file = credential:wifi-psk\n",
+				  &err));
+	CHECK(config_read_psk(&c, "t.conf", false, &err));
+	CHECK(strcmp(c.wifi.psk, "my secret pass") == 0);
+
+	check_case = "credential outside systemd";
+	unsetenv("CREDENTIALS_DIRECTORY");
+	config_defaults(&c);
+	CHECK(config_parse_string(&c, "t.conf", "[wifi]\nssid = net\npsk_file = credential:wifi-psk\n",
+				  &err));
+	CHECK(config_read_psk(&c, "t.conf", true, &err));
+	CHECK(!config_read_psk(&c, "t.conf", false, &err));
+	CHECK(strstr(err.text, "t.conf:3: [wifi] psk_file: credential:wifi-psk needs") != NULL);
+
+	check_case = "missing psk file";
+	err.len = 0;
+	err.count = 0;
+	err.text[0] = 0;
+	config_defaults(&c);
+	CHECK(config_parse_string(&c, "t.conf", "[wifi]\nssid = net\npsk_file = /nonexistent/k210\n",
+				  &err));
+	CHECK(!config_read_psk(&c, "t.conf", false, &err));
+	CHECK(strstr(err.text, "t.conf:3: [wifi] psk_file: /nonexistent/k210:") != NULL);
+
+	check_case = "no ssid: the file is not read";
+	config_defaults(&c);
+	CHECK(config_parse_string(&c, "t.conf", "[wifi]\npsk_file = /nonexistent/k210\n", &err));
+	CHECK(config_read_psk(&c, "t.conf", false, &err));
+
+	unlink(path);
+	rmdir(dir);
+	check_case = NULL;
+}
+
+static void test_load_file(void)
+{
+	struct config c;
+	struct config_errors err = { .len = 0 };
+
+	check_case = "missing file";
+	config_defaults(&c);
+	CHECK(!config_load(&c, "/nonexistent/k210sockd.conf", &err));
+	CHECK(strstr(err.text, "/nonexistent/k210sockd.conf: No such file") != NULL);
+	check_case = NULL;
+}
+
+static void test_changes(void)
+{
+	struct config a, b;
+
+	check_case = "what a reload may change";
+	config_defaults(&a);
+	config_defaults(&b);
+	CHECK(!config_device_changed(&a, &b));
+	CHECK(!config_socket_changed(&a, &b));
+	CHECK(!config_wifi_changed(&a, &b));
+	b.device.baud = 115200;
+	CHECK(config_device_changed(&a, &b));
+	b = a;
+	b.socket.mode = 0600;
+	CHECK(config_socket_changed(&a, &b));
+	b = a;
+	strcpy(b.wifi.ssid, "x");
+	CHECK(config_wifi_changed(&a, &b));
+	check_case = NULL;
+}
+
+int main(void)
+{
+	test_every_key();
+	test_defaults();
+	test_bad_vectors();
+	test_indented_lines();
+	test_psk_file();
+	test_load_file();
+	test_changes();
+	return check_done("daemon-config");
+}
