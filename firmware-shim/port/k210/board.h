@@ -31,6 +31,15 @@
 #define K210_HOST_MAX_BAUD  3000000u
 #endif
 
+/*
+ * Rates to offer the ESP8285 (AT+UART_CUR), fastest first.  Its UART
+ * divides 80 MHz, which these hit exactly; 2 Mbaud has been used on these
+ * boards.  The first one UART2 can also make within BOARD_ESP_BAUD_TOLERANCE
+ * from its APB0 clock is the ceiling; the core verifies it and falls back.
+ */
+#define BOARD_ESP_RATES           { 2000000u, 1000000u, 500000u }
+#define BOARD_ESP_BAUD_TOLERANCE  10u   /* per mille: 1% */
+
 /* The Dock and the Go run the same image and cannot be told apart in software. */
 #ifndef K210_BOARD_NAME
 #define K210_BOARD_NAME     "K210 (ESP8285)"

@@ -72,6 +72,17 @@ void port_esp_set_baud(uint32_t baud)
 	uart_set_baud(baud);
 }
 
+uint32_t port_esp_max_baud(void)
+{
+	static const uint32_t rates[] = BOARD_ESP_RATES;
+	size_t i;
+
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
+		if (uart_baud_error_permille(rates[i]) <= BOARD_ESP_BAUD_TOLERANCE)
+			return rates[i];
+	return BOARD_ESP_BAUD;
+}
+
 uint32_t port_esp_rx_overruns(void)
 {
 	return uart_rx_overruns();

@@ -1,7 +1,7 @@
 #include "clint.h"
 #include "cpu.h"
 #include "mmio.h"
-#include "ring.h"
+#include "spsc.h"
 #include "sysctl.h"
 #include "uart.h"
 
@@ -55,12 +55,12 @@
 /* uart_set_baud waits this long at most for queued bytes to leave. */
 #define UART_DRAIN_US     50000u
 
-_Static_assert(RING_SIZE_OK(UART_RING_SIZE), "ring size must be a power of two");
+_Static_assert(SPSC_SIZE_OK(UART_RING_SIZE), "ring size must be a power of two");
 
 static uint8_t uart_rx_buf[UART_RING_SIZE];
 static uint8_t uart_tx_buf[UART_RING_SIZE];
-static struct ring uart_rx = RING_INIT(uart_rx_buf);
-static struct ring uart_tx = RING_INIT(uart_tx_buf);
+static struct spsc uart_rx = SPSC_INIT(uart_rx_buf);
+static struct spsc uart_tx = SPSC_INIT(uart_tx_buf);
 static volatile bool uart_event;
 static volatile uint32_t uart_overruns;
 
@@ -79,7 +79,7 @@ static void uart_receive(void)
 	bool got = false;
 
 	while (uart_lsr() & LSR_DR) {
-		if (!ring_put(&uart_rx, (uint8_t)mmio_read32(UART_RBR)))
+		if (!spsc_put(&uart_rx, (uint8_t)mmio_read32(UART_RBR)))
 			uart_overruns++;
 		got = true;
 	}
@@ -90,10 +90,10 @@ static void uart_receive(void)
 /* Interrupts masked: from the handler, or from uart_write() to get going. */
 static void uart_transmit(void)
 {
-	uint32_t before = ring_count(&uart_tx), left = before;
+	uint32_t before = spsc_count(&uart_tx), left = before;
 
 	while (left > 0 && !(uart_lsr() & LSR_THRE)) {
-		mmio_write32(UART_THR, ring_get(&uart_tx));
+		mmio_write32(UART_THR, spsc_get(&uart_tx));
 		left--;
 	}
 	if (before > UART_RING_SIZE / 2 && left <= UART_RING_SIZE / 2)
@@ -142,19 +142,36 @@ static bool uart_write_lcr(uint32_t value)
 	return false;
 }
 
-/* Interrupts masked.  divisor = APB0 / baud, rounded, in 1/16 bit units. */
+/* APB0 / baud, rounded, in 1/16 bit units; baud > 0. */
+static uint32_t uart_divisor(uint32_t baud)
+{
+	uint32_t div = (sysctl_apb0_hz() + baud / 2) / baud;
+
+	if (div < UART_DIV_MIN)
+		return UART_DIV_MIN;
+	if (div > UART_DIV_MAX)
+		return UART_DIV_MAX;
+	return div;
+}
+
+uint32_t uart_baud_error_permille(uint32_t baud)
+{
+	uint32_t actual;
+
+	if (baud == 0)
+		return UINT32_MAX;
+	actual = sysctl_apb0_hz() / uart_divisor(baud);
+	return (uint32_t)((uint64_t)(actual > baud ? actual - baud : baud - actual) * 1000u / baud);
+}
+
+/* Interrupts masked. */
 static void uart_apply_baud(uint32_t baud)
 {
 	uint32_t div;
 
 	if (baud == 0)
 		return;
-	div = (sysctl_apb0_hz() + baud / 2) / baud;
-	if (div < UART_DIV_MIN)
-		div = UART_DIV_MIN;
-	if (div > UART_DIV_MAX)
-		div = UART_DIV_MAX;
-
+	div = uart_divisor(baud);
 	uart_receive();
 	if (!uart_write_lcr(LCR_8N1 | LCR_DLAB))
 		return;
@@ -197,12 +214,12 @@ void uart_set_baud(uint32_t baud)
 
 size_t uart_read(uint8_t *buf, size_t cap)
 {
-	return ring_read(&uart_rx, buf, cap);
+	return spsc_read(&uart_rx, buf, cap);
 }
 
 size_t uart_write(const uint8_t *buf, size_t len)
 {
-	size_t n = ring_write(&uart_tx, buf, len);
+	size_t n = spsc_write(&uart_tx, buf, len);
 	bool irq;
 
 	if (n == 0)
@@ -220,14 +237,14 @@ size_t uart_write(const uint8_t *buf, size_t len)
 
 size_t uart_tx_room(void)
 {
-	return ring_space(&uart_tx);
+	return spsc_space(&uart_tx);
 }
 
 bool uart_tx_idle(void)
 {
 	bool irq, idle;
 
-	if (ring_count(&uart_tx) != 0)
+	if (spsc_count(&uart_tx) != 0)
 		return false;
 	irq = cpu_irq_save();
 	idle = (uart_lsr() & LSR_TEMT) != 0;

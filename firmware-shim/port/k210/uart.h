@@ -20,6 +20,8 @@ size_t uart_read(uint8_t *buf, size_t cap);
 size_t uart_write(const uint8_t *buf, size_t len);
 size_t uart_tx_room(void);
 bool uart_tx_idle(void);
+/* How far the nearest divisor misses baud, in 1/1000 (UINT32_MAX for 0). */
+uint32_t uart_baud_error_permille(uint32_t baud);
 /* Receive bytes lost since boot: hardware overruns plus a full ring. */
 uint32_t uart_rx_overruns(void);
 /* True once since the last call if bytes arrived or the transmit ring drained. */

@@ -1,7 +1,7 @@
 #include "clint.h"
 #include "cpu.h"
 #include "mmio.h"
-#include "ring.h"
+#include "spsc.h"
 #include "sysctl.h"
 #include "uarths.h"
 
@@ -35,12 +35,12 @@
 #define UARTHS_RXCNT         0u
 #define UARTHS_CHAR_BITS     10u                  /* start, 8 data, stop */
 
-_Static_assert(RING_SIZE_OK(UARTHS_RING_SIZE), "ring size must be a power of two");
+_Static_assert(SPSC_SIZE_OK(UARTHS_RING_SIZE), "ring size must be a power of two");
 
 static uint8_t uarths_rx_buf[UARTHS_RING_SIZE];
 static uint8_t uarths_tx_buf[UARTHS_RING_SIZE];
-static struct ring uarths_rx = RING_INIT(uarths_rx_buf);
-static struct ring uarths_tx = RING_INIT(uarths_tx_buf);
+static struct spsc uarths_rx = SPSC_INIT(uarths_rx_buf);
+static struct spsc uarths_tx = SPSC_INIT(uarths_tx_buf);
 static volatile bool uarths_event;
 /* Bytes lost to a full receive ring (the UART reports no overruns); for a debugger. */
 static volatile uint32_t uarths_rx_lost;
@@ -104,19 +104,19 @@ void uarths_set_baud(uint32_t baud)
 	uarths_apply_div(uarths_div_for(baud));
 	/* Bytes caught across the switch are noise; the link verifies the new rate. */
 	uarths_flush_fifo();
-	ring_discard(&uarths_rx);
+	spsc_discard(&uarths_rx);
 	mmio_set32(UARTHS_IE, UARTHS_RXWM);
 	cpu_irq_restore(irq);
 }
 
 size_t uarths_read(uint8_t *buf, size_t cap)
 {
-	return ring_read(&uarths_rx, buf, cap);
+	return spsc_read(&uarths_rx, buf, cap);
 }
 
 size_t uarths_write(const uint8_t *buf, size_t len)
 {
-	size_t n = ring_write(&uarths_tx, buf, len);
+	size_t n = spsc_write(&uarths_tx, buf, len);
 	bool irq;
 
 	if (n == 0)
@@ -130,12 +130,12 @@ size_t uarths_write(const uint8_t *buf, size_t len)
 
 size_t uarths_tx_room(void)
 {
-	return ring_space(&uarths_tx);
+	return spsc_space(&uarths_tx);
 }
 
 bool uarths_tx_idle(void)
 {
-	if (ring_count(&uarths_tx) != 0 || (mmio_read32(UARTHS_IE) & UARTHS_TXWM))
+	if (spsc_count(&uarths_tx) != 0 || (mmio_read32(UARTHS_IE) & UARTHS_TXWM))
 		return false;
 	/* The FIFO was empty at drained_at; the shifter needs one more character. */
 	return clint_ticks() - uarths_drained_at >= uarths_char_ticks;
@@ -155,7 +155,7 @@ static void uarths_receive(void)
 	bool got = false;
 
 	while (!((word = mmio_read32(UARTHS_RXDATA)) & UARTHS_RXDATA_EMPTY)) {
-		if (!ring_put(&uarths_rx, (uint8_t)word))
+		if (!spsc_put(&uarths_rx, (uint8_t)word))
 			uarths_rx_lost++;
 		got = true;
 	}
@@ -165,10 +165,10 @@ static void uarths_receive(void)
 
 static void uarths_transmit(void)
 {
-	uint32_t before = ring_count(&uarths_tx), left = before;
+	uint32_t before = spsc_count(&uarths_tx), left = before;
 
 	while (left > 0 && !(mmio_read32(UARTHS_TXDATA) & UARTHS_TXDATA_FULL)) {
-		mmio_write32(UARTHS_TXDATA, ring_get(&uarths_tx));
+		mmio_write32(UARTHS_TXDATA, spsc_get(&uarths_tx));
 		left--;
 	}
 	/* Tell the main loop early, while half the ring is still queued. */

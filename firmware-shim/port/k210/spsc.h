@@ -3,37 +3,37 @@
  * side produces and the other consumes, so neither needs to mask interrupts.
  * head and tail run freely; the capacity is a power of two.
  */
-#ifndef K210_RING_H
-#define K210_RING_H
+#ifndef K210_SPSC_H
+#define K210_SPSC_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-struct ring {
+struct spsc {
 	uint8_t *buf;
 	uint32_t mask;
 	uint32_t head;   /* written by the producer only */
 	uint32_t tail;   /* written by the consumer only */
 };
 
-#define RING_INIT(storage) { (storage), sizeof(storage) - 1, 0, 0 }
-#define RING_SIZE_OK(n) ((n) >= 2 && ((n) & ((n) - 1)) == 0)
+#define SPSC_INIT(storage) { (storage), sizeof(storage) - 1, 0, 0 }
+#define SPSC_SIZE_OK(n) ((n) >= 2 && ((n) & ((n) - 1)) == 0)
 
-static inline uint32_t ring_count(const struct ring *r)
+static inline uint32_t spsc_count(const struct spsc *r)
 {
 	return __atomic_load_n(&r->head, __ATOMIC_ACQUIRE) -
 	       __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
 }
 
-static inline uint32_t ring_space(const struct ring *r)
+static inline uint32_t spsc_space(const struct spsc *r)
 {
-	return r->mask + 1 - ring_count(r);
+	return r->mask + 1 - spsc_count(r);
 }
 
 /* Producer side: one byte; false when full. */
-static inline bool ring_put(struct ring *r, uint8_t byte)
+static inline bool spsc_put(struct spsc *r, uint8_t byte)
 {
 	uint32_t head = r->head;
 
@@ -44,8 +44,8 @@ static inline bool ring_put(struct ring *r, uint8_t byte)
 	return true;
 }
 
-/* Consumer side: one byte; the caller checked ring_count() first. */
-static inline uint8_t ring_get(struct ring *r)
+/* Consumer side: one byte; the caller checked spsc_count() first. */
+static inline uint8_t spsc_get(struct spsc *r)
 {
 	uint32_t tail = r->tail;
 	uint8_t byte = r->buf[tail & r->mask];
@@ -55,10 +55,10 @@ static inline uint8_t ring_get(struct ring *r)
 }
 
 /* Producer side: as many bytes as fit; returns how many. */
-static inline size_t ring_write(struct ring *r, const uint8_t *src, size_t len)
+static inline size_t spsc_write(struct spsc *r, const uint8_t *src, size_t len)
 {
 	uint32_t head = r->head;
-	uint32_t room = ring_space(r);
+	uint32_t room = spsc_space(r);
 	size_t n = len < room ? len : room;
 	size_t at = head & r->mask;
 	size_t first = r->mask + 1 - at;
@@ -72,10 +72,10 @@ static inline size_t ring_write(struct ring *r, const uint8_t *src, size_t len)
 }
 
 /* Consumer side: up to cap bytes; returns how many. */
-static inline size_t ring_read(struct ring *r, uint8_t *dst, size_t cap)
+static inline size_t spsc_read(struct spsc *r, uint8_t *dst, size_t cap)
 {
 	uint32_t tail = r->tail;
-	uint32_t avail = ring_count(r);
+	uint32_t avail = spsc_count(r);
 	size_t n = cap < avail ? cap : avail;
 	size_t at = tail & r->mask;
 	size_t first = r->mask + 1 - at;
@@ -89,7 +89,7 @@ static inline size_t ring_read(struct ring *r, uint8_t *dst, size_t cap)
 }
 
 /* Consumer side: drop everything buffered. */
-static inline void ring_discard(struct ring *r)
+static inline void spsc_discard(struct spsc *r)
 {
 	__atomic_store_n(&r->tail, __atomic_load_n(&r->head, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
 }
