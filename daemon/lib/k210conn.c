@@ -152,52 +152,95 @@ static int k210conn_wait(struct k210conn *c, short events, int64_t deadline)
 	}
 }
 
+/* Send what is pending without waiting: 0 (some may be left), -1 broken. */
+static int k210conn_push(struct k210conn *c)
+{
+	while (c->out_len) {
+		ssize_t w = send(c->fd, c->out + c->out_off, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w > 0) {
+			c->out_off += (size_t)w;
+			c->out_len -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (w < 0 && errno != EPIPE && errno != ECONNRESET)
+			return k210conn_fail(c, errno, NULL);
+		return k210conn_fail(c, ECONNRESET, "the daemon closed the connection");
+	}
+	c->out_off = 0;
+	return 0;
+}
+
+/* Send until nothing is pending: 1 done, 0 deadline passed, -1 broken. */
+static int k210conn_flush(struct k210conn *c, int64_t deadline)
+{
+	for (;;) {
+		int r;
+
+		if (k210conn_push(c) < 0)
+			return -1;
+		if (!c->out_len)
+			return 1;
+		r = k210conn_wait(c, POLLOUT, deadline);
+		if (r <= 0)
+			return r;
+	}
+}
+
+/*
+ * Send one whole message.  Once part of it is out, the rest must follow
+ * for the stream to stay in step: it waits in c->out and goes out with the
+ * next calls (which flush it first), and the message counts as sent.
+ */
+static int k210conn_write(struct k210conn *c, const uint8_t *p, size_t n, int64_t deadline)
+{
+	int r = k210conn_flush(c, deadline);
+
+	if (r < 0)
+		return -1;
+	if (r == 1) {
+		memcpy(c->out, p, n);
+		c->out_len = n;
+		c->out_off = 0;
+		r = k210conn_flush(c, deadline);
+		if (r < 0)
+			return -1;
+		if (r == 1 || c->out_off > 0)
+			return 0;
+		c->out_len = 0;
+	}
+	return k210conn_error(c, ETIMEDOUT, "the daemon does not read its socket");
+}
+
 int k210conn_send(struct k210conn *c, const struct msg *m, int64_t deadline)
 {
 	uint8_t out[PROTO_MSG_MAX];
-	size_t n, off = 0;
+	size_t n;
 
 	if (c->broken)
 		return k210conn_broken(c);
 	n = msg_encode(m, out, sizeof(out));
 	if (n == 0)
 		return k210conn_error(c, EINVAL, "%s: an argument is too long or out of range",
-				  proto_type_name(m->type));
-	while (off < n) {
-		ssize_t w = send(c->fd, out + off, n - off, MSG_NOSIGNAL | MSG_DONTWAIT);
-		int r;
-
-		if (w > 0) {
-			off += (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-			if (errno == EPIPE || errno == ECONNRESET)
-				return k210conn_fail(c, ECONNRESET, "the daemon closed the connection");
-			return k210conn_fail(c, errno, NULL);
-		}
-		r = k210conn_wait(c, POLLOUT, deadline);
-		if (r < 0)
-			return -1;
-		if (r == 0) {
-			/* Nothing written yet: the stream is still in step. */
-			if (off == 0)
-				return k210conn_error(c, ETIMEDOUT, "the daemon does not read its socket");
-			return k210conn_fail(c, ETIMEDOUT, "the daemon stopped reading in the middle of a message");
-		}
-	}
-	return 0;
+				      proto_type_name(m->type));
+	return k210conn_write(c, out, n, deadline);
 }
 
 /* Read towards need bytes: 1 progress, 0 deadline passed, -1 broken. */
 static int k210conn_fill(struct k210conn *c, size_t need, int64_t deadline)
 {
 	for (;;) {
-		ssize_t r = recv(c->fd, c->in + c->have, need - c->have, MSG_DONTWAIT);
+		ssize_t r;
 		int w;
 
+		/* A message half sent may be what the daemon waits for before answering. */
+		if (c->out_len && k210conn_push(c) < 0)
+			return -1;
+		r = recv(c->fd, c->in + c->have, need - c->have, MSG_DONTWAIT);
 		if (r > 0) {
 			c->have += (size_t)r;
 			return 1;
@@ -211,7 +254,7 @@ static int k210conn_fill(struct k210conn *c, size_t need, int64_t deadline)
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return k210conn_fail(c, errno, NULL);
-		w = k210conn_wait(c, POLLIN, deadline);
+		w = k210conn_wait(c, (short)(POLLIN | (c->out_len ? POLLOUT : 0)), deadline);
 		if (w <= 0)
 			return w;
 	}
@@ -221,31 +264,13 @@ static int k210conn_fill(struct k210conn *c, size_t need, int64_t deadline)
 static int k210conn_refuse_request(struct k210conn *c, uint8_t type, uint16_t tag, int64_t deadline)
 {
 	uint8_t out[PROTO_MSG_HDR + 3];
-	size_t off = 0;
 
+	/* Written by hand: an unknown type cannot go through msg_encode. */
 	out[0] = (uint8_t)(type | PROTO_RESPONSE);
 	wire_put_u16(out + 1, 3);
 	wire_put_u16(out + 3, tag);
 	out[5] = PROTO_ENOTSUP;
-	while (off < sizeof(out)) {
-		ssize_t w = send(c->fd, out + off, sizeof(out) - off, MSG_NOSIGNAL | MSG_DONTWAIT);
-		int r;
-
-		if (w > 0) {
-			off += (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return k210conn_fail(c, ECONNRESET, "the daemon closed the connection");
-		r = k210conn_wait(c, POLLOUT, deadline);
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			return k210conn_fail(c, ETIMEDOUT, "the daemon stopped reading in the middle of a message");
-	}
-	return 0;
+	return k210conn_write(c, out, sizeof(out), deadline);
 }
 
 int k210conn_recv(struct k210conn *c, struct msg *m, int64_t deadline)

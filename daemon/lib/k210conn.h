@@ -28,6 +28,8 @@ struct k210conn {
 	unsigned long skipped; /* messages of unknown types, ignored */
 	struct k210conn_error err;
 	uint8_t in[PROTO_MSG_MAX];
+	uint8_t out[PROTO_MSG_MAX]; /* the rest of a message the socket could not take */
+	size_t out_off, out_len;
 };
 
 /* Monotonic milliseconds; a deadline of -1 never passes. */
@@ -45,7 +47,11 @@ int k210conn_open(struct k210conn *c, const char *path, char *daemon_name, size_
 	      int64_t deadline);
 void k210conn_close(struct k210conn *c);
 
-/* Send one message; 0, or -1 (the connection is broken if part was sent). */
+/*
+ * Send one message: 0 once it is on its way (a rest the socket could not
+ * take goes out with the next calls), or -1 (ETIMEDOUT: nothing of it was
+ * sent, the connection is still usable).
+ */
 int k210conn_send(struct k210conn *c, const struct msg *m, int64_t deadline);
 /*
  * Receive the next message into *m (its data points into c until the next

@@ -207,7 +207,9 @@ void fake_send_raw(struct fake *f, int fd, const void *p, size_t n)
 			return;
 		}
 		off += (size_t)w;
-		if (f->bytewise)
+		/* Give the reader time to see each piece: every byte of a message's
+		 * start (headers, small messages), then now and then in long bodies. */
+		if (f->bytewise && (off < 64 || off % 64 == 0))
 			usleep(20);
 	}
 }
