@@ -471,11 +471,15 @@ static void board_take_log(const struct msg *m)
 /* Answer a request the board should never send. */
 static void board_refuse_request(const struct msg *m)
 {
-	struct msg resp;
+	/* By hand: the codec cannot encode answers to types it does not know. */
+	uint8_t r[6] = { (uint8_t)(m->type | PROTO_RESPONSE), 0, 3, (uint8_t)(m->tag >> 8),
+			 (uint8_t)m->tag, PROTO_ENOTSUP };
 
-	msg_init_response(&resp, m, PROTO_ENOTSUP);
-	if (!board_send(&resp, false))
+	if (board_writable() < sizeof(r)) {
 		B.info.ignored_messages++;
+		return;
+	}
+	link_write(&B.link, r, sizeof(r));
 }
 
 static void board_dispatch(const uint8_t *buf, size_t len)

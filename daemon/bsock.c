@@ -789,18 +789,26 @@ bool bsock_shutdown(void)
 	while ((b = TAILQ_FIRST(&bsock_openq)))
 		bsock_open_failed(b, PROTO_ECANCELED);
 	while ((b = bsock_first_active(true))) {
+		const struct bsock_ops *ops = b->ops;
+		void *ctx = b->ctx;
+
+		/* The owners learn first, and let go of the socket. */
+		b->ops = NULL;
+		b->ctx = NULL;
 		if (b->state == BSOCK_OPENING) {
-			b->ops = NULL;
+			if (ops && ops->opened && !b->close_wanted)
+				ops->opened(ctx, b, PROTO_ECANCELED);
 			b->close_wanted = true;
-			/* Waiting for the answer; CLOSING would be skipped, this is not. */
 			if (!board_attached()) {
 				bsock_free(b);
 				continue;
 			}
+			/* Waiting for the answer, after which it is closed. */
 			b->state = BSOCK_CLOSING;
 			continue;
 		}
-		b->ops = NULL;
+		if (ops && ops->closed)
+			ops->closed(ctx, b, PROTO_ECANCELED);
 		if (board_attached() && b->id && !b->remote_closed)
 			bsock_send_close(b);
 		else

@@ -155,6 +155,14 @@ static void client_reply(struct client *c, const struct msg *req, uint8_t err)
 {
 	struct msg resp;
 
+	if (err != PROTO_OK) {
+		/* Built by hand: the codec cannot encode answers to types it does not know. */
+		uint8_t r[6] = { (uint8_t)(req->type | PROTO_RESPONSE), 0, 3, (uint8_t)(req->tag >> 8),
+				 (uint8_t)req->tag, err };
+
+		bufferevent_write(c->bev, r, sizeof(r));
+		return;
+	}
 	msg_init_response(&resp, req, err);
 	client_send(c, &resp);
 }

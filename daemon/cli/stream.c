@@ -20,7 +20,7 @@ struct stream_relay {
 	int fd;
 	uint8_t up[STREAM_BUF], down[STREAM_BUF];
 	size_t up_len, up_off;
-	bool in_eof, shut;
+	bool in_eof;
 	uint64_t sent, received;
 	const char *where;       /* what failed: NULL for the stream itself */
 };
@@ -52,14 +52,13 @@ static int stream_upload(struct stream_relay *r, short revents, short in_revents
 			/* The daemon closed the stream: reading it tells why. */
 			r->up_len = 0;
 			r->in_eof = true;
-			r->shut = true;
 		}
 	}
-	if (r->in_eof && !r->up_len && !r->shut) {
-		/* Not passed on (the ESP8285 cannot half-close), but says we are done. */
-		shutdown(r->fd, SHUT_WR);
-		r->shut = true;
-	}
+	/*
+	 * The end of input is not passed on with shutdown(): the ESP8285 cannot
+	 * half-close, and a stream kept open both ways lets the end of the
+	 * other direction tell an orderly close from a failure.
+	 */
 	return 0;
 }
 
@@ -82,7 +81,7 @@ static int stream_relay(struct stream_relay *r, struct progress *p)
 			ssize_t n = recv(r->fd, r->down, sizeof(r->down), MSG_DONTWAIT);
 
 			if (n == 0)
-				return 0;
+				return k210sock_stream_error(r->fd);
 			if (n < 0 && errno != EINTR && errno != EAGAIN)
 				return errno;
 			if (n > 0) {

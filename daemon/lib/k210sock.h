@@ -213,10 +213,11 @@ K210SOCK_API const char *k210sock_daemon_name(const k210sock *h);
 /*
  * Open a TCP or TLS connection to host:port through the board (host: a DNS
  * name or dotted IPv4, resolved on the board).  Returns a connected stream
- * file descriptor (close-on-exec, blocking), or -1 with errno set.  EOF on
- * it is the remote's orderly close; ECONNRESET on read, a socket failure.
- * The ESP8285 cannot half-close: shutdown(SHUT_WR) is not passed on, the
- * remote side is closed by close().  timeout_ms bounds the whole call.
+ * file descriptor (close-on-exec, blocking), or -1 with errno set.
+ * timeout_ms bounds the whole call.  The ESP8285 cannot half-close:
+ * shutdown(SHUT_WR) is not passed on, the remote side is closed by close().
+ * End of file on the stream means the remote closed it or the socket failed:
+ * k210sock_stream_error tells which.
  */
 K210SOCK_API int k210sock_connect(const char *path, const char *host, uint16_t port,
 				  int kind, int timeout_ms);
@@ -224,6 +225,15 @@ K210SOCK_API int k210sock_connect(const char *path, const char *host, uint16_t p
 /* k210sock_connect through h's daemon, keeping the reason of a failure in h. */
 K210SOCK_API int k210sock_dial(k210sock *h, const char *host, uint16_t port, int kind,
 			       int timeout_ms);
+
+/*
+ * After read(2) returned end of file on a stream: 0 when the remote closed
+ * it in order, else the errno value of the failure (ECONNRESET: the daemon
+ * closed the whole connection, as it does when the socket failed).  Only
+ * meaningful while the caller has not shut down its own sending side:
+ * afterwards every end looks orderly and 0 is returned.
+ */
+K210SOCK_API int k210sock_stream_error(int fd);
 
 /*
  * Resolve host on the board.  Stores up to max IPv4 addresses and returns

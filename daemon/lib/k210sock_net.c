@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,6 +88,21 @@ int k210sock_dial(k210sock *h, const char *host, uint16_t port, int kind, int ti
 		errno = errnum;
 	}
 	return fd;
+}
+
+int k210sock_stream_error(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = 0 };
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
+		return err;
+	/* An orderly end is a half close (the daemon still waits for ours); a
+	 * failure closes the whole connection, which poll reports as a hang-up. */
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP))
+		return ECONNRESET;
+	return 0;
 }
 
 /* The socket ended: report why, as the daemon said it. */
