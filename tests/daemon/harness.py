@@ -109,6 +109,15 @@ def rss_kb(pid):
     return 0
 
 
+def sanitized(exe):
+    """True when a binary is built with AddressSanitizer (RSS means little then)."""
+    try:
+        with open(exe, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
 def cpu_ticks(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -149,6 +158,13 @@ class Env:
                                  list(args), "emu.log")
         wait_for(lambda: os.path.islink(self.board_link), 10, "the emulated board's pty")
         return self.board
+
+    def start_board(self, *emu_args):
+        """The emulated board (k210-emu + espat-sim); K210_TEST_BOARD=fake
+        substitutes the stand-in board where a test allows it."""
+        if os.environ.get("K210_TEST_BOARD") == "fake":
+            return self.start_fakeboard()
+        return self.start_emu(*emu_args)
 
     def emu_command(self, line, timeout=10):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
