@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""The native protocol through the emulated board: DNS (localhost resolves,
+a .invalid name fails with ENOHOST), UDP echo with a bound socket, and
+listen/accept (a remote connects to the ESP's listening port, the client
+claims the connection on a new daemon connection and it is a byte pipe)."""
+import socket
+import struct
+import threading
+import time
+
+from harness import (Env, Native, fail, log, recv_exact, s8, msg, ERR, ERRNO, UDP_BIND,
+                     DATAGRAM, EV_CLOSED, EV_ACCEPTED, LISTEN, ACCEPT, CLOSE, DEVICE_INFO,
+                     WIFI_STATUS)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+env = Env("native")
+env.start_board("--baud", "0", "--esp-baud", "0")
+env.start_daemon(access={"allow_listen": "yes", "allow_udp": "yes"})
+
+with Native(env.sock) as n:
+    log("device info and WiFi status")
+    r = n.request(DEVICE_INFO)
+    if r["err"]:
+        fail("DEVICE_INFO: " + ERR[r["err"]])
+    r = n.request(WIFI_STATUS)
+    if r["err"]:
+        fail("WIFI_STATUS: " + ERR[r["err"]])
+
+    log("DNS")
+    err, addrs = n.resolve("localhost")
+    if err != "OK" or "127.0.0.1" not in addrs:
+        fail("RESOLVE localhost: %s %s" % (err, addrs))
+    err, addrs = n.resolve("no-such-host.invalid")
+    if err != "ENOHOST":
+        fail("RESOLVE .invalid: %s %s" % (err, addrs))
+
+    log("UDP echo")
+    echo = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    echo.bind(("127.0.0.1", 0))
+    echo.settimeout(10)
+    echo_port = echo.getsockname()[1]
+
+    def echo_loop():
+        try:
+            while True:
+                data, addr = echo.recvfrom(4096)
+                if data == b"quit":
+                    return
+                echo.sendto(data, addr)
+        except OSError:
+            return
+    et = threading.Thread(target=echo_loop)
+    et.start()
+    r = n.request(UDP_BIND, struct.pack(">HHI", 7, 0, 0))
+    if r["err"]:
+        fail("UDP_BIND: " + ERR[r["err"]])
+    back = 0
+    for i in range(20):
+        payload = b"datagram %d " % i + bytes(range(200))
+        n.send(msg(DATAGRAM, struct.pack(">H4sH", 7, socket.inet_aton("127.0.0.1"), echo_port) +
+                   payload))
+        t, body = n.next_event((DATAGRAM, EV_CLOSED))
+        if t == EV_CLOSED:
+            fail("UDP socket closed: err %d" % body[2])
+        sock, ip, port = struct.unpack(">H4sH", body[:8])
+        if sock != 7 or socket.inet_ntoa(ip) != "127.0.0.1" or port != echo_port:
+            fail("datagram from the wrong place: %d %s:%d" % (sock, socket.inet_ntoa(ip), port))
+        if body[8:] != payload:
+            fail("datagram %d altered" % i)
+        back += 1
+    echo.sendto(b"quit", echo.getsockname())
+    et.join(5)
+    r = n.request(CLOSE, struct.pack(">H", 7))
+    if r["err"]:
+        fail("CLOSE of the UDP socket: " + ERR[r["err"]])
+    log("UDP: %d of 20 datagrams echoed" % back)
+
+    log("listen and accept")
+    port = free_port()
+    r = n.request(LISTEN, struct.pack(">HHBI", 3, port, 2, 0))
+    if r["err"]:
+        fail("LISTEN: " + ERR[r["err"]])
+    remote = socket.create_connection(("127.0.0.1", port), timeout=10)
+    t, body = n.next_event((EV_ACCEPTED,))
+    lsock, token, rip, rport, _ = struct.unpack(">HH4sHI", body[:14])
+    if lsock != 3:
+        fail("EV_ACCEPTED for listener %d" % lsock)
+    log("accepted token %d from %s:%d" % (token, socket.inet_ntoa(rip), rport))
+    remote.sendall(b"hello from the remote\n")
+    claim = Native(env.sock)
+    r = claim.request(ACCEPT, struct.pack(">H", token))
+    if r["err"]:
+        fail("ACCEPT: " + ERR[r["err"]])
+    pipe = claim.s
+    got = claim.buf
+    while len(got) < 22:
+        got += pipe.recv(100)
+    if got != b"hello from the remote\n":
+        fail("accepted pipe: got %r" % got)
+    pipe.sendall(b"and back\n")
+    if recv_exact(remote, 9) != b"and back\n":
+        fail("accepted pipe: nothing came back")
+    remote.close()
+    pipe.settimeout(10)
+    if pipe.recv(10) != b"":
+        fail("accepted pipe: no EOF after the remote closed")
+    pipe.close()
+
+    log("a token cannot be claimed twice")
+    with Native(env.sock) as again:
+        r = again.request(ACCEPT, struct.pack(">H", token))
+        if r["err"] != ERRNO["EBADF"]:
+            fail("second claim: %s" % ERR[r["err"]])
+    r = n.request(CLOSE, struct.pack(">H", 3))
+    if r["err"]:
+        fail("CLOSE of the listener: " + ERR[r["err"]])
+
+st = env.status()
+if st["sockets.in_use"] != 0:
+    fail("sockets left in use: %d" % st["sockets.in_use"])
+if env.stop(env.daemon) != 0:
+    fail("the daemon did not stop cleanly")
+print("native: 1 passed, 0 failed")
