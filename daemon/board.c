@@ -61,6 +61,7 @@ static struct {
 	uint64_t baud_pending_since;
 	bool restart_wanted;
 	bool in_flush;
+	bool version_logged;
 	uint32_t backoff_ms;
 	unsigned open_failures;
 	struct breq_list urgent, normal, inflight;
@@ -230,6 +231,8 @@ bool board_send_data(uint16_t sock, struct evbuffer *src, size_t n)
 	/* Straight from the client's buffer into the link: no copy of our own. */
 	while (left) {
 		nvec = evbuffer_peek(src, (ev_ssize_t)left, NULL, vec, 8);
+		if (nvec > 8)
+			nvec = 8;
 		for (int i = 0; i < nvec && left; i++) {
 			size_t take = vec[i].iov_len < left ? vec[i].iov_len : left;
 
@@ -664,6 +667,10 @@ static void board_link_event(void *ctx, const struct link_event *ev)
 		notify_status();
 		break;
 	case LINK_EV_VERSION:
+		/* Every HELLO of the peer says it again: once per port is enough. */
+		if (B.version_logged)
+			break;
+		B.version_logged = true;
 		log_error("board speaks protocol version %u.%u, this daemon %u.%u: update one of them",
 			  ev->u.version.major, ev->u.version.minor, PROTO_VERSION_MAJOR,
 			  PROTO_VERSION_MINOR);
@@ -873,6 +880,7 @@ static bool board_open_port(void)
 		return false;
 	}
 	B.open_failures = 0;
+	B.version_logged = false;
 	snprintf(B.path, sizeof(B.path), "%s", B.ser.path);
 	B.port_open = true;
 	B.state = BOARD_CONNECTING;

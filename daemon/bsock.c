@@ -286,6 +286,7 @@ static void bsock_open_done(void *ctx, const struct msg *resp)
 		evtimer_del(b->timer);
 	if (b->type != BSOCK_LISTENER) {
 		b->tx_credit = resp->u.opened.tx_window;
+		b->tx_window = b->tx_credit;
 		b->local_port = resp->u.opened.local_port;
 	}
 	if (b->type == BSOCK_STREAM)
@@ -638,6 +639,7 @@ static void bsock_take_accepted(struct bsock *l, const struct msg *m)
 	bsock_links_used++;
 	c->kind = PROTO_KIND_TCP;
 	c->tx_credit = m->u.accepted.tx_window;
+	c->tx_window = c->tx_credit;
 	c->rx_avail = l ? l->rx_window : 0;
 	c->rx_window = c->rx_avail;
 	c->remote = m->u.accepted.remote;

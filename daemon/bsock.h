@@ -62,6 +62,7 @@ struct bsock {
 	bool close_wanted;         /* owner closed while the open was in flight */
 	uid_t uid;
 	uint32_t tx_credit;
+	uint32_t tx_window;        /* the board's buffer for it: the largest send */
 	uint32_t rx_avail;         /* bytes the board may still send */
 	uint32_t rx_window;        /* listener: window of each accepted socket */
 	uint32_t credit_due;       /* consumed bytes not yet returned as CREDIT */

@@ -556,6 +556,9 @@ static void client_sock_closed(void *ctx, struct bsock *b, int err)
 	ev.u.closed.err = (uint8_t)err;
 	client_send(s->c, &ev);
 	s->b = NULL;
+	/* A datagram waiting for this socket's credit is answered now (EV_CLOSED). */
+	if (s->c->input_blocked)
+		bufferevent_trigger(s->c->bev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
 	client_sock_drop(s);
 }
 
@@ -648,8 +651,16 @@ static void client_close_sock(struct client *c, const struct msg *m)
 	}
 	if (s->b)
 		bsock_close(s->b);
-	if (!s->open && c->outstanding)
-		c->outstanding--;
+	if (!s->open) {
+		/* Its UDP_BIND or LISTEN still waits for an answer: it is cancelled. */
+		struct msg open_req;
+
+		msg_init(&open_req, s->listener ? PROTO_LISTEN : PROTO_UDP_BIND);
+		open_req.tag = s->open_tag;
+		client_reply(c, &open_req, PROTO_ECANCELED);
+		if (c->outstanding)
+			c->outstanding--;
+	}
 	client_sock_drop(s);
 	client_reply(c, m, PROTO_OK);
 }
@@ -687,13 +698,14 @@ static bool client_datagram(struct client *c, const struct msg *m)
 		client_send(c, &ev);
 		return true;
 	}
-	if (m->u.data.len > s->b->rx_window || m->u.data.len > PROTO_DATA_MAX) {
+	if (m->u.data.len > s->b->tx_window || m->u.data.len > PROTO_DATA_MAX) {
 		struct msg ev;
 
 		msg_init(&ev, PROTO_EV_LOG);
 		ev.u.log.level = PROTO_LOG_WARN;
-		snprintf(ev.u.log.text, sizeof(ev.u.log.text), "datagram on socket %u too long",
-			 m->sock);
+		snprintf(ev.u.log.text, sizeof(ev.u.log.text),
+			 "datagram of %u bytes on socket %u not sent: the board takes %u at most",
+			 m->u.data.len, m->sock, s->b->tx_window);
 		client_send(c, &ev);
 		return true;
 	}
