@@ -175,6 +175,15 @@ void cli_format_bytes(char *out, size_t cap, double bytes)
 		snprintf(out, cap, "%.1f %s", bytes, units[u]);
 }
 
+int cli_print_safe(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++, n++)
+		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
+	return n;
+}
+
 int cli_write_all(int fd, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;

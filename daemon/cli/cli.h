@@ -57,6 +57,12 @@ void cli_format_mac(char out[18], const uint8_t mac[6]);
 /* 1536 -> "1.5 KiB" */
 void cli_format_bytes(char *out, size_t cap, double bytes);
 
+/*
+ * Print text from the daemon or the board for a terminal: control
+ * characters as '?'; returns the characters printed (for padding).
+ */
+int cli_print_safe(const char *s);
+
 /* Write all of buf to fd; 0, or -1 with errno. */
 int cli_write_all(int fd, const void *buf, size_t len);
 

@@ -78,7 +78,9 @@ static void control_wifi_status_print(const struct cli *c, const struct k210sock
 	printf("state    %s\n", cli_wifi_state_name(st->state));
 	if (st->state == K210SOCK_WIFI_DOWN)
 		return;
-	printf("ssid     %s\n", st->ssid);
+	printf("ssid     ");
+	cli_print_safe(st->ssid);
+	putchar('\n');
 	printf("bssid    %s\n", bssid);
 	printf("rssi     %d dBm\n", st->rssi);
 	printf("channel  %u\n", st->channel);
@@ -101,19 +103,10 @@ static const char *control_security_name(int security)
 	return "unknown";
 }
 
-/* An SSID for a terminal: control characters shown as '?'. */
-static void control_print_ssid(const char *ssid, int width)
-{
-	int n = 0;
-
-	for (const char *p = ssid; *p; p++, n++)
-		putchar((unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p);
-	printf("%*s", width > n ? width - n : 0, "");
-}
-
 static void control_scan_print(const struct cli *c, const struct k210sock_ap *aps, int n)
 {
 	char bssid[18];
+	int n_printed;
 
 	if (c->json) {
 		struct json j;
@@ -139,9 +132,9 @@ static void control_scan_print(const struct cli *c, const struct k210sock_ap *ap
 	printf("%-32s  %-17s  %2s  %4s  %s\n", "SSID", "BSSID", "CH", "RSSI", "SECURITY");
 	for (int i = 0; i < n; i++) {
 		cli_format_mac(bssid, aps[i].bssid);
-		control_print_ssid(aps[i].ssid, 32);
-		printf("  %-17s  %2u  %4d  %s\n", bssid, aps[i].channel, aps[i].rssi,
-		       control_security_name(aps[i].security));
+		n_printed = cli_print_safe(aps[i].ssid);
+		printf("%*s  %-17s  %2u  %4d  %s\n", n_printed < 32 ? 32 - n_printed : 0, "", bssid,
+		       aps[i].channel, aps[i].rssi, control_security_name(aps[i].security));
 	}
 }
 

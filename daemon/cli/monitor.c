@@ -92,13 +92,6 @@ static void monitor_print_json(const struct k210sock_event *ev)
 	json_finish(&j);
 }
 
-/* Log text for a terminal: control characters shown as '?'. */
-static void monitor_print_text_safe(const char *s)
-{
-	for (; *s; s++)
-		putchar((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
-}
-
 static void monitor_print_text(const struct k210sock_event *ev)
 {
 	char when[40], ip[16];
@@ -120,7 +113,7 @@ static void monitor_print_text(const struct k210sock_event *ev)
 		break;
 	case K210SOCK_EV_LOG:
 		printf("log %s: ", monitor_level_name(ev->u.log.level));
-		monitor_print_text_safe(ev->u.log.text);
+		cli_print_safe(ev->u.log.text);
 		break;
 	case K210SOCK_EV_LOST:
 		printf("lost %lu events (not read fast enough)", ev->u.lost.count);

@@ -160,8 +160,13 @@ static void status_print_section(struct status *st, const char *sect, size_t len
 		if (!status_in_section(kv->key, sect, len))
 			continue;
 		status_section(kv->key, &rest);
-		if (kv->is_str)
-			printf("  %-*s %s\n", width, rest, kv->str);
+		if (kv->is_str && !kv->str[0])
+			printf("  %s\n", rest);
+		else if (kv->is_str) {
+			printf("  %-*s ", width, rest);
+			cli_print_safe(kv->str);
+			putchar('\n');
+		}
 		else
 			printf("  %-*s %lld\n", width, rest, (long long)kv->num);
 	}
