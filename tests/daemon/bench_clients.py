@@ -9,7 +9,7 @@ import struct
 import sys
 import time
 
-from harness import Env, Native, fail, log, msg, s8, rss_kb, HELLO
+from harness import Env, Native, binary, fail, log, msg, s8, rss_kb, sanitized, HELLO
 
 CLIENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
 
@@ -65,7 +65,8 @@ print("clients: %d connected in %.1f s" % (CLIENTS, connect_s))
 print("daemon RSS: %.1f MB with %d idle clients (%.1f MB at start; target <= 64 MB)" %
       (rss / 1024, CLIENTS, base_rss / 1024))
 print("STATUS latency: median %.2f ms, worst %.2f ms (target < 50 ms)" % (median, worst))
-ok = rss <= 64 * 1024 and median < 50
+# Under AddressSanitizer RSS says little (shadow memory, quarantine): latency only.
+ok = (rss <= 64 * 1024 or sanitized(binary("k210sockd"))) and median < 50
 for s in socks:
     s.close()
 env.stop(env.daemon)
