@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Socket activation (as systemd does it, through systemd-socket-activate):
+the passed Unix socket replaces [socket] path, a passed TCP socket is a
+SOCKS5 listener, and the passed socket file is left alone at exit.  Also the
+TCP SOCKS5 listener the daemon opens itself ([socket] socks_port)."""
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+from harness import Env, Native, binary, fail, log, sha256_file, wait_for
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _status(path):
+    try:
+        with Native(path, timeout=2) as n:
+            return n.status()
+    except OSError:
+        return None
+
+
+def curl_tcp(env, port, out):
+    return subprocess.run(["curl", "-sS", "--max-time", "30", "-x",
+                           "socks5h://127.0.0.1:%d" % port, "-o", out, env.url("f65536")],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=40)
+
+
+log("[socket] socks_port")
+env = Env("tcpsocks")
+env.start_fakeboard()
+env.start_http(sizes=(65536,))
+port = free_port()
+env.sock = os.path.join(env.dir, "k.sock")
+env.start_daemon(socket={"path": env.sock, "mode": "0600", "group": "",
+                         "socks_port": str(port), "socks_address": "127.0.0.1"})
+out = os.path.join(env.dir, "tcp.out")
+r = curl_tcp(env, port, out)
+if r.returncode != 0 or sha256_file(out) != env.files["f65536"]:
+    fail("curl through the TCP SOCKS listener: " + r.stderr.decode())
+if oct(os.stat(env.sock).st_mode & 0o777) != "0o600":
+    fail("socket mode %o, expected 600" % (os.stat(env.sock).st_mode & 0o777))
+env.stop(env.daemon)
+env.stop(env.board)
+
+log("socket activation")
+activate = shutil.which("systemd-socket-activate")
+if not activate:
+    fail("systemd-socket-activate is needed (package systemd)")
+env = Env("activation")
+env.start_fakeboard()
+env.start_http(sizes=(65536,))
+passed = os.path.join(env.dir, "passed.sock")
+tport = free_port()
+env.write_conf()
+env.daemon = env._spawn([activate, "-l", passed, "-l", "127.0.0.1:%d" % tport,
+                         "--fdname=k210sockd:socks", binary("k210sockd"), "-d", "-f", env.conf],
+                        "daemon.log")
+wait_for(lambda: os.path.exists(passed), 5, "the activation socket")
+env.sock = passed
+# The first connection starts the daemon.
+st = wait_for(lambda: _status(passed), 15, "the activated daemon")
+if os.path.exists(os.path.join(env.dir, "k210sockd.sock")):
+    fail("the daemon created [socket] path although a socket was passed")
+env.wait_attached()
+r = curl_tcp(env, tport, out)
+if r.returncode != 0:
+    fail("curl through the passed TCP socket: " + r.stderr.decode())
+if "passed by the service manager" not in env.read_log():
+    fail("the daemon did not say it serves the passed sockets")
+rc = env.stop(env.daemon)
+if rc != 0:
+    fail("exit status %d" % rc)
+if not os.path.exists(passed):
+    fail("the daemon removed the passed socket's file")
+print("activation: 1 passed, 0 failed")
