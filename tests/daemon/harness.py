@@ -198,13 +198,14 @@ class Env:
                     f.write("%s = %s\n" % (k, v))
         return self.conf
 
-    def start_daemon(self, wait_attached=True, extra_args=(), **sections):
+    def start_daemon(self, wait_attached=True, extra_args=(), environ=None, **sections):
         if not os.path.exists(self.conf) or sections:
             self.write_conf(**sections)
         exe = binary("k210sockd")
         if not exe:
             fail("k210sockd is not built")
-        self.daemon = self._spawn([exe, "-d", "-f", self.conf] + list(extra_args), "daemon.log")
+        self.daemon = self._spawn([exe, "-d", "-f", self.conf] + list(extra_args), "daemon.log",
+                                  environ=environ)
         wait_for(lambda: os.path.exists(self.sock) or self.daemon.poll() is not None, 5,
                  "the daemon's socket")
         if self.daemon.poll() is not None:
@@ -261,10 +262,12 @@ class Env:
         return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               timeout=timeout + 10)
 
-    def _spawn(self, argv, logname, cwd=None):
+    def _spawn(self, argv, logname, cwd=None, environ=None):
         logf = open(os.path.join(self.dir, logname), "ab")
+        env = dict(os.environ)
+        env.update(environ or {})
         p = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, cwd=cwd,
-                             start_new_session=True)
+                             start_new_session=True, env=env)
         logf.close()
         _procs.append(p)
         return p

@@ -81,4 +81,40 @@ if rc != 0:
     fail("exit status %d" % rc)
 if not os.path.exists(passed):
     fail("the daemon removed the passed socket's file")
+log("sd_notify: READY, STATUS, WATCHDOG, RELOADING, STOPPING")
+env = Env("notify")
+env.start_fakeboard()
+notify_path = os.path.join(env.dir, "notify")
+ns = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+ns.bind(notify_path)
+ns.settimeout(5)
+env.start_daemon(environ={"NOTIFY_SOCKET": notify_path, "WATCHDOG_USEC": "400000"})
+seen = []
+
+
+def collect(until, timeout=5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            seen.append(ns.recv(4096).decode())
+        except socket.timeout:
+            break
+        if until(seen):
+            return True
+    return until(seen)
+
+
+if not collect(lambda s: any("READY=1" in m for m in s)):
+    fail("no READY=1: %r" % seen)
+if not collect(lambda s: sum("WATCHDOG=1" in m for m in s) >= 3, timeout=3):
+    fail("fewer than 3 watchdog pings in 3 s at WATCHDOG_USEC=400000: %r" % seen)
+if not any("STATUS=board attached" in m for m in seen):
+    fail("no STATUS line for the attached board: %r" % seen)
+env.daemon.send_signal(1)
+if not collect(lambda s: any("RELOADING=1" in m for m in s) and
+               sum("READY=1" in m for m in s) >= 2):
+    fail("reload not reported: %r" % seen)
+env.stop(env.daemon)
+if not collect(lambda s: any("STOPPING=1" in m for m in s)):
+    fail("stop not reported: %r" % seen)
 print("activation: 1 passed, 0 failed")
