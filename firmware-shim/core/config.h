@@ -1,0 +1,77 @@
+/*
+ * Every size and time limit of the firmware core, in one place.  All memory
+ * is static; CONFIG_* sizes decide the core's RAM (about 180 KB with these
+ * values: the socket rings, 96 KB, and the host link, 56 KB, dominate).
+ */
+#ifndef K210_CONFIG_H
+#define K210_CONFIG_H
+
+#define CONFIG_FIRMWARE_VERSION "k210sockd-shim 0.1.0"
+
+/*
+ * Host link.  16 KB of outgoing stream not yet acknowledged is 80 ms of
+ * line at 2 Mbaud, several times the round trip of a USB serial bridge,
+ * so the line never idles waiting for acks; a window of 16 frames of 2048
+ * bytes lets the host keep as much in flight towards the board.
+ */
+#define CONFIG_LINK_WINDOW 16
+#define CONFIG_LINK_PAYLOAD 2048
+#define CONFIG_LINK_TX_BUFFER 16384
+/* Link memory: tx ring, reorder slots, decoder, scratch and encoded frame. */
+#define CONFIG_LINK_MEM (CONFIG_LINK_TX_BUFFER + CONFIG_LINK_WINDOW * CONFIG_LINK_PAYLOAD + 8192)
+/* Bytes moved between the link and the host UART per step. */
+#define CONFIG_HOST_CHUNK 512
+
+/* ESP8285 links (AT+CIPMUX=1 gives ids 0..4). */
+#define CONFIG_LINKS 5
+/* Per-socket rings: host->ESP bytes waiting for CIPSEND, ESP->host bytes waiting for credit. */
+#define CONFIG_SOCK_TX_RING 8192
+#define CONFIG_SOCK_RX_RING 8192
+/* Datagrams queued per socket towards the ESP (their bytes share the tx ring). */
+#define CONFIG_SOCK_DGRAMS 16
+/* Pending SETSOCKOPT values for ids that are not connected yet. */
+#define CONFIG_PENDING_OPTS 8
+/* Ids recently reported closed: a CLOSE racing EV_CLOSED still answers OK. */
+#define CONFIG_RECENT_CLOSED 16
+/* Local ports for UDP_BIND with port 0. */
+#define CONFIG_EPHEMERAL_FIRST 49152u
+#define CONFIG_EPHEMERAL_COUNT 16384u
+
+/* ESP UART. */
+#define CONFIG_ESP_BASE_BAUD 115200u
+#define CONFIG_AT_LINE_MAX 256
+/* Largest +IPD or +CIPRECVDATA payload accepted (the ESP sends at most 2048). */
+#define CONFIG_AT_DATA_MAX 4096
+#define CONFIG_AT_CMD_MAX 300
+/* One AT+CIPSEND / AT+CIPRECVDATA moves at most this much. */
+#define CONFIG_ESP_CHUNK 2048
+#define CONFIG_ESP_READ_CHUNK 512
+
+/* ESP timing (milliseconds). */
+#define CONFIG_ESP_RESET_HOLD_MS 20
+#define CONFIG_ESP_BOOT_MS 3000
+#define CONFIG_ESP_PROBE_MS 300
+#define CONFIG_ESP_PROBE_TRIES 3
+#define CONFIG_ESP_VERIFY_MS 150
+#define CONFIG_ESP_VERIFY_TRIES 3
+#define CONFIG_ESP_RESET_BACKOFF_MS 5000
+#define CONFIG_ESP_CMD_MS 3000
+#define CONFIG_ESP_CONNECT_MS 25000
+#define CONFIG_ESP_JOIN_MS 30000
+#define CONFIG_ESP_SCAN_MS 15000
+#define CONFIG_ESP_DNS_MS 15000
+#define CONFIG_ESP_SEND_MS 30000
+#define CONFIG_ESP_BUSY_QUIET_MS 100
+#define CONFIG_ESP_BUSY_TRIES 30
+/* Consecutive command timeouts that mean the ESP is gone. */
+#define CONFIG_ESP_TIMEOUTS_MAX 3
+
+/* Host requests served at once (PROTO_BOARD_REQUESTS_MAX) and how long one may wait for the ESP. */
+#define CONFIG_REQUESTS 8
+#define CONFIG_REQUEST_WAIT_MS 20000
+
+/* EV_LOG rate limit: a burst, then one per interval. */
+#define CONFIG_LOG_BURST 5
+#define CONFIG_LOG_INTERVAL_MS 1000
+
+#endif

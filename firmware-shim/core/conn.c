@@ -1,0 +1,918 @@
+#include <string.h>
+
+#include "conn.h"
+#include "log.h"
+#include "proto.h"
+#include "shim_int.h"
+#include "sock_int.h"
+#include "txt.h"
+#include "wifi.h"
+
+enum conn_kind {
+	C_RECLOSE = 1,
+	C_SSLSIZE,
+	C_START,
+	C_CLOSE,
+	C_REFUSE,
+	C_SEND,
+	C_RECV,
+	C_RECVLEN,
+	C_STATUS,
+	C_SERVER,
+	C_UNSERVE,
+	C_STO,
+};
+
+static const struct esp_ops conn_ops;
+
+/* Links the module gave to clients nobody can take: close them. */
+static uint8_t conn_refuse_mask;
+/* A whole incoming datagram (active +IPD) before it goes to the host. */
+static uint8_t conn_dgram[PROTO_DATA_MAX];
+
+static struct sock *conn_slot(const struct esp_cmd *c)
+{
+	return &sk.s[c->arg];
+}
+
+static bool conn_passive_stream(const struct sock *s)
+{
+	return esp_passive() && s->kind != PROTO_KIND_UDP;
+}
+
+static bool conn_link_cmd(struct esp_cmd *c, struct sock *s, uint8_t kind, uint32_t timeout_ms,
+			  const char *what)
+{
+	struct txt t;
+
+	esp_cmd_begin(c, &t, &conn_ops, kind, timeout_ms);
+	c->arg = (uint32_t)(s - sk.s);
+	c->link = s->link;
+	txt_str(&t, what);
+	txt_u32_put(&t, s->link);
+	if (!esp_cmd_end(c, &t))
+		return false;
+	s->busy = true;
+	return true;
+}
+
+static bool conn_start_cmd(struct esp_cmd *c, struct sock *s)
+{
+	static const uint8_t any[4] = { 0, 0, 0, 0 };
+	const struct msg *m = &s->req->m;
+	struct txt t;
+
+	esp_cmd_begin(c, &t, &conn_ops, C_START, CONFIG_ESP_CONNECT_MS);
+	c->arg = (uint32_t)(s - sk.s);
+	c->link = s->link;
+	txt_str(&t, "AT+CIPSTART=");
+	txt_u32_put(&t, s->link);
+	if (s->bound) {
+		/* Mode 2 with remote 0.0.0.0: every sender becomes the remote (recvfrom/sendto). */
+		txt_str(&t, ",\"UDP\",\"");
+		txt_ip_put(&t, any);
+		txt_str(&t, "\",0,");
+		txt_u32_put(&t, s->local_port);
+		txt_str(&t, ",2");
+	} else {
+		txt_str(&t, s->kind == PROTO_KIND_TLS ? ",\"SSL\"," : s->kind == PROTO_KIND_UDP ? ",\"UDP\","
+												 : ",\"TCP\",");
+		txt_quote_put(&t, m->u.connect.host);
+		txt_str(&t, ",");
+		txt_u32_put(&t, m->u.connect.port);
+		if (s->kind == PROTO_KIND_UDP) {
+			txt_str(&t, ",");
+			txt_u32_put(&t, s->local_port);
+			txt_str(&t, ",0");
+		} else if (s->keepalive) {
+			txt_str(&t, ",");
+			txt_u32_put(&t, s->keepalive);
+		}
+	}
+	if (!esp_cmd_end(c, &t))
+		return false;
+	s->busy = true;
+	s->fail_seen = s->dns_fail = s->no_ip = s->already = false;
+	return true;
+}
+
+/* The next step of a CONNECT / UDP_BIND, or false if it must wait. */
+static bool conn_connect_step(struct esp_cmd *c, struct sock *s)
+{
+	struct txt t;
+
+	if (wifi_settling())
+		return false;
+	if (wifi_state() != PROTO_WIFI_GOT_IP) {
+		shim_answer_err(s->req, PROTO_ENETDOWN);
+		sock_free(s);
+		return false;
+	}
+	s->req->started = true;
+	switch (s->step) {
+	case SOCK_STEP_RECLOSE:
+		return conn_link_cmd(c, s, C_RECLOSE, CONFIG_ESP_CMD_MS, "AT+CIPCLOSE=");
+	case SOCK_STEP_SSLSIZE:
+		esp_cmd_begin(c, &t, &conn_ops, C_SSLSIZE, CONFIG_ESP_CMD_MS);
+		c->arg = (uint32_t)(s - sk.s);
+		txt_str(&t, "AT+CIPSSLSIZE=");
+		txt_u32_put(&t, s->tls_size);
+		if (!esp_cmd_end(c, &t))
+			return false;
+		s->busy = true;
+		return true;
+	default:
+		return conn_start_cmd(c, s);
+	}
+}
+
+static bool conn_listener_cmd(struct esp_cmd *c)
+{
+	struct sock_listener *l = &sk.lis;
+	struct txt t;
+
+	if (l->busy)
+		return false;
+	if (l->state == LIS_STARTING) {
+		if (wifi_settling())
+			return false;
+		esp_cmd_begin(c, &t, &conn_ops, C_SERVER, CONFIG_ESP_CMD_MS);
+		txt_str(&t, "AT+CIPSERVER=1,");
+		txt_u32_put(&t, l->port);
+		if (l->req)
+			l->req->started = true;
+	} else if (l->state == LIS_ACTIVE && l->sto_due) {
+		esp_cmd_begin(c, &t, &conn_ops, C_STO, CONFIG_ESP_CMD_MS);
+		txt_str(&t, "AT+CIPSTO=");
+		txt_u32_put(&t, l->sto);
+		if (l->sto_req)
+			l->sto_req->started = true;
+	} else if (l->state == LIS_STOPPING) {
+		esp_cmd_begin(c, &t, &conn_ops, C_UNSERVE, CONFIG_ESP_CMD_MS);
+		txt_str(&t, "AT+CIPSERVER=0");
+	} else {
+		return false;
+	}
+	if (!esp_cmd_end(c, &t))
+		return false;
+	l->busy = true;
+	return true;
+}
+
+bool conn_next_control(struct esp_cmd *c, uint64_t now)
+{
+	struct txt t;
+
+	(void)now;
+	if (!sk.status_busy) {
+		for (unsigned i = 0; i < SOCK_SLOTS; i++) {
+			if (sk.s[i].state != SOCK_ACCEPTING)
+				continue;
+			/* Who connected: the remote address only shows in AT+CIPSTATUS. */
+			esp_cmd_begin(c, &t, &conn_ops, C_STATUS, CONFIG_ESP_CMD_MS);
+			txt_str(&t, "AT+CIPSTATUS");
+			sk.status_busy = esp_cmd_end(c, &t);
+			return sk.status_busy;
+		}
+	}
+	for (uint8_t l = 0; l < CONFIG_LINKS; l++) {
+		if (!(conn_refuse_mask & 1u << l) || sk.link_slot[l] != SOCK_NONE)
+			continue;
+		conn_refuse_mask &= (uint8_t)~(1u << l);
+		esp_cmd_begin(c, &t, &conn_ops, C_REFUSE, CONFIG_ESP_CMD_MS);
+		c->link = l;
+		txt_str(&t, "AT+CIPCLOSE=");
+		txt_u32_put(&t, l);
+		return esp_cmd_end(c, &t);
+	}
+	if (conn_listener_cmd(c))
+		return true;
+	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
+		unsigned n = (sk.ctl_rr + i) % SOCK_SLOTS;
+		struct sock *s = &sk.s[n];
+		bool got = false;
+
+		if (s->busy)
+			continue;
+		if (s->state == SOCK_CONNECTING)
+			got = conn_connect_step(c, s);
+		else if (s->state == SOCK_CLOSING && s->esp_open && s->link != SOCK_NONE)
+			got = conn_link_cmd(c, s, C_CLOSE, CONFIG_ESP_CMD_MS, "AT+CIPCLOSE=");
+		if (got) {
+			sk.ctl_rr = (n + 1) % SOCK_SLOTS;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool conn_send_cmd(struct esp_cmd *c, struct sock *s)
+{
+	const struct sock_dgram *d = NULL;
+	uint32_t n;
+	struct txt t;
+
+	if (s->kind == PROTO_KIND_UDP) {
+		if (s->dq_count == 0)
+			return false;
+		d = &s->dq[s->dq_head];
+		n = d->len;
+	} else {
+		n = ring_used(&s->tx);
+		if (n == 0)
+			return false;
+		if (n > CONFIG_ESP_CHUNK)
+			n = CONFIG_ESP_CHUNK;
+	}
+	esp_cmd_begin(c, &t, &conn_ops, C_SEND, CONFIG_ESP_SEND_MS);
+	c->arg = (uint32_t)(s - sk.s);
+	c->link = s->link;
+	c->send_len = n;
+	txt_str(&t, "AT+CIPSEND=");
+	txt_u32_put(&t, s->link);
+	txt_str(&t, ",");
+	txt_u32_put(&t, n);
+	if (d && d->has_addr) {
+		txt_str(&t, ",\"");
+		txt_ip_put(&t, d->addr.ip);
+		txt_str(&t, "\",");
+		txt_u32_put(&t, d->addr.port);
+	}
+	if (!esp_cmd_end(c, &t))
+		return false;
+	s->busy = true;
+	s->sending = n;
+	return true;
+}
+
+static bool conn_read_cmd(struct esp_cmd *c, struct sock *s)
+{
+	uint32_t n = sock_read_budget(s);
+	struct txt t;
+
+	if (!conn_passive_stream(s) || !sock_receiving(s) || s->esp_pending == 0 || s->recvlen_due || n == 0)
+		return false;
+	esp_cmd_begin(c, &t, &conn_ops, C_RECV, CONFIG_ESP_CMD_MS);
+	c->arg = (uint32_t)(s - sk.s);
+	c->link = s->link;
+	txt_str(&t, "AT+CIPRECVDATA=");
+	txt_u32_put(&t, s->link);
+	txt_str(&t, ",");
+	txt_u32_put(&t, n);
+	if (!esp_cmd_end(c, &t))
+		return false;
+	s->busy = true;
+	s->reading = n;
+	s->read_got = 0;
+	return true;
+}
+
+/* Is a look at AT+CIPRECVLEN? due: after a close, or when garbage may have hidden a notification. */
+static bool conn_recvlen_due(void)
+{
+	if (!esp_passive())
+		return false;
+	if (sk.recvlen_due)
+		return true;
+	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
+		const struct sock *s = &sk.s[i];
+
+		if (s->link != SOCK_NONE && s->recvlen_due && conn_passive_stream(s) && sock_receiving(s))
+			return true;
+	}
+	return false;
+}
+
+bool conn_next_data(struct esp_cmd *c, uint64_t now)
+{
+	struct txt t;
+
+	(void)now;
+	for (unsigned i = 0; i < 2 * SOCK_SLOTS; i++) {
+		unsigned item = (sk.data_rr + i) % (2 * SOCK_SLOTS);
+		struct sock *s = &sk.s[item / 2];
+		bool got;
+
+		if (s->busy || s->link == SOCK_NONE)
+			continue;
+		if (item % 2 == 0)
+			got = s->state == SOCK_OPEN && conn_send_cmd(c, s);
+		else
+			got = conn_read_cmd(c, s);
+		if (got) {
+			sk.data_rr = (item + 1) % (2 * SOCK_SLOTS);
+			return true;
+		}
+	}
+	if (!conn_recvlen_due())
+		return false;
+	esp_cmd_begin(c, &t, &conn_ops, C_RECVLEN, CONFIG_ESP_CMD_MS);
+	txt_str(&t, "AT+CIPRECVLEN?");
+	return esp_cmd_end(c, &t);
+}
+
+static size_t conn_payload(struct esp_cmd *c, uint32_t off, uint8_t *buf, size_t cap)
+{
+	struct sock *s = conn_slot(c);
+
+	if (c->kind != C_SEND || off + cap > s->sending)
+		return 0;
+	return ring_peek(&s->tx, off, buf, (uint32_t)cap);
+}
+
+/* "+CIPRECVLEN:<l0>,...,<l4>" (-1 for an unused link in 2.x). */
+static void conn_take_recvlen(const char *line)
+{
+	const char *p = line, *end = line + strlen(line);
+	int32_t v[CONFIG_LINKS];
+
+	if (!txt_lit(&p, end, "+CIPRECVLEN:"))
+		return;
+	for (unsigned l = 0; l < CONFIG_LINKS; l++) {
+		if ((l > 0 && !txt_char(&p, end, ',')) || !txt_i32(&p, end, -1, 0x7fffffff, &v[l]))
+			return;
+	}
+	for (uint8_t l = 0; l < CONFIG_LINKS; l++) {
+		struct sock *s = sock_of_link(l);
+
+		if (!s || !conn_passive_stream(s) || !sock_receiving(s))
+			continue;
+		s->esp_pending = v[l] > 0 ? (uint32_t)v[l] : 0;
+		s->recvlen_due = false;
+	}
+}
+
+/* "+CIPSTATUS:<id>,"TCP","<ip>",<rport>,<lport>,<tetype>" */
+static void conn_take_status(const char *line)
+{
+	const char *p = line, *end = line + strlen(line);
+	uint32_t link, rport, lport;
+	char type[8];
+	uint8_t ip[4];
+	struct sock *s;
+
+	if (!txt_lit(&p, end, "+CIPSTATUS:") || !txt_u32(&p, end, CONFIG_LINKS - 1, &link) ||
+	    !txt_char(&p, end, ',') || !txt_quoted(&p, end, type, sizeof(type)) || !txt_char(&p, end, ',') ||
+	    !txt_char(&p, end, '"') || !txt_ipv4(&p, end, ip) || !txt_char(&p, end, '"') ||
+	    !txt_char(&p, end, ',') || !txt_u32(&p, end, 65535, &rport) || !txt_char(&p, end, ',') ||
+	    !txt_u32(&p, end, 65535, &lport))
+		return;
+	s = sock_of_link((uint8_t)link);
+	if (!s || s->state != SOCK_ACCEPTING)
+		return;
+	memcpy(s->remote.ip, ip, 4);
+	s->remote.port = (uint16_t)rport;
+	s->local_port = (uint16_t)lport;
+}
+
+static void conn_read_data(struct sock *s, const struct at_event *ev)
+{
+	uint32_t room = s->reading > s->read_got ? s->reading - s->read_got : 0;
+	uint32_t n = ev->len < room ? (uint32_t)ev->len : room;
+
+	if (sock_receiving(s))
+		ring_put(&s->rx, ev->data, n);
+	s->read_got += (uint32_t)ev->len;
+}
+
+static void conn_event(struct esp_cmd *c, const struct at_event *ev)
+{
+	struct sock *s = c->arg < SOCK_SLOTS ? conn_slot(c) : NULL;
+
+	switch (c->kind) {
+	case C_START:
+		if (ev->type == AT_EV_DNS_FAIL)
+			s->dns_fail = true;
+		else if (ev->type == AT_EV_NO_IP)
+			s->no_ip = true;
+		else if (ev->type == AT_EV_ALREADY)
+			s->already = true;
+		break;
+	case C_RECV:
+		if (ev->type == AT_EV_DATA)
+			conn_read_data(s, ev);
+		else if (ev->type == AT_EV_LINK_INVALID)
+			s->esp_pending = 0;
+		break;
+	case C_RECVLEN:
+		if (ev->type == AT_EV_LINE)
+			conn_take_recvlen(ev->text);
+		break;
+	case C_STATUS:
+		if (ev->type == AT_EV_LINE)
+			conn_take_status(ev->text);
+		break;
+	default:
+		break;
+	}
+}
+
+static uint8_t conn_start_error(const struct sock *s, enum esp_result r)
+{
+	if (r == ESP_TIMEOUT)
+		return PROTO_ETIMEDOUT;
+	if (r == ESP_BUSY)
+		return PROTO_EAGAIN;
+	if (s->dns_fail)
+		return PROTO_ENOHOST;
+	if (s->no_ip)
+		return PROTO_ENETDOWN;
+	if (s->already)
+		return s->kind == PROTO_KIND_TLS ? PROTO_EBUSY : PROTO_EIO;
+	if (s->bound)
+		return PROTO_EADDRINUSE;
+	return PROTO_ECONNREFUSED;
+}
+
+static void conn_start_done(struct sock *s, enum esp_result r)
+{
+	struct msg resp;
+
+	if (r == ESP_LOST)
+		return;
+	if (r == ESP_OK) {
+		s->esp_open = true;
+		if (s->cancel) {
+			if (s->req)
+				shim_answer_err(s->req, PROTO_ECANCELED);
+			s->req = NULL;
+			s->state = SOCK_CLOSING;
+			return;
+		}
+		s->state = SOCK_OPEN;
+		s->host_knows = true;
+		s->recvlen_due = false;
+		msg_init_response(&resp, &s->req->m, PROTO_OK);
+		resp.u.opened.tx_window = CONFIG_SOCK_TX_RING;
+		resp.u.opened.local_port = s->kind == PROTO_KIND_UDP ? s->local_port : 0;
+		shim_answer(s->req, &resp);
+		s->req = NULL;
+		sk.st.opened++;
+		return;
+	}
+	/* A link the module still holds: close it and try once more. */
+	if (s->already && s->kind != PROTO_KIND_TLS && s->retries++ == 0 && !s->cancel) {
+		s->step = SOCK_STEP_RECLOSE;
+		return;
+	}
+	if (r == ESP_TIMEOUT)
+		sk.stale[s->link] = true;
+	if (s->req)
+		shim_answer_err(s->req, s->cancel ? PROTO_ECANCELED : conn_start_error(s, r));
+	if (s->close_req)
+		shim_answer_err(s->close_req, PROTO_OK);
+	sock_free(s);
+}
+
+static void conn_send_done(struct sock *s, enum esp_result r)
+{
+	uint32_t n = s->sending;
+
+	s->sending = 0;
+	switch (r) {
+	case ESP_OK:
+		ring_drop(&s->tx, n);
+		if (s->kind == PROTO_KIND_UDP) {
+			s->dq_head = (uint8_t)((s->dq_head + 1) % CONFIG_SOCK_DGRAMS);
+			s->dq_count--;
+		}
+		s->credit_due += n;
+		break;
+	case ESP_BUSY:
+	case ESP_LOST:
+		/* Nothing was sent (busy) or the socket is failing anyway (lost). */
+		break;
+	default:
+		if (s->kind == PROTO_KIND_UDP) {
+			sk.st.udp_dropped++;
+			ring_drop(&s->tx, n);
+			s->dq_head = (uint8_t)((s->dq_head + 1) % CONFIG_SOCK_DGRAMS);
+			s->dq_count--;
+			s->credit_due += n;
+		} else if (s->state == SOCK_OPEN) {
+			sock_fail(s, r == ESP_TIMEOUT ? PROTO_ETIMEDOUT : PROTO_ECONNRESET);
+		} else if (s->state == SOCK_DRAINING && s->close_err == PROTO_OK) {
+			/* The remote closed first: what the host sent never arrived. */
+			s->close_err = PROTO_EPIPE;
+		}
+		break;
+	}
+	if (s->state == SOCK_DRAINING)
+		ring_clear(&s->tx);
+}
+
+static void conn_recv_done(struct sock *s, enum esp_result r)
+{
+	uint32_t asked = s->reading, got = s->read_got;
+	bool garbled = s->garbled;
+
+	s->reading = 0;
+	s->garbled = false;
+	if (r == ESP_LOST)
+		return;
+	if (garbled || r == ESP_TIMEOUT || (r == ESP_OK && got > asked)) {
+		/* The reply was damaged or overlong: bytes may be missing, and silence is not allowed. */
+		sock_fail(s, PROTO_EIO);
+		return;
+	}
+	if (r == ESP_OK && got == asked) {
+		/* A full read may have left more behind, whatever the notifications said. */
+		s->esp_pending = s->esp_pending > got ? s->esp_pending - got : 1;
+		return;
+	}
+	/* A short read emptied the module's buffer; ERROR means it had nothing. */
+	s->esp_pending = 0;
+}
+
+static void conn_status_done(void)
+{
+	sk.status_busy = false;
+	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
+		struct sock *s = &sk.s[i];
+
+		if (s->state != SOCK_ACCEPTING)
+			continue;
+		s->state = SOCK_OPEN;
+		s->host_knows = true;
+		s->announce = true;
+	}
+}
+
+static void conn_listener_done(uint8_t kind, enum esp_result r)
+{
+	struct sock_listener *l = &sk.lis;
+	uint8_t err = r == ESP_OK ? PROTO_OK : r == ESP_TIMEOUT ? PROTO_ETIMEDOUT : PROTO_EIO;
+
+	l->busy = false;
+	if (r == ESP_LOST)
+		return;
+	switch (kind) {
+	case C_SERVER:
+		if (r == ESP_BUSY) {
+			if (l->req)
+				l->req->started = false;
+			return;
+		}
+		if (l->req)
+			shim_answer_err(l->req, r == ESP_ERROR ? PROTO_EADDRINUSE : err);
+		l->req = NULL;
+		if (r == ESP_OK) {
+			l->state = LIS_ACTIVE;
+		} else {
+			memset(l, 0, sizeof(*l));
+			l->close_err = SOCK_NO_ERR;
+		}
+		break;
+	case C_STO:
+		if (r == ESP_BUSY)
+			return;
+		l->sto_due = false;
+		if (l->sto_req)
+			shim_answer_err(l->sto_req, err);
+		l->sto_req = NULL;
+		break;
+	default:
+		if (r == ESP_BUSY)
+			return;
+		if (l->req)
+			shim_answer_err(l->req, PROTO_OK);
+		memset(l, 0, sizeof(*l));
+		l->close_err = SOCK_NO_ERR;
+		break;
+	}
+}
+
+static void conn_done(struct esp_cmd *c, enum esp_result r)
+{
+	struct sock *s = c->arg < SOCK_SLOTS ? conn_slot(c) : NULL;
+
+	switch (c->kind) {
+	case C_STATUS:
+		conn_status_done();
+		return;
+	case C_RECVLEN:
+		if (r != ESP_LOST && r != ESP_BUSY) {
+			sk.recvlen_due = false;
+			for (unsigned i = 0; i < SOCK_SLOTS; i++)
+				sk.s[i].recvlen_due = false;
+		}
+		return;
+	case C_SERVER:
+	case C_UNSERVE:
+	case C_STO:
+		conn_listener_done(c->kind, r);
+		return;
+	case C_REFUSE:
+		if (r == ESP_TIMEOUT)
+			sk.stale[c->link] = true;
+		return;
+	default:
+		break;
+	}
+	s->busy = false;
+	switch (c->kind) {
+	case C_RECLOSE:
+		if (r == ESP_LOST)
+			return;
+		sk.stale[c->link] = r == ESP_TIMEOUT;
+		s->step = s->tls_size ? SOCK_STEP_SSLSIZE : SOCK_STEP_START;
+		return;
+	case C_SSLSIZE:
+		if (r == ESP_LOST)
+			return;
+		if (r != ESP_OK) {
+			/* The buffer size asked for cannot be had: never pretend it was. */
+			shim_answer_err(s->req, PROTO_ENOTSUP);
+			if (s->close_req)
+				shim_answer_err(s->close_req, PROTO_OK);
+			sock_free(s);
+			return;
+		}
+		s->step = SOCK_STEP_START;
+		return;
+	case C_START:
+		conn_start_done(s, r);
+		return;
+	case C_CLOSE:
+		if (r == ESP_LOST || r == ESP_BUSY)
+			return;
+		/* OK, or UNLINK/ERROR for a link already gone: either way it is closed. */
+		if (r == ESP_TIMEOUT)
+			sk.stale[c->link] = true;
+		s->esp_open = false;
+		break;
+	case C_SEND:
+		conn_send_done(s, r);
+		break;
+	case C_RECV:
+		conn_recv_done(s, r);
+		break;
+	default:
+		break;
+	}
+	sock_settle(s);
+}
+
+static const struct esp_ops conn_ops = {
+	.event = conn_event,
+	.done = conn_done,
+	.payload = conn_payload,
+};
+
+/* "<link>,CONNECT" nobody asked for: a client of the listening socket. */
+static void conn_incoming(uint8_t link)
+{
+	struct sock *s = sock_of_link(link);
+
+	if (s && s->state == SOCK_CONNECTING && s->busy)
+		return;
+	if (s && s->state == SOCK_CONNECTING) {
+		/* The module took the link we had in mind for a queued CONNECT. */
+		sock_relocate(s);
+	} else if (s) {
+		/* The module reused a link we still hold: our socket lost it without a word. */
+		if (s->state == SOCK_DRAINING && (s->esp_pending || s->recvlen_due)) {
+			s->close_err = PROTO_ECONNRESET;
+			s->esp_pending = 0;
+			s->recvlen_due = false;
+		}
+		s->esp_open = false;
+		if (s->state == SOCK_OPEN)
+			sock_fail(s, PROTO_ECONNRESET);
+		sock_unlink(s);
+		sock_settle(s);
+	}
+	if (!sock_accept(link)) {
+		sk.st.refused++;
+		conn_refuse_mask |= (uint8_t)(1u << link);
+		log_warn("incoming connection refused: no listener or no free socket", "");
+	}
+}
+
+static void conn_closed(uint8_t link)
+{
+	struct sock *s = sock_of_link(link);
+
+	if (!s || s->state == SOCK_CONNECTING || s->state == SOCK_DRAINING)
+		return;
+	s->esp_open = false;
+	switch (s->state) {
+	case SOCK_ACCEPTING:
+		/* Gone before the host heard of it. */
+		s->state = SOCK_CLOSING;
+		s->close_err = SOCK_NO_ERR;
+		break;
+	case SOCK_OPEN:
+		s->state = SOCK_DRAINING;
+		s->close_err = PROTO_OK;
+		if (!s->busy)
+			ring_clear(&s->tx);
+		if (conn_passive_stream(s)) {
+			/* The module keeps what it buffered: find out how much before reporting. */
+			s->recvlen_due = true;
+			return;
+		}
+		s->esp_pending = 0;
+		sock_unlink(s);
+		return;
+	default:
+		break;
+	}
+	sock_settle(s);
+}
+
+static void conn_ipd_begin(const struct at_event *ev)
+{
+	struct sock *s = ev->link == AT_LINK_NONE ? NULL : sock_of_link(ev->link);
+
+	sk.ipd_slot = SOCK_NONE;
+	sk.ipd_len = ev->num;
+	sk.ipd_got = 0;
+	if (!s || !sock_receiving(s)) {
+		if (ev->num)
+			sk.st.stray_data++;
+		return;
+	}
+	sk.ipd_udp = s->kind == PROTO_KIND_UDP;
+	if (ev->has_addr) {
+		memcpy(sk.ipd_from.ip, ev->ip, 4);
+		sk.ipd_from.port = ev->port;
+	} else {
+		memset(&sk.ipd_from, 0, sizeof(sk.ipd_from));
+	}
+	if (sk.ipd_udp && ev->num > PROTO_DATA_MAX) {
+		sk.st.udp_dropped++;
+		log_warn("incoming datagram dropped: larger than 2048 bytes", "");
+		return;
+	}
+	if (!sk.ipd_udp && ev->num > ring_free(&s->rx)) {
+		/* Active mode has no back-pressure: past the buffer the socket must fail, loudly. */
+		sk.st.overflows++;
+		log_warn("receive buffer overflow: socket closed", "");
+		sock_fail(s, PROTO_ENOBUFS);
+		return;
+	}
+	sk.ipd_slot = (uint8_t)(s - sk.s);
+}
+
+static void conn_deliver_dgram(struct sock *s)
+{
+	uint32_t len = sk.ipd_len;
+	struct msg m;
+
+	msg_init(&m, s->bound ? PROTO_DATAGRAM : PROTO_DATA);
+	m.sock = s->id;
+	m.u.data.addr = sk.ipd_from;
+	m.u.data.data = conn_dgram;
+	m.u.data.len = (uint16_t)len;
+	if (s->host_knows && s->state == SOCK_OPEN && s->credit >= len &&
+	    shim_data_room() >= msg_encoded_len(&m) && shim_write(&m)) {
+		s->credit -= len;
+		sk.st.bytes_down += len;
+		return;
+	}
+	sk.st.udp_dropped++;
+	log_warn("incoming datagram dropped: no credit", "");
+}
+
+static void conn_ipd_data(const struct at_event *ev)
+{
+	struct sock *s;
+
+	if (sk.ipd_slot == SOCK_NONE)
+		return;
+	s = &sk.s[sk.ipd_slot];
+	if (sk.ipd_udp) {
+		memcpy(conn_dgram + sk.ipd_got, ev->data, ev->len);
+		sk.ipd_got += (uint32_t)ev->len;
+		if (ev->end)
+			conn_deliver_dgram(s);
+	} else {
+		ring_put(&s->rx, ev->data, (uint32_t)ev->len);
+	}
+	if (ev->end)
+		sk.ipd_slot = SOCK_NONE;
+}
+
+void conn_urc(const struct at_event *ev)
+{
+	struct sock *s;
+
+	switch (ev->type) {
+	case AT_EV_LINK_CONNECT:
+		if (ev->link < CONFIG_LINKS)
+			conn_incoming(ev->link);
+		break;
+	case AT_EV_LINK_CLOSED:
+		if (ev->link < CONFIG_LINKS)
+			conn_closed(ev->link);
+		break;
+	case AT_EV_LINK_FAIL:
+		s = ev->link < CONFIG_LINKS ? sock_of_link(ev->link) : NULL;
+		if (s && s->state == SOCK_CONNECTING)
+			s->fail_seen = true;
+		break;
+	case AT_EV_IPD_NOTIFY:
+		s = ev->link < CONFIG_LINKS ? sock_of_link(ev->link) : NULL;
+		if (s && sock_receiving(s) && conn_passive_stream(s) && ev->num > s->esp_pending)
+			s->esp_pending = ev->num;
+		break;
+	case AT_EV_IPD:
+		conn_ipd_begin(ev);
+		break;
+	case AT_EV_DATA:
+		conn_ipd_data(ev);
+		break;
+	default:
+		break;
+	}
+}
+
+void conn_esp_lost(void)
+{
+	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
+		struct sock *s = &sk.s[i];
+		bool lost_data = s->esp_pending || s->recvlen_due;
+
+		s->busy = false;
+		s->esp_open = false;
+		s->esp_pending = 0;
+		s->recvlen_due = false;
+		s->sending = 0;
+		s->reading = 0;
+		s->garbled = false;
+		switch (s->state) {
+		case SOCK_FREE:
+			break;
+		case SOCK_CONNECTING:
+			if (s->req)
+				shim_answer_err(s->req, s->cancel ? PROTO_ECANCELED : PROTO_ECONNRESET);
+			if (s->close_req)
+				shim_answer_err(s->close_req, PROTO_OK);
+			sock_free(s);
+			break;
+		case SOCK_ACCEPTING:
+			sock_free(s);
+			break;
+		case SOCK_DRAINING:
+			/* The remote had closed; only data still in the module is lost. */
+			if (!lost_data && s->close_req == NULL) {
+				s->state = SOCK_CLOSING;
+				sock_settle(s);
+				break;
+			}
+			/* fall through */
+		case SOCK_OPEN:
+			if (s->close_req == NULL)
+				s->close_err = PROTO_ECONNRESET;
+			s->esp_pending = 0;
+			s->state = SOCK_CLOSING;
+			sock_settle(s);
+			break;
+		case SOCK_CLOSING:
+			sock_settle(s);
+			break;
+		}
+	}
+	for (unsigned l = 0; l < CONFIG_LINKS; l++) {
+		sk.stale[l] = false;
+		if (sk.link_slot[l] != SOCK_NONE)
+			sock_unlink(&sk.s[sk.link_slot[l]]);
+	}
+	conn_refuse_mask = 0;
+	sk.status_busy = false;
+	sk.recvlen_due = false;
+	sk.ipd_slot = SOCK_NONE;
+	if (sk.lis.state != LIS_NONE) {
+		struct req *r = sk.lis.req;
+
+		if (r)
+			shim_answer_err(r, r->m.type == PROTO_CLOSE ? PROTO_OK : PROTO_ECONNRESET);
+		if (sk.lis.sto_req)
+			shim_answer_err(sk.lis.sto_req, PROTO_ECONNRESET);
+		/* The host learns of a listener it still believes in. */
+		if (sk.lis.state == LIS_ACTIVE && !(r && r->m.type == PROTO_CLOSE)) {
+			sk.lis.closed_id = sk.lis.id;
+			sk.lis.close_err = PROTO_ECONNRESET;
+		}
+		sk.lis.state = LIS_NONE;
+		sk.lis.req = NULL;
+		sk.lis.sto_req = NULL;
+		sk.lis.busy = false;
+		sk.lis.sto_due = false;
+	}
+}
+
+void conn_esp_garbled(void)
+{
+	sk.recvlen_due = true;
+	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
+		struct sock *s = &sk.s[i];
+
+		if (s->reading)
+			s->garbled = true;
+		/* Unsolicited data has no second chance: part of it may be gone. */
+		if (!esp_passive() && s->kind != PROTO_KIND_UDP && s->state == SOCK_OPEN)
+			sock_fail(s, PROTO_EIO);
+	}
+}

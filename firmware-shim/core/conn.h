@@ -1,0 +1,27 @@
+/*
+ * The ESP side of the sockets: the AT commands that open, feed, drain and
+ * close the module's links (CIPSTART, CIPSEND, CIPRECVDATA, CIPRECVLEN?,
+ * CIPCLOSE, CIPSERVER, CIPSTO, CIPSTATUS) and the link URCs (<id>,CONNECT,
+ * <id>,CLOSED, +IPD).  Sends and reads take turns across the links so that
+ * parallel transfers share the UART evenly.
+ */
+#ifndef K210_CONN_H
+#define K210_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "at.h"
+#include "esp.h"
+
+/* The next socket-control command (open, close, server), if any. */
+bool conn_next_control(struct esp_cmd *c, uint64_t now);
+/* The next data command (send, read, length poll), if any. */
+bool conn_next_data(struct esp_cmd *c, uint64_t now);
+void conn_urc(const struct at_event *ev);
+/* The module restarted: every link is gone. */
+void conn_esp_lost(void);
+/* Garbage on the ESP line: a passive-mode notification may be lost. */
+void conn_esp_garbled(void);
+
+#endif

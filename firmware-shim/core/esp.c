@@ -1,0 +1,834 @@
+#include <string.h>
+
+#include "esp.h"
+#include "log.h"
+#include "port.h"
+#include "proto.h"
+#include "shim_int.h"
+#include "conn.h"
+#include "wifi.h"
+
+enum esp_state {
+	ESP_S_HOLD,      /* WIFI_EN low */
+	ESP_S_BOOT,      /* released, waiting for "ready" */
+	ESP_S_PROBE,     /* no "ready": asking with AT at the rates it may be at */
+	ESP_S_INIT,      /* configuration commands */
+	ESP_S_SWITCH,    /* AT+UART_CUR accepted: waiting for our transmitter to drain */
+	ESP_S_VERIFY,    /* both sides at the new rate: does the module hear us? */
+	ESP_S_FALLBACK,  /* the new rate failed: back at 115200, does it hear us there? */
+	ESP_S_READY,
+	ESP_S_BACKOFF,   /* repeated failures: pause before the next reset */
+};
+
+enum esp_phase {
+	PH_IDLE,
+	PH_CMD,          /* writing the command line */
+	PH_REPLY,        /* waiting for the result (or the CIPSEND prompt) */
+	PH_DATA,         /* writing the CIPSEND payload */
+	PH_SENT,         /* payload written: waiting for SEND OK */
+};
+
+/* The engine's own commands. */
+enum esp_kind {
+	K_PROBE = 1,
+	K_ATE0,
+	K_GMR,
+	K_SYSSTORE,
+	K_CWMODE,
+	K_CIPMUX,
+	K_RECVMODE,
+	K_DINFO,
+	K_UART,
+	K_VERIFY,
+	K_CHECK,
+};
+
+enum esp_data_to { DATA_NONE, DATA_IPD, DATA_CMD, DATA_DROP };
+
+/* Resets in a row after which the engine pauses before trying again. */
+#define ESP_RESETS_BEFORE_BACKOFF 3
+/* Wake-up interval while the transmitter has no room for what is waiting. */
+#define ESP_TX_RETRY_US 1000u
+#define ESP_VERSION_MAX PROTO_NAME_MAX
+
+static struct {
+	enum esp_state state;
+	uint64_t now;
+	uint64_t state_until;        /* HOLD, BOOT, BACKOFF end */
+	struct at_parser at;
+	enum esp_data_to data_to;
+
+	struct esp_cmd cmd;
+	enum esp_phase phase;
+	uint32_t out_off;
+	uint64_t deadline;
+	uint64_t resend_at;          /* after "busy": send the command again then */
+	uint8_t busy_tries;
+	bool prompt_seen;
+	uint8_t timeouts;            /* consecutive */
+
+	uint8_t tries;               /* probe and verify attempts */
+	uint8_t resets_in_row;
+	bool was_ready;              /* sockets may exist: a reset must fail them */
+	bool suspect;                /* garbage seen: check that the module still answers */
+	uint32_t overruns;
+	struct req *reset_req;
+
+	enum esp_version version;
+	bool passive, dinfo;
+	uint32_t baud, target_baud;
+	char at_version[ESP_VERSION_MAX + 1];
+	char sdk_version[ESP_VERSION_MAX + 1];
+	unsigned next_source;
+
+	struct esp_stats st;
+} esp;
+
+static const struct esp_ops esp_own_ops;
+
+static void esp_set_baud(uint32_t baud)
+{
+	esp.baud = baud;
+	port_esp_set_baud(baud);
+	at_reset(&esp.at);
+	esp.data_to = DATA_NONE;
+}
+
+/* The command in flight ends with r; its owner hears about it. */
+static void esp_finish(enum esp_result r)
+{
+	struct esp_cmd *c = &esp.cmd;
+
+	if (esp.phase == PH_IDLE)
+		return;
+	esp.phase = PH_IDLE;
+	esp.resend_at = 0;
+	if (esp.data_to == DATA_CMD)
+		esp.data_to = DATA_DROP;
+	if (r == ESP_TIMEOUT)
+		esp.st.timeouts++;
+	c->ops->done(c, r);
+}
+
+static void esp_hold(uint64_t now)
+{
+	esp_finish(ESP_LOST);
+	port_esp_enable(false);
+	esp_set_baud(CONFIG_ESP_BASE_BAUD);
+	esp.state = ESP_S_HOLD;
+	esp.state_until = now + CONFIG_ESP_RESET_HOLD_MS * 1000ull;
+	esp.version = ESP_V_UNKNOWN;
+	esp.passive = false;
+	esp.dinfo = false;
+	esp.suspect = false;
+	esp.timeouts = 0;
+	esp.st.resets++;
+}
+
+/* Everything the module held is gone: sockets fail, the host is told. */
+static void esp_lost(const char *why)
+{
+	/* The command's owner cleans up first, then every socket goes. */
+	esp_finish(ESP_LOST);
+	log_warn("ESP8285 reset: ", why);
+	if (esp.was_ready) {
+		conn_esp_lost();
+		wifi_esp_lost();
+		shim_device_event(PROTO_DEV_ESP_RESET, 0);
+	}
+	esp.was_ready = false;
+}
+
+/* Reset through WIFI_EN, pausing first when resets keep failing. */
+static void esp_hard_reset(uint64_t now, const char *why)
+{
+	esp_lost(why);
+	esp_hold(now);
+	if (++esp.resets_in_row > ESP_RESETS_BEFORE_BACKOFF) {
+		log_error("ESP8285 does not answer; retrying in 5 s", "");
+		esp.state = ESP_S_BACKOFF;
+		esp.state_until = now + CONFIG_ESP_RESET_BACKOFF_MS * 1000ull;
+		esp.resets_in_row = 0;
+		if (esp.reset_req) {
+			shim_answer_err(esp.reset_req, PROTO_EIO);
+			esp.reset_req = NULL;
+		}
+	}
+}
+
+void esp_restart(struct req *req)
+{
+	if (esp.reset_req && esp.reset_req != req)
+		shim_answer_err(esp.reset_req, PROTO_ECANCELED);
+	esp.reset_req = req;
+	esp.resets_in_row = 0;
+	esp_hard_reset(esp.now, "requested by the host");
+}
+
+void esp_host_down(void)
+{
+	esp.reset_req = NULL;
+}
+
+/* The module booted (ready seen, or it answered a probe): configure it from scratch. */
+static void esp_start_init(void)
+{
+	esp.state = ESP_S_INIT;
+	esp.tries = 0;
+	esp.suspect = false;
+}
+
+void esp_cmd_begin(struct esp_cmd *c, struct txt *t, const struct esp_ops *ops, uint8_t kind,
+		   uint32_t timeout_ms)
+{
+	c->ops = ops;
+	c->kind = kind;
+	c->link = 0;
+	c->arg = 0;
+	c->send_len = 0;
+	c->timeout_ms = timeout_ms;
+	c->len = 0;
+	txt_begin(t, c->text, sizeof(c->text));
+}
+
+bool esp_cmd_end(struct esp_cmd *c, struct txt *t)
+{
+	bool ok = txt_end(t);
+
+	c->len = ok ? (uint16_t)t->len : 0;
+	return ok;
+}
+
+static bool esp_own(struct esp_cmd *c, uint8_t kind, uint32_t timeout_ms, const char *text)
+{
+	struct txt t;
+
+	esp_cmd_begin(c, &t, &esp_own_ops, kind, timeout_ms);
+	txt_str(&t, text);
+	return esp_cmd_end(c, &t);
+}
+
+static void esp_issue(uint64_t now)
+{
+	esp.phase = PH_CMD;
+	esp.out_off = 0;
+	esp.prompt_seen = false;
+	esp.busy_tries = 0;
+	esp.resend_at = 0;
+	esp.deadline = now + (esp.cmd.send_len ? CONFIG_ESP_CMD_MS : esp.cmd.timeout_ms) * 1000ull;
+	esp.st.commands++;
+}
+
+/* Initialisation: the next configuration command, or false when done. */
+static bool esp_init_next(struct esp_cmd *c)
+{
+	const char *cur = esp_cur();
+	struct txt t;
+
+	switch (esp.tries) {
+	case 0:
+		return esp_own(c, K_ATE0, CONFIG_ESP_CMD_MS, "ATE0");
+	case 1:
+		return esp_own(c, K_GMR, CONFIG_ESP_CMD_MS, "AT+GMR");
+	case 2:
+		/* ESP-AT 2.x writes settings to flash unless told not to. */
+		if (esp.version == ESP_V2)
+			return esp_own(c, K_SYSSTORE, CONFIG_ESP_CMD_MS, "AT+SYSSTORE=0");
+		esp.tries++;
+		/* fall through */
+	case 3:
+		esp_cmd_begin(c, &t, &esp_own_ops, K_CWMODE, CONFIG_ESP_CMD_MS);
+		txt_str(&t, "AT+CWMODE");
+		txt_str(&t, cur);
+		txt_str(&t, "=1");
+		return esp_cmd_end(c, &t);
+	case 4:
+		return esp_own(c, K_CIPMUX, CONFIG_ESP_CMD_MS, "AT+CIPMUX=1");
+	case 5:
+		return esp_own(c, K_RECVMODE, CONFIG_ESP_CMD_MS, "AT+CIPRECVMODE=1");
+	case 6:
+		return esp_own(c, K_DINFO, CONFIG_ESP_CMD_MS, "AT+CIPDINFO=1");
+	case 7:
+		esp.target_baud = port_esp_max_baud();
+		if (esp.target_baud <= esp.baud)
+			break;
+		esp_cmd_begin(c, &t, &esp_own_ops, K_UART, CONFIG_ESP_CMD_MS);
+		txt_str(&t, "AT+UART_CUR=");
+		txt_u32_put(&t, esp.target_baud);
+		txt_str(&t, ",8,1,0,0");
+		return esp_cmd_end(c, &t);
+	}
+	return false;
+}
+
+static void esp_become_ready(void)
+{
+	esp.state = ESP_S_READY;
+	esp.resets_in_row = 0;
+	esp.timeouts = 0;
+	esp.was_ready = true;
+	log_num(PROTO_LOG_INFO, "ESP8285 ready at ", esp.baud, " baud");
+	wifi_esp_ready();
+	if (esp.reset_req) {
+		shim_answer_err(esp.reset_req, PROTO_OK);
+		esp.reset_req = NULL;
+	}
+}
+
+/* "AT version:1.7.4.0(...)": the major and minor numbers decide the dialect. */
+static void esp_take_version(const char *line)
+{
+	const char *s = line, *end = line + strlen(line);
+	uint32_t major = 0, minor = 0;
+
+	if (txt_lit(&s, end, "AT version:")) {
+		size_t n = (size_t)(end - s) < ESP_VERSION_MAX ? (size_t)(end - s) : ESP_VERSION_MAX;
+
+		memcpy(esp.at_version, s, n);
+		esp.at_version[n] = '\0';
+		if (txt_u32(&s, end, 99, &major) && txt_char(&s, end, '.'))
+			txt_u32(&s, end, 99, &minor);
+		if (major >= 2)
+			esp.version = ESP_V2;
+		else if (major == 1 && minor >= 7)
+			esp.version = ESP_V17;
+		else
+			esp.version = ESP_V11;
+	} else if (txt_lit(&s, end, "SDK version:")) {
+		size_t n = (size_t)(end - s) < ESP_VERSION_MAX ? (size_t)(end - s) : ESP_VERSION_MAX;
+
+		memcpy(esp.sdk_version, s, n);
+		esp.sdk_version[n] = '\0';
+	}
+}
+
+static void esp_own_event(struct esp_cmd *c, const struct at_event *ev)
+{
+	if (c->kind == K_GMR && ev->type == AT_EV_LINE)
+		esp_take_version(ev->text);
+}
+
+static void esp_init_done(struct esp_cmd *c, enum esp_result r)
+{
+	switch (c->kind) {
+	case K_GMR:
+		if (esp.version == ESP_V_UNKNOWN) {
+			log_warn("AT+GMR gave no version; assuming AT 1.7", "");
+			esp.version = ESP_V17;
+		}
+		break;
+	case K_CIPMUX:
+		if (r != ESP_OK) {
+			esp_hard_reset(esp.now, "AT+CIPMUX=1 refused");
+			return;
+		}
+		break;
+	case K_RECVMODE:
+		esp.passive = r == ESP_OK;
+		if (!esp.passive)
+			log_info("no passive receive: data arrives unsolicited", "");
+		break;
+	case K_DINFO:
+		esp.dinfo = r == ESP_OK;
+		break;
+	case K_UART:
+		if (r == ESP_OK) {
+			/* The OK came at the old rate; the module now listens at the new one. */
+			esp.state = ESP_S_SWITCH;
+			return;
+		}
+		log_warn("AT+UART_CUR refused: staying at 115200", "");
+		break;
+	default:
+		break;
+	}
+	if (r == ESP_TIMEOUT || r == ESP_LOST) {
+		if (r == ESP_TIMEOUT)
+			esp_hard_reset(esp.now, "no answer during initialisation");
+		return;
+	}
+	esp.tries++;
+}
+
+static void esp_own_done(struct esp_cmd *c, enum esp_result r)
+{
+	switch (c->kind) {
+	case K_PROBE:
+		if (r == ESP_OK)
+			esp_start_init();
+		else if (r != ESP_LOST && ++esp.tries >= 2 * CONFIG_ESP_PROBE_TRIES)
+			esp_hard_reset(esp.now, "no answer to AT");
+		return;
+	case K_VERIFY:
+		if (r == ESP_OK) {
+			if (esp.state == ESP_S_VERIFY)
+				shim_device_event(PROTO_DEV_BAUD, esp.baud);
+			else
+				log_warn("ESP8285 kept 115200 after AT+UART_CUR", "");
+			esp_become_ready();
+			return;
+		}
+		if (r == ESP_LOST || ++esp.tries < CONFIG_ESP_VERIFY_TRIES)
+			return;
+		esp.tries = 0;
+		if (esp.state == ESP_S_VERIFY) {
+			/* Never leave the module unreachable: it may still be at the old rate. */
+			esp.state = ESP_S_FALLBACK;
+			esp_set_baud(CONFIG_ESP_BASE_BAUD);
+		} else {
+			esp_hard_reset(esp.now, "lost after a baud change");
+		}
+		return;
+	case K_CHECK:
+		esp.suspect = false;
+		if (r == ESP_TIMEOUT)
+			esp_hard_reset(esp.now, "garbage on the line and no answer");
+		return;
+	default:
+		esp_init_done(c, r);
+		return;
+	}
+}
+
+static size_t esp_no_payload(struct esp_cmd *c, uint32_t off, uint8_t *buf, size_t cap)
+{
+	(void)c;
+	(void)off;
+	(void)buf;
+	(void)cap;
+	return 0;
+}
+
+static const struct esp_ops esp_own_ops = {
+	.event = esp_own_event,
+	.done = esp_own_done,
+	.payload = esp_no_payload,
+};
+
+/* The next command to run in the current state, or false. */
+static bool esp_next(struct esp_cmd *c, uint64_t now)
+{
+	switch (esp.state) {
+	case ESP_S_PROBE:
+		/* The module reboots at 115200, but may have kept a raised rate if it never reset. */
+		esp_set_baud(esp.tries < CONFIG_ESP_PROBE_TRIES || port_esp_max_baud() <= CONFIG_ESP_BASE_BAUD
+				     ? CONFIG_ESP_BASE_BAUD : port_esp_max_baud());
+		return esp_own(c, K_PROBE, CONFIG_ESP_PROBE_MS, "AT");
+	case ESP_S_INIT:
+		if (esp_init_next(c))
+			return true;
+		esp_become_ready();
+		break;
+	case ESP_S_VERIFY:
+	case ESP_S_FALLBACK:
+		return esp_own(c, K_VERIFY, CONFIG_ESP_VERIFY_MS, "AT");
+	case ESP_S_READY:
+		break;
+	default:
+		return false;
+	}
+	if (esp.suspect)
+		return esp_own(c, K_CHECK, CONFIG_ESP_PROBE_MS, "AT");
+	/* Round robin: WiFi and requests, socket control, socket data. */
+	for (unsigned i = 0; i < 3; i++) {
+		unsigned src = (esp.next_source + i) % 3;
+		bool got = src == 0 ? wifi_next(c, now) : src == 1 ? conn_next_control(c, now)
+							       : conn_next_data(c, now);
+
+		if (got) {
+			esp.next_source = (src + 1) % 3;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A reply that ends the command in flight, or moves a CIPSEND on. */
+static bool esp_final(const struct at_event *ev, enum esp_result *r)
+{
+	bool send = esp.cmd.send_len > 0;
+
+	switch (ev->type) {
+	case AT_EV_OK:
+		if (send)
+			return false;
+		*r = ESP_OK;
+		return true;
+	case AT_EV_ERROR:
+		*r = ESP_ERROR;
+		return true;
+	case AT_EV_FAIL:
+		*r = ESP_FAIL;
+		return true;
+	case AT_EV_SEND_OK:
+		if (!send || esp.phase != PH_SENT)
+			return false;
+		*r = ESP_OK;
+		return true;
+	case AT_EV_SEND_FAIL:
+		if (!send || esp.phase != PH_SENT)
+			return false;
+		*r = ESP_FAIL;
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void esp_busy(void)
+{
+	esp.st.busy++;
+	/* Once the payload is going out the command was accepted: never send it twice. */
+	if (esp.phase != PH_REPLY || esp.prompt_seen)
+		return;
+	if (++esp.busy_tries > CONFIG_ESP_BUSY_TRIES) {
+		esp_finish(ESP_BUSY);
+		return;
+	}
+	esp.resend_at = esp.now + CONFIG_ESP_BUSY_QUIET_MS * 1000ull;
+}
+
+static void esp_unexpected_ready(void)
+{
+	switch (esp.state) {
+	case ESP_S_HOLD:
+	case ESP_S_BACKOFF:
+		return;
+	case ESP_S_BOOT:
+		esp_start_init();
+		return;
+	case ESP_S_READY:
+		esp_lost("it restarted by itself");
+		esp.st.resets++;
+		break;
+	default:
+		esp_finish(ESP_LOST);
+		break;
+	}
+	/* It rebooted at 115200 with everything forgotten: start over. */
+	esp_set_baud(CONFIG_ESP_BASE_BAUD);
+	esp.version = ESP_V_UNKNOWN;
+	esp.passive = false;
+	esp.dinfo = false;
+	esp_start_init();
+}
+
+/* Replies that belong to the command in flight. */
+static void esp_reply(const struct at_event *ev)
+{
+	enum esp_result r;
+
+	if (esp.phase == PH_IDLE || esp.phase == PH_CMD) {
+		if (ev->type != AT_EV_LINE)
+			esp.st.stray++;
+		return;
+	}
+	if (ev->type == AT_EV_PROMPT) {
+		if (esp.cmd.send_len == 0 || esp.prompt_seen) {
+			esp.st.stray++;
+			return;
+		}
+		esp.prompt_seen = true;
+		esp.resend_at = 0;
+		esp.phase = PH_DATA;
+		esp.out_off = 0;
+		esp.deadline = esp.now + esp.cmd.timeout_ms * 1000ull;
+		return;
+	}
+	esp.resend_at = 0;
+	if (esp_final(ev, &r)) {
+		if (esp.state == ESP_S_READY)
+			esp.timeouts = 0;
+		esp_finish(r);
+		return;
+	}
+	esp.cmd.ops->event(&esp.cmd, ev);
+}
+
+static void esp_dispatch(const struct at_event *ev)
+{
+	switch (ev->type) {
+	case AT_EV_READY:
+		esp_unexpected_ready();
+		return;
+	case AT_EV_BUSY_P:
+	case AT_EV_BUSY_S:
+		if (esp.phase == PH_IDLE)
+			esp.st.stray++;
+		else
+			esp_busy();
+		return;
+	case AT_EV_WIFI_CONNECTED:
+	case AT_EV_WIFI_GOT_IP:
+	case AT_EV_WIFI_DISCONNECT:
+		wifi_urc(ev);
+		return;
+	case AT_EV_LINK_CONNECT:
+	case AT_EV_LINK_CLOSED:
+	case AT_EV_LINK_FAIL:
+	case AT_EV_IPD_NOTIFY:
+		conn_urc(ev);
+		return;
+	case AT_EV_IPD:
+		esp.data_to = DATA_IPD;
+		conn_urc(ev);
+		return;
+	case AT_EV_RECVDATA:
+		if (esp.phase == PH_REPLY) {
+			esp.data_to = DATA_CMD;
+			esp.cmd.ops->event(&esp.cmd, ev);
+		} else {
+			esp.data_to = DATA_DROP;
+			esp.st.stray++;
+		}
+		return;
+	case AT_EV_DATA:
+		if (esp.data_to == DATA_IPD)
+			conn_urc(ev);
+		else if (esp.data_to == DATA_CMD && esp.phase == PH_REPLY)
+			esp.cmd.ops->event(&esp.cmd, ev);
+		if (ev->end)
+			esp.data_to = DATA_NONE;
+		return;
+	default:
+		esp_reply(ev);
+		return;
+	}
+}
+
+static void esp_bad(const struct at_event *ev)
+{
+	esp.st.noise++;
+	if (esp.state != ESP_S_READY)
+		return;
+	/* A notification may have been lost in it; at the wrong rate, so may everything. */
+	conn_esp_garbled();
+	if (ev->bad == AT_BAD_NOISE)
+		esp.suspect = true;
+}
+
+static void esp_read_input(void)
+{
+	uint8_t buf[CONFIG_ESP_READ_CHUNK];
+
+	for (unsigned round = 0; round < 16; round++) {
+		size_t n = port_esp_read(buf, sizeof(buf)), off = 0;
+
+		if (n == 0)
+			return;
+		if (esp.state == ESP_S_HOLD)
+			continue;
+		while (off < n) {
+			struct at_event ev;
+			size_t used = 0;
+			enum at_result r = at_feed(&esp.at, buf + off, n - off, &used, &ev);
+
+			off += used;
+			if (r == AT_EVENT)
+				esp_dispatch(&ev);
+			else if (r == AT_BAD)
+				esp_bad(&ev);
+		}
+	}
+}
+
+/* Push the command line or the payload out as far as the transmitter takes it. */
+static bool esp_write_output(void)
+{
+	static const char crlf[2] = { '\r', '\n' };
+
+	if (esp.phase == PH_CMD) {
+		uint32_t total = esp.cmd.len + 2u;
+
+		while (esp.out_off < total) {
+			size_t room = port_esp_tx_room(), n, done;
+			const uint8_t *src;
+
+			if (room == 0)
+				return false;
+			if (esp.out_off < esp.cmd.len) {
+				src = (const uint8_t *)esp.cmd.text + esp.out_off;
+				n = esp.cmd.len - esp.out_off;
+			} else {
+				src = (const uint8_t *)crlf + (esp.out_off - esp.cmd.len);
+				n = total - esp.out_off;
+			}
+			if (n > room)
+				n = room;
+			done = port_esp_write(src, n);
+			esp.out_off += (uint32_t)done;
+			if (done < n)
+				return false;
+		}
+		esp.phase = PH_REPLY;
+	}
+	if (esp.phase == PH_DATA) {
+		uint8_t buf[CONFIG_ESP_READ_CHUNK];
+
+		while (esp.out_off < esp.cmd.send_len) {
+			size_t room = port_esp_tx_room(), n, got, done;
+
+			if (room == 0)
+				return false;
+			n = esp.cmd.send_len - esp.out_off;
+			if (n > room)
+				n = room;
+			if (n > sizeof(buf))
+				n = sizeof(buf);
+			got = esp.cmd.ops->payload(&esp.cmd, esp.out_off, buf, n);
+			if (got != n) {
+				/* The owner lost the bytes it promised: the module waits for them in vain. */
+				log_error("CIPSEND payload vanished", "");
+				esp_hard_reset(esp.now, "send payload lost");
+				return true;
+			}
+			done = port_esp_write(buf, n);
+			esp.out_off += (uint32_t)done;
+			if (done < n)
+				return false;
+		}
+		esp.phase = PH_SENT;
+	}
+	return true;
+}
+
+static void esp_check_timers(uint64_t now)
+{
+	switch (esp.state) {
+	case ESP_S_HOLD:
+		if (now >= esp.state_until) {
+			port_esp_enable(true);
+			esp.state = ESP_S_BOOT;
+			esp.state_until = now + CONFIG_ESP_BOOT_MS * 1000ull;
+		}
+		break;
+	case ESP_S_BOOT:
+		if (now >= esp.state_until) {
+			/* No "ready" (or it drowned in noise): ask. */
+			esp.state = ESP_S_PROBE;
+			esp.tries = 0;
+		}
+		break;
+	case ESP_S_BACKOFF:
+		if (now >= esp.state_until)
+			esp_hold(now);
+		break;
+	case ESP_S_SWITCH:
+		if (port_esp_tx_idle()) {
+			esp_set_baud(esp.target_baud);
+			esp.state = ESP_S_VERIFY;
+			esp.tries = 0;
+		}
+		break;
+	default:
+		break;
+	}
+	if (esp.phase != PH_IDLE && now >= esp.deadline) {
+		bool counted = esp.state == ESP_S_READY;
+
+		esp_finish(ESP_TIMEOUT);
+		if (counted && ++esp.timeouts >= CONFIG_ESP_TIMEOUTS_MAX)
+			esp_hard_reset(now, "commands time out");
+	}
+	if (esp.phase == PH_REPLY && esp.resend_at && now >= esp.resend_at) {
+		/* The module refused it while busy: say it again. */
+		esp.resend_at = 0;
+		esp.phase = PH_CMD;
+		esp.out_off = 0;
+		esp.deadline = now + (esp.cmd.send_len ? CONFIG_ESP_CMD_MS : esp.cmd.timeout_ms) * 1000ull;
+	}
+}
+
+void esp_init(uint64_t now)
+{
+	memset(&esp, 0, sizeof(esp));
+	at_init(&esp.at);
+	esp.now = now;
+	esp_hold(now);
+	esp.st.resets = 0;
+}
+
+uint64_t esp_poll(uint64_t now)
+{
+	uint64_t next = now + 1000000ull;
+	uint32_t overruns;
+	bool flushed;
+
+	esp.now = now;
+	esp_read_input();
+	overruns = port_esp_rx_overruns();
+	if (overruns != esp.overruns) {
+		esp.overruns = overruns;
+		/* Bytes lost inside data would shift everything after them: start clean. */
+		if (esp.state == ESP_S_READY)
+			esp_hard_reset(now, "UART receive overrun");
+	}
+	esp_check_timers(now);
+	for (unsigned i = 0; i < 4; i++) {
+		if (esp.phase == PH_IDLE) {
+			if (!esp_next(&esp.cmd, now))
+				break;
+			esp_issue(now);
+		}
+		flushed = esp_write_output();
+		if (!flushed || esp.phase != PH_IDLE)
+			break;
+	}
+	if (esp.phase == PH_CMD || esp.phase == PH_DATA)
+		next = now + ESP_TX_RETRY_US;
+	if (esp.phase != PH_IDLE && esp.deadline < next)
+		next = esp.deadline;
+	if (esp.resend_at && esp.resend_at < next)
+		next = esp.resend_at;
+	if ((esp.state == ESP_S_HOLD || esp.state == ESP_S_BOOT || esp.state == ESP_S_BACKOFF) &&
+	    esp.state_until < next)
+		next = esp.state_until;
+	if (esp.state == ESP_S_SWITCH)
+		next = now + ESP_TX_RETRY_US;
+	return next;
+}
+
+bool esp_ready(void)
+{
+	return esp.state == ESP_S_READY;
+}
+
+enum esp_version esp_version(void)
+{
+	return esp.version;
+}
+
+bool esp_passive(void)
+{
+	return esp.passive;
+}
+
+bool esp_dinfo(void)
+{
+	return esp.dinfo;
+}
+
+uint32_t esp_baud(void)
+{
+	return esp.baud;
+}
+
+const char *esp_at_version(void)
+{
+	return esp.at_version;
+}
+
+const char *esp_sdk_version(void)
+{
+	return esp.sdk_version;
+}
+
+const char *esp_cur(void)
+{
+	return esp.version == ESP_V2 ? "" : "_CUR";
+}
+
+void esp_get_stats(struct esp_stats *st)
+{
+	*st = esp.st;
+}

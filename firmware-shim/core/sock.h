@@ -1,0 +1,51 @@
+/*
+ * The socket table, host side: protocol socket ids and their slots (each
+ * with rings and credit in both directions), the one listening socket,
+ * the host's CONNECT/UDP_BIND/LISTEN/CLOSE/SETSOCKOPT requests, DATA,
+ * DATAGRAM and CREDIT from the host, and everything that goes back: answers,
+ * EV_ACCEPTED, EV_CLOSED, CREDIT and DATA.  conn.c drives the ESP side.
+ */
+#ifndef K210_SOCK_H
+#define K210_SOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "msg.h"
+
+struct req;
+
+struct sock_stats {
+	uint32_t opened, failed;
+	uint32_t accepted, refused;    /* incoming connections */
+	uint32_t udp_dropped;          /* datagrams dropped: no credit, queue full, send failed */
+	uint32_t stray_data;           /* host data for a socket that is gone */
+	uint32_t overflows;            /* active-mode receive overflows */
+	uint64_t bytes_up, bytes_down;
+};
+
+void sock_init(uint32_t seed);
+
+/* Host requests (each answered through shim_answer, at once or later). */
+void sock_connect(struct req *r);       /* CONNECT and UDP_BIND */
+void sock_listen(struct req *r);
+void sock_close(struct req *r);
+void sock_setsockopt(struct req *r);
+/* The request waited too long for the module: forget it (the caller answers). */
+void sock_cancel(struct req *r);
+
+/* Host messages that are not requests. */
+void sock_host_data(const struct msg *m);    /* DATA, DATAGRAM */
+void sock_host_credit(const struct msg *m);
+/* The host session ended: close every link, forget everything. */
+void sock_host_down(void);
+
+/* Events, credit and data towards the host, as far as the link takes them. */
+void sock_flush(void);
+/* Some EV_CLOSED is still to be sent. */
+bool sock_closes_pending(void);
+
+uint8_t sock_links_free(void);
+void sock_get_stats(struct sock_stats *st);
+
+#endif

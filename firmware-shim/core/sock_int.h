@@ -1,0 +1,139 @@
+/*
+ * State shared by the two halves of the socket code: sock.c (host side)
+ * and conn.c (ESP side).  Nothing else includes this.
+ */
+#ifndef K210_SOCK_INT_H
+#define K210_SOCK_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "msg.h"
+#include "ring.h"
+#include "sock.h"
+
+/* Slots: one per link, plus one so a socket still draining towards the host
+ * does not keep the module from reusing its link for an accepted client. */
+#define SOCK_SLOTS (CONFIG_LINKS + 1)
+#define SOCK_NONE 0xff
+#define SOCK_NO_ERR 0xff
+
+enum sock_state {
+	SOCK_FREE = 0,
+	SOCK_CONNECTING,   /* CONNECT / UDP_BIND: waiting for or running CIPSTART */
+	SOCK_ACCEPTING,    /* accepted by the module: asking CIPSTATUS who it is */
+	SOCK_OPEN,
+	SOCK_DRAINING,     /* the remote closed: deliver what is left, then EV_CLOSED */
+	SOCK_CLOSING,      /* the link is to be closed (host CLOSE, failure, session end) */
+};
+
+enum sock_step {
+	SOCK_STEP_NONE = 0,
+	SOCK_STEP_RECLOSE, /* the link may still be open in the module: close it first */
+	SOCK_STEP_SSLSIZE,
+	SOCK_STEP_START,
+};
+
+struct sock_dgram {
+	uint16_t len;
+	bool has_addr;
+	struct msg_addr addr;
+};
+
+struct sock {
+	enum sock_state state;
+	uint16_t id;
+	uint8_t kind;           /* PROTO_KIND_* */
+	uint8_t link;           /* module link id, or SOCK_NONE */
+	bool bound;             /* UDP_BIND: datagrams carry addresses */
+	bool host_knows;        /* CONNECT answered or EV_ACCEPTED sent */
+	bool announce;          /* EV_ACCEPTED is due */
+	bool cancel;            /* closed by the host while CIPSTART runs */
+	bool busy;              /* a command about this socket is in flight */
+	bool esp_open;          /* the module holds the link: CIPCLOSE releases it */
+	bool recvlen_due;       /* how much the module still holds is unknown */
+	bool garbled;           /* garbage arrived during the read in flight */
+	bool fail_seen, dns_fail, no_ip, already;
+	uint8_t retries;
+	enum sock_step step;
+	uint8_t close_err;      /* EV_CLOSED reason once drained, SOCK_NO_ERR: none due */
+	struct req *req;        /* CONNECT / UDP_BIND */
+	struct req *close_req;  /* CLOSE */
+	uint16_t local_port;
+	uint32_t keepalive;
+	uint16_t tls_size;
+	struct msg_addr remote;
+
+	/* host -> module */
+	struct ring tx;
+	struct sock_dgram dq[CONFIG_SOCK_DGRAMS];
+	uint8_t dq_head, dq_count;
+	uint32_t sending;       /* payload of the CIPSEND in flight */
+	uint32_t credit_due;    /* sent bytes not yet credited back to the host */
+
+	/* module -> host */
+	struct ring rx;
+	uint32_t credit;        /* bytes the host still accepts */
+	uint32_t esp_pending;   /* passive: bytes the module holds, as far as known */
+	uint32_t reading;       /* CIPRECVDATA in flight: bytes asked for */
+	uint32_t read_got;
+};
+
+enum sock_listener_state {
+	LIS_NONE = 0,
+	LIS_STARTING,      /* CIPSERVER=1 to send */
+	LIS_ACTIVE,
+	LIS_STOPPING,      /* CIPSERVER=0 to send */
+};
+
+struct sock_listener {
+	enum sock_listener_state state;
+	uint16_t id;
+	uint16_t port;
+	uint32_t rx_window;
+	bool busy;
+	bool sto_due;             /* CIPSTO to send */
+	uint32_t sto;
+	struct req *req;          /* LISTEN or CLOSE */
+	struct req *sto_req;      /* SETSOCKOPT SERVER_TIMEOUT */
+	uint8_t close_err;        /* EV_CLOSED due for the listener */
+	uint16_t closed_id;
+};
+
+struct sock_table {
+	struct sock s[SOCK_SLOTS];
+	uint8_t link_slot[CONFIG_LINKS];   /* slot using each link, or SOCK_NONE */
+	bool stale[CONFIG_LINKS];          /* a close failed: re-close before reuse */
+	struct sock_listener lis;
+	bool recvlen_due;
+	bool status_busy;
+	unsigned data_rr, ctl_rr, pump_rr;
+	uint16_t next_board_id;
+	uint32_t next_port;
+	/* active +IPD being received */
+	uint8_t ipd_slot;
+	bool ipd_udp;
+	uint32_t ipd_len, ipd_got;
+	struct msg_addr ipd_from;
+	struct sock_stats st;
+};
+
+extern struct sock_table sk;
+
+struct sock *sock_of_link(uint8_t link);
+/* The socket failed: deliver what it received, then EV_CLOSED err. */
+void sock_fail(struct sock *s, uint8_t err);
+/* Free what can be freed and answer a waiting CLOSE once the link is released. */
+void sock_settle(struct sock *s);
+void sock_unlink(struct sock *s);
+void sock_free(struct sock *s);
+void sock_reset_slot(struct sock *s);
+/* Move a queued CONNECT off a link the module just gave to an accepted client. */
+bool sock_relocate(struct sock *s);
+/* A client the module accepted on link: a new socket for the listener, or false. */
+struct sock *sock_accept(uint8_t link);
+uint32_t sock_read_budget(const struct sock *s);
+bool sock_receiving(const struct sock *s);
+
+#endif

@@ -1,0 +1,785 @@
+/*
+ * AT driver tests: scripted transcripts of what the host asks, what the
+ * core sends the ESP8285, what the ESP answers and what the host hears
+ * (step syntax in harness.h).  Each runs whole, byte by byte, and split at
+ * every position of its short ESP replies.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define END { 0, NULL, 0 }
+#define OK_REPLY { 'E', "\r\nOK\r\n", 0 }
+
+/* Socket 1 on link 0, TCP to 10.0.0.1:80, request tag 1. */
+#define CONNECT_1 \
+	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=80 win=65536", 0 }, \
+	{ 'A', "AT+CIPSTART=0,\"TCP\",\"10.0.0.1\",80", 0 }, \
+	{ 'E', "0,CONNECT\r\n\r\nOK\r\n", 0 }, \
+	{ 'R', "CONNECT|R tag=1 err=0 tx=8192 lport=0", 0 }
+
+/* The board's first socket id for accepted clients with the fake board's entropy. */
+#define ACCEPTED_ID "43508"
+
+static const struct hs_step t_basic[] = {
+	CONNECT_1,
+	{ 'H', "DATA sock=1 data=hello", 0 },
+	{ 'A', "AT+CIPSEND=0,5", 0 },
+	{ 'E', "\r\nOK\r\n> ", 0 },
+	{ 'P', "hello", 0 },
+	{ 'E', "\r\nRecv 5 bytes\r\n\r\nSEND OK\r\n", 0 },
+	{ 'R', "CREDIT sock=1 bytes=5", 0 },
+	{ 'E', "\r\n+IPD,0,5\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=0,2048", 0 },
+	{ 'E', "\r\n+CIPRECVDATA,5:hello\r\nOK\r\n", 0 },
+	{ 'R', "DATA sock=1 hello", 0 },
+	END
+};
+
+static const struct hs_step t_binary_read[] = {
+	CONNECT_1,
+	{ 'E', "+IPD,0,12\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=0,2048", 0 },
+	{ 'E', "+CIPRECVDATA,12:\r\nOK\r\n+IPD,0\r\nOK\r\n", 0 },
+	{ 'R', "DATA sock=1 \\r\\nOK\\r\\n+IPD,0", 0 },
+	END
+};
+
+static const struct hs_step t_credit[] = {
+	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=80 win=4", 0 },
+	{ 'A', "AT+CIPSTART=0,\"TCP\",\"10.0.0.1\",80", 0 },
+	{ 'E', "0,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=1 err=0 tx=8192 lport=0", 0 },
+	{ 'E', "+IPD,0,10\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=0,4", 0 },
+	{ 'E', "+CIPRECVDATA,4:abcd\r\nOK\r\n", 0 },
+	{ 'R', "DATA sock=1 abcd", 0 },
+	{ 'Q', "", 0 },
+	{ 'H', "CREDIT sock=1 bytes=3", 0 },
+	{ 'A', "AT+CIPRECVDATA=0,3", 0 },
+	{ 'E', "+CIPRECVDATA,3:efg\r\nOK\r\n", 0 },
+	{ 'R', "DATA sock=1 efg", 0 },
+	{ 'H', "CREDIT sock=1 bytes=100", 0 },
+	{ 'A', "AT+CIPRECVDATA=0,100", 0 },
+	{ 'E', "+CIPRECVDATA,3:hij\r\nOK\r\n", 0 },
+	{ 'R', "DATA sock=1 hij", 0 },
+	END
+};
+
+static const struct hs_step t_remote_close_drains[] = {
+	CONNECT_1,
+	{ 'E', "+IPD,0,7\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=0,2048", 0 },
+	{ 'E', "0,CLOSED\r\n+CIPRECVDATA,7:partial\r\nOK\r\n", 0 },
+	{ 'A', "AT+CIPRECVLEN?", 0 },
+	{ 'E', "+CIPRECVLEN:4,0,0,0,0\r\nOK\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=0,2048", 0 },
+	{ 'E', "+CIPRECVDATA,4:tail\r\nOK\r\n", 0 },
+	{ 'R', "DATA sock=1 partialtail", 0 },
+	{ 'R', "EV_CLOSED sock=1 err=0", 0 },
+	END
+};
+
+static const struct hs_step t_closed_during_send[] = {
+	CONNECT_1,
+	{ 'H', "DATA sock=1 data=hello", 0 },
+	{ 'A', "AT+CIPSEND=0,5", 0 },
+	{ 'E', "\r\nOK\r\n> ", 0 },
+	{ 'P', "hello", 0 },
+	{ 'E', "0,CLOSED\r\n\r\nRecv 5 bytes\r\n\r\nSEND FAIL\r\n", 0 },
+	{ 'A', "AT+CIPRECVLEN?", 0 },
+	{ 'E', "+CIPRECVLEN:0,0,0,0,0\r\nOK\r\n", 0 },
+	{ 'R', "EV_CLOSED sock=1 err=25", 0 },
+	END
+};
+
+static const struct hs_step t_send_fail[] = {
+	CONNECT_1,
+	{ 'H', "DATA sock=1 data=abc", 0 },
+	{ 'A', "AT+CIPSEND=0,3", 0 },
+	{ 'E', "\r\nOK\r\n> ", 0 },
+	{ 'P', "abc", 0 },
+	{ 'E', "\r\nRecv 3 bytes\r\n\r\nSEND FAIL\r\n", 0 },
+	{ 'A', "AT+CIPCLOSE=0", 0 },
+	{ 'E', "0,CLOSED\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_CLOSED sock=1 err=11", 0 },
+	END
+};
+
+static const struct hs_step t_busy[] = {
+	CONNECT_1,
+	{ 'H', "DATA sock=1 data=xyz", 0 },
+	{ 'A', "AT+CIPSEND=0,3", 0 },
+	{ 'E', "busy p...\r\n", 0 },
+	{ 'Q', "", 0 },
+	{ 'W', "150", 0 },
+	{ 'A', "AT+CIPSEND=0,3", 0 },
+	{ 'E', "\r\nOK\r\n> ", 0 },
+	{ 'P', "xyz", 0 },
+	{ 'E', "busy s...\r\n\r\nRecv 3 bytes\r\nbusy p...\r\n\r\nSEND OK\r\n", 0 },
+	{ 'R', "CREDIT sock=1 bytes=3", 0 },
+	END
+};
+
+static const struct hs_step t_close_unlink[] = {
+	CONNECT_1,
+	{ 'H', "CLOSE sock=1", 0 },
+	{ 'A', "AT+CIPCLOSE=0", 0 },
+	{ 'E', "UNLINK\r\n\r\nERROR\r\n", 0 },
+	{ 'R', "CLOSE|R tag=2 err=0", 0 },
+	{ 'H', "CLOSE sock=1", 0 },
+	{ 'R', "CLOSE|R tag=3 err=5", 0 },
+	END
+};
+
+static const struct hs_step t_unexpected_ready[] = {
+	CONNECT_1,
+	{ 'E', "+IPD,0,3\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=0,2048", 0 },
+	{ 'E', "+CIPRECVDATA,3:abc\r\nOK\r\n\x01\x80\xfe\r\n", 0 },
+	{ 'A', "AT", 0 },
+	{ 'E', "\r\nready\r\n", 0 },
+	{ 'R', "DATA sock=1 abc", 0 },
+	{ 'R', "EV_CLOSED sock=1 err=11", 0 },
+	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
+	{ 'R', "EV_DEVICE what=4 value=0", 0 },
+	{ 'A', "ATE0", 0 },
+	{ 'E', "ATE0\r\r\n\r\nOK\r\n", 0 },
+	{ 'A', "AT+GMR", 0 },
+	{ 'E', "AT version:1.7.4.0(May 11 2020 19:13:04)\r\nSDK version:3.0.4(9532ceb)\r\nOK\r\n", 0 },
+	{ 'A', "AT+CWMODE_CUR=1", 0 },
+	OK_REPLY,
+	{ 'A', "AT+CIPMUX=1", 0 },
+	OK_REPLY,
+	{ 'A', "AT+CIPRECVMODE=1", 0 },
+	OK_REPLY,
+	{ 'A', "AT+CIPDINFO=1", 0 },
+	OK_REPLY,
+	{ 'A', "AT+CIFSR", 0 },
+	{ 'E', "+CIFSR:STAIP,\"0.0.0.0\"\r\n+CIFSR:STAMAC,\"5c:cf:7f:21:0a:85\"\r\n\r\nOK\r\n", 0 },
+	{ 'E', "WIFI CONNECTED\r\nWIFI GOT IP\r\n", 0 },
+	{ 'A', "AT+CIFSR", 0 },
+	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n+CIFSR:STAMAC,\"5c:cf:7f:21:0a:85\"\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_WIFI state=2 ip=0.0.0.0", 0 },
+	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
+	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=80", 0 },
+	{ 'A', "AT+CIPSTART=0,\"TCP\",\"10.0.0.1\",80", 0 },
+	{ 'E', "0,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=2 err=0 tx=8192 lport=0", 0 },
+	END
+};
+
+static const struct hs_step t_v11_active[] = {
+	CONNECT_1,
+	{ 'E', "+IPD,0,5,10.0.0.1,80:hello", 0 },
+	{ 'R', "DATA sock=1 hello", 0 },
+	{ 'E', "\r\n+IPD,0,9,10.0.0.1,80:\r\nOK\r\n> x\r\n+IPD,0,2,10.0.0.1,80:ok", 0 },
+	{ 'R', "DATA sock=1 \\r\\nOK\\r\\n> xok", 0 },
+	{ 'H', "DEVICE_INFO", 0 },
+	{ 'R', "DEVICE_INFO|R tag=2 err=0 fw=k210sockd-shim 0.1.0 at=1.1.0.0(May 11 2016 18:09:56) "
+	       "sdk=1.5.4(baaeaebb) board=fake board ip=192.168.4.2 links=4/5 caps=14 usb=115200 esp=115200", 0 },
+	END
+};
+
+static const struct hs_step t_v11_overflow[] = {
+	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=80 win=10", 0 },
+	{ 'A', "AT+CIPSTART=0,\"TCP\",\"10.0.0.1\",80", 0 },
+	{ 'E', "0,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=1 err=0 tx=8192 lport=0", 0 },
+	{ 'E', "+IPD,0,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'E', "+IPD,0,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'E', "+IPD,0,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'E', "+IPD,0,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'E', "+IPD,0,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'A', "AT+CIPCLOSE=0", 0 },
+	{ 'E', "0,CLOSED\r\n\r\nOK\r\n", 0 },
+	{ 'L', "overflow", 0 },
+	{ 'R', "DATA sock=1 abcdefghij", 0 },
+	{ 'Q', "", 0 },
+	{ 'H', "CREDIT sock=1 bytes=10000", 0 },
+	{ 'R', "DATA sock=1 #7990", 0 },
+	{ 'R', "EV_CLOSED sock=1 err=3", 0 },
+	END
+};
+
+static const struct hs_step t_v2_read[] = {
+	CONNECT_1,
+	{ 'E', "+IPD,0,6\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=0,2048", 0 },
+	{ 'E', "+CIPRECVDATA:6,ab,:\r\n\r\nOK\r\n", 0 },
+	{ 'R', "DATA sock=1 ab,:\\r\\n", 0 },
+	{ 'H', "RESOLVE host=example.com", 0 },
+	{ 'A', "AT+CIPDOMAIN=\"example.com\"", 0 },
+	{ 'E', "+CIPDOMAIN:\"93.184.216.34\"\r\n\r\nOK\r\n", 0 },
+	{ 'R', "RESOLVE|R tag=2 err=0 n=1 ip=93.184.216.34", 0 },
+	{ 'H', "WIFI_JOIN ssid=lab psk=wrong", 0 },
+	{ 'A', "AT+CWJAP=\"lab\",\"wrong\"", 0 },
+	{ 'R', "EV_WIFI state=1 ip=0.0.0.0", 0 },
+	{ 'E', "+CWJAP:2\r\n\r\nERROR\r\n", 0 },
+	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
+	{ 'R', "WIFI_JOIN|R tag=3 err=18", 0 },
+	END
+};
+
+static const struct hs_step t_join[] = {
+	{ 'H', "WIFI_JOIN ssid=lab psk=secret", 0 },
+	{ 'A', "AT+CWJAP_CUR=\"lab\",\"secret\"", 0 },
+	{ 'R', "EV_WIFI state=1 ip=0.0.0.0", 0 },
+	{ 'E', "WIFI DISCONNECT\r\nWIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
+	{ 'R', "EV_WIFI state=2 ip=0.0.0.0", 0 },
+	{ 'R', "WIFI_JOIN|R tag=1 err=0", 0 },
+	{ 'A', "AT+CIFSR", 0 },
+	{ 'E', "+CIFSR:STAIP,\"10.9.8.7\"\r\n+CIFSR:STAMAC,\"5c:cf:7f:21:0a:85\"\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_WIFI state=3 ip=10.9.8.7", 0 },
+	{ 'H', "WIFI_JOIN ssid=gone psk=x", 0 },
+	{ 'A', "AT+CWJAP_CUR=\"gone\",\"x\"", 0 },
+	{ 'R', "EV_WIFI state=1 ip=0.0.0.0", 0 },
+	{ 'E', "WIFI DISCONNECT\r\n+CWJAP:3\r\n\r\nFAIL\r\n", 0 },
+	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
+	{ 'R', "WIFI_JOIN|R tag=2 err=19", 0 },
+	{ 'H', "WIFI_JOIN ssid=far psk=x", 0 },
+	{ 'A', "AT+CWJAP_CUR=\"far\",\"x\"", 0 },
+	{ 'R', "EV_WIFI state=1 ip=0.0.0.0", 0 },
+	{ 'E', "+CWJAP:1\r\n\r\nFAIL\r\n", 0 },
+	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
+	{ 'R', "WIFI_JOIN|R tag=3 err=12", 0 },
+	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=80", 0 },
+	{ 'R', "CONNECT|R tag=4 err=8", 0 },
+	{ 'H', "RESOLVE host=example.com", 0 },
+	{ 'R', "RESOLVE|R tag=5 err=8", 0 },
+	{ 'H', "WIFI_JOIN ssid=a\"b,c psk=p\\q", 0 },
+	{ 'A', "AT+CWJAP_CUR=\"a\\\"b\\,c\",\"p\\\\q\"", 0 },
+	{ 'R', "EV_WIFI state=1 ip=0.0.0.0", 0 },
+	{ 'E', "\r\nFAIL\r\n", 0 },
+	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
+	{ 'R', "WIFI_JOIN|R tag=6 err=20", 0 },
+	END
+};
+
+static const struct hs_step t_scan_status[] = {
+	{ 'H', "WIFI_SCAN", 0 },
+	{ 'A', "AT+CWLAP", 0 },
+	{ 'E', "+CWLAP:(3,\"net\",-50,\"aa:bb:cc:dd:ee:ff\",6,-8,0,4,4,7,0)\r\n"
+	       "+CWLAP:(0,\"open space\",-70,\"11:22:33:44:55:66\",1,-8,0)\r\n"
+	       "+CWLAP:(5,\"corp\",-90,\"01:02:03:04:05:06\",11,-8,0,5,3,7,1)\r\n"
+	       "+CWLAP:(garbage\r\n\r\nOK\r\n", 0 },
+	{ 'R', "WIFI_SCAN|R tag=1 err=0 n=3 [net aa:bb:cc:dd:ee:ff -50 6 3] [open space 11:22:33:44:55:66 -70 1 0] "
+	       "[corp 01:02:03:04:05:06 -90 11 3]", 0 },
+	{ 'H', "WIFI_STATUS", 0 },
+	{ 'A', "AT+CWJAP_CUR?", 0 },
+	{ 'E', "+CWJAP_CUR:\"k210sim\",\"aa:bb:cc:dd:ee:ff\",6,-40\r\n\r\nOK\r\n", 0 },
+	{ 'A', "AT+CIPSTA_CUR?", 0 },
+	{ 'E', "+CIPSTA_CUR:ip:\"192.168.4.2\"\r\n+CIPSTA_CUR:gateway:\"192.168.4.1\"\r\n"
+	       "+CIPSTA_CUR:netmask:\"255.255.255.0\"\r\n\r\nOK\r\n", 0 },
+	{ 'R', "WIFI_STATUS|R tag=2 err=0 state=3 ssid=k210sim bssid=aa:bb:cc:dd:ee:ff rssi=-40 ch=6 "
+	       "ip=192.168.4.2 gw=192.168.4.1 mask=255.255.255.0", 0 },
+	{ 'H', "WIFI_LEAVE", 0 },
+	{ 'A', "AT+CWQAP", 0 },
+	{ 'E', "\r\nOK\r\nWIFI DISCONNECT\r\n", 0 },
+	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
+	{ 'R', "WIFI_LEAVE|R tag=3 err=0", 0 },
+	END
+};
+
+static const struct hs_step t_resolve[] = {
+	{ 'H', "RESOLVE host=localhost", 0 },
+	{ 'A', "AT+CIPDOMAIN=\"localhost\"", 0 },
+	{ 'E', "+CIPDOMAIN:127.0.0.1\r\n\r\nOK\r\n", 0 },
+	{ 'R', "RESOLVE|R tag=1 err=0 n=1 ip=127.0.0.1", 0 },
+	{ 'H', "RESOLVE host=no.such.invalid", 0 },
+	{ 'A', "AT+CIPDOMAIN=\"no.such.invalid\"", 0 },
+	{ 'E', "DNS Fail\r\n\r\nERROR\r\n", 0 },
+	{ 'R', "RESOLVE|R tag=2 err=17", 0 },
+	{ 'H', "RESOLVE host=10.1.2.3", 0 },
+	{ 'R', "RESOLVE|R tag=3 err=0 n=1 ip=10.1.2.3", 0 },
+	END
+};
+
+static const struct hs_step t_connect_errors[] = {
+	{ 'H', "CONNECT sock=1 kind=1 host=no.such.invalid port=80", 0 },
+	{ 'A', "AT+CIPSTART=0,\"TCP\",\"no.such.invalid\",80", 0 },
+	{ 'E', "DNS Fail\r\n\r\nERROR\r\n", 0 },
+	{ 'R', "CONNECT|R tag=1 err=17", 0 },
+	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=1", 0 },
+	{ 'A', "AT+CIPSTART=0,\"TCP\",\"10.0.0.1\",1", 0 },
+	{ 'E', "\r\nERROR\r\n0,CLOSED\r\n", 0 },
+	{ 'R', "CONNECT|R tag=2 err=10", 0 },
+	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=2", 0 },
+	{ 'A', "AT+CIPSTART=0,\"TCP\",\"10.0.0.1\",2", 0 },
+	{ 'E', "0,CONNECT FAIL\r\n\r\nERROR\r\n", 0 },
+	{ 'R', "CONNECT|R tag=3 err=10", 0 },
+	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=3", 0 },
+	{ 'A', "AT+CIPSTART=0,\"TCP\",\"10.0.0.1\",3", 0 },
+	{ 'E', "no ip\r\n\r\nERROR\r\n", 0 },
+	{ 'R', "CONNECT|R tag=4 err=8", 0 },
+	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=4", 0 },
+	{ 'A', "AT+CIPSTART=0,\"TCP\",\"10.0.0.1\",4", 0 },
+	{ 'E', "ALREADY CONNECTED\r\n\r\nERROR\r\n", 0 },
+	{ 'A', "AT+CIPCLOSE=0", 0 },
+	{ 'E', "0,CLOSED\r\n\r\nOK\r\n", 0 },
+	{ 'A', "AT+CIPSTART=0,\"TCP\",\"10.0.0.1\",4", 0 },
+	{ 'E', "0,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=5 err=0 tx=8192 lport=0", 0 },
+	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=5", 0 },
+	{ 'R', "CONNECT|R tag=6 err=26", 0 },
+	{ 'H', "CONNECT sock=2 kind=1 host=10.0.0.1 port=5", 0 },
+	{ 'A', "AT+CIPSTART=1,\"TCP\",\"10.0.0.1\",5", 0 },
+	{ 'W', "25001", 0 },
+	{ 'R', "CONNECT|R tag=7 err=12", 0 },
+	{ 'H', "CONNECT sock=2 kind=1 host=10.0.0.1 port=6", 0 },
+	{ 'A', "AT+CIPCLOSE=1", 0 },
+	{ 'E', "UNLINK\r\n\r\nERROR\r\n", 0 },
+	{ 'A', "AT+CIPSTART=1,\"TCP\",\"10.0.0.1\",6", 0 },
+	{ 'E', "1,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=8 err=0 tx=8192 lport=0", 0 },
+	{ 'H', "CONNECT sock=0 kind=1 host=10.0.0.1 port=6", 0 },
+	{ 'R', "CONNECT|R tag=9 err=1", 0 },
+	{ 'H', "CONNECT sock=3 kind=1 host=bad\"name port=6", 0 },
+	{ 'R', "CONNECT|R tag=10 err=1", 0 },
+	{ 'H', "CONNECT sock=3 kind=9 host=10.0.0.1 port=6", 0 },
+	{ 'R', "CONNECT|R tag=11 err=1", 0 },
+	{ 'H', "CONNECT sock=3 kind=1 host=10.0.0.1 port=6 lport=1234", 0 },
+	{ 'R', "CONNECT|R tag=12 err=2", 0 },
+	END
+};
+
+static const struct hs_step t_tls[] = {
+	{ 'H', "SETSOCKOPT sock=2 opt=3 value=4096", 0 },
+	{ 'R', "SETSOCKOPT|R tag=1 err=0", 0 },
+	{ 'H', "SETSOCKOPT sock=2 opt=1 value=60", 0 },
+	{ 'R', "SETSOCKOPT|R tag=2 err=0", 0 },
+	{ 'H', "SETSOCKOPT sock=2 opt=3 value=100", 0 },
+	{ 'R', "SETSOCKOPT|R tag=3 err=1", 0 },
+	{ 'H', "SETSOCKOPT sock=2 opt=4 value=100", 0 },
+	{ 'R', "SETSOCKOPT|R tag=4 err=2", 0 },
+	{ 'H', "CONNECT sock=2 kind=3 host=secure.example port=443", 0 },
+	{ 'A', "AT+CIPSSLSIZE=4096", 0 },
+	OK_REPLY,
+	{ 'A', "AT+CIPSTART=0,\"SSL\",\"secure.example\",443,60", 0 },
+	{ 'E', "0,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=5 err=0 tx=8192 lport=0", 0 },
+	{ 'H', "CONNECT sock=3 kind=3 host=other.example port=443", 0 },
+	{ 'R', "CONNECT|R tag=6 err=6", 0 },
+	END
+};
+
+static const struct hs_step t_udp[] = {
+	{ 'H', "UDP_BIND sock=3 lport=5000", 0 },
+	{ 'A', "AT+CIPSTART=0,\"UDP\",\"0.0.0.0\",0,5000,2", 0 },
+	{ 'E', "0,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "UDP_BIND|R tag=1 err=0 tx=8192 lport=5000", 0 },
+	{ 'E', "+IPD,0,4,10.0.0.9,7777:ping", 0 },
+	{ 'R', "DATAGRAM sock=3 from=10.0.0.9:7777 ping", 0 },
+	{ 'H', "DATAGRAM sock=3 ip=10.0.0.9 port=7777 data=pong", 0 },
+	{ 'A', "AT+CIPSEND=0,4,\"10.0.0.9\",7777", 0 },
+	{ 'E', "\r\nOK\r\n> ", 0 },
+	{ 'P', "pong", 0 },
+	{ 'E', "\r\nRecv 4 bytes\r\n\r\nSEND OK\r\n", 0 },
+	{ 'R', "CREDIT sock=3 bytes=4", 0 },
+	{ 'H', "UDP_BIND sock=4 win=3", 0 },
+	{ 'A', "AT+CIPSTART=1,\"UDP\",\"0.0.0.0\",0,61616,2", 0 },
+	{ 'E', "1,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "UDP_BIND|R tag=2 err=0 tx=8192 lport=61616", 0 },
+	{ 'E', "+IPD,1,4,10.0.0.9,7777:long", 0 },
+	{ 'L', "datagram dropped", 0 },
+	{ 'E', "+IPD,1,3,10.0.0.9,7777:abc", 0 },
+	{ 'R', "DATAGRAM sock=4 from=10.0.0.9:7777 abc", 0 },
+	{ 'H', "CONNECT sock=5 kind=2 host=10.0.0.8 port=53", 0 },
+	{ 'A', "AT+CIPSTART=2,\"UDP\",\"10.0.0.8\",53,61617,0", 0 },
+	{ 'E', "2,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=3 err=0 tx=8192 lport=61617", 0 },
+	{ 'H', "DATA sock=5 data=q1", 0 },
+	{ 'A', "AT+CIPSEND=2,2", 0 },
+	{ 'E', "\r\nOK\r\n> ", 0 },
+	{ 'P', "q1", 0 },
+	{ 'E', "\r\nRecv 2 bytes\r\n\r\nSEND FAIL\r\n", 0 },
+	{ 'R', "CREDIT sock=5 bytes=2", 0 },
+	{ 'E', "+IPD,2,2,10.0.0.8,53:a1", 0 },
+	{ 'R', "DATA sock=5 a1", 0 },
+	END
+};
+
+static const struct hs_step t_listen[] = {
+	{ 'H', "LISTEN sock=9 port=8080 win=65536", 0 },
+	{ 'A', "AT+CIPSERVER=1,8080", 0 },
+	OK_REPLY,
+	{ 'R', "LISTEN|R tag=1 err=0", 0 },
+	{ 'H', "LISTEN sock=10 port=8081", 0 },
+	{ 'R', "LISTEN|R tag=2 err=6", 0 },
+	{ 'E', "0,CONNECT\r\n", 0 },
+	{ 'A', "AT+CIPSTATUS", 0 },
+	{ 'E', "STATUS:3\r\n+CIPSTATUS:0,\"TCP\",\"10.0.0.7\",40000,8080,1\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_ACCEPTED sock=9 new=" ACCEPTED_ID " remote=10.0.0.7:40000 tx=8192", 0 },
+	{ 'E', "+IPD,0,2\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=0,2048", 0 },
+	{ 'E', "+CIPRECVDATA,2:hi\r\nOK\r\n", 0 },
+	{ 'R', "DATA sock=" ACCEPTED_ID " hi", 0 },
+	{ 'H', "SETSOCKOPT sock=9 opt=2 value=30", 0 },
+	{ 'A', "AT+CIPSTO=30", 0 },
+	OK_REPLY,
+	{ 'R', "SETSOCKOPT|R tag=3 err=0", 0 },
+	{ 'H', "CLOSE sock=9", 0 },
+	{ 'A', "AT+CIPSERVER=0", 0 },
+	OK_REPLY,
+	{ 'R', "CLOSE|R tag=4 err=0", 0 },
+	{ 'H', "DATA sock=" ACCEPTED_ID " data=still here", 0 },
+	{ 'A', "AT+CIPSEND=0,10", 0 },
+	{ 'E', "\r\nOK\r\n> ", 0 },
+	{ 'P', "still here", 0 },
+	{ 'E', "\r\nRecv 10 bytes\r\n\r\nSEND OK\r\n", 0 },
+	{ 'R', "CREDIT sock=" ACCEPTED_ID " bytes=10", 0 },
+	{ 'E', "1,CONNECT\r\n", 0 },
+	{ 'A', "AT+CIPCLOSE=1", 0 },
+	{ 'E', "1,CLOSED\r\n\r\nOK\r\n", 0 },
+	{ 'L', "incoming connection refused", 0 },
+	END
+};
+
+static const struct hs_step t_session_drop[] = {
+	CONNECT_1,
+	{ 'H', "LISTEN sock=9 port=8080", 0 },
+	{ 'A', "AT+CIPSERVER=1,8080", 0 },
+	OK_REPLY,
+	{ 'R', "LISTEN|R tag=2 err=0", 0 },
+	{ 'D', "", 0 },
+	{ 'A', "AT+CIPSERVER=0", 0 },
+	OK_REPLY,
+	{ 'A', "AT+CIPCLOSE=0", 0 },
+	{ 'E', "0,CLOSED\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
+	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=80", 0 },
+	{ 'A', "AT+CIPSTART=0,\"TCP\",\"10.0.0.1\",80", 0 },
+	{ 'E', "0,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=3 err=0 tx=8192 lport=0", 0 },
+	END
+};
+
+static const struct hs_step t_cancel_connect[] = {
+	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=80", 0 },
+	{ 'A', "AT+CIPSTART=0,\"TCP\",\"10.0.0.1\",80", 0 },
+	{ 'H', "CLOSE sock=1", 0 },
+	{ 'E', "0,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=1 err=24", 0 },
+	{ 'A', "AT+CIPCLOSE=0", 0 },
+	{ 'E', "0,CLOSED\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CLOSE|R tag=2 err=0", 0 },
+	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=80", 0 },
+	{ 'A', "AT+CIPSTART=0,\"TCP\",\"10.0.0.1\",80", 0 },
+	{ 'H', "CONNECT sock=2 kind=1 host=10.0.0.1 port=81", 0 },
+	{ 'W', "20100", 0 },
+	{ 'R', "CONNECT|R tag=4 err=7", 0 },
+	{ 'E', "0,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=3 err=0 tx=8192 lport=0", 0 },
+	END
+};
+
+static const struct hs_step t_window_violation[] = {
+	CONNECT_1,
+	{ 'H', "DATA sock=1 size=2000", 0 },
+	{ 'A', "AT+CIPSEND=0,2000", 0 },
+	{ 'H', "DATA sock=1 size=2000", 0 },
+	{ 'H', "DATA sock=1 size=2000", 0 },
+	{ 'H', "DATA sock=1 size=2000", 0 },
+	{ 'H', "DATA sock=1 size=2000", 0 },
+	{ 'E', "\r\nOK\r\n> ", 0 },
+	{ 'P', "@2000", 0 },
+	{ 'E', "\r\nRecv 2000 bytes\r\n\r\nSEND OK\r\n", 0 },
+	{ 'A', "AT+CIPCLOSE=0", 0 },
+	{ 'E', "0,CLOSED\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_CLOSED sock=1 err=21", 0 },
+	{ 'L', "send window", 0 },
+	END
+};
+
+static const struct hs_step t_round_robin[] = {
+	CONNECT_1,
+	{ 'H', "CONNECT sock=2 kind=1 host=10.0.0.2 port=80", 0 },
+	{ 'A', "AT+CIPSTART=1,\"TCP\",\"10.0.0.2\",80", 0 },
+	{ 'E', "1,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=2 err=0 tx=8192 lport=0", 0 },
+	{ 'H', "CONNECT sock=3 kind=1 host=10.0.0.3 port=80", 0 },
+	{ 'A', "AT+CIPSTART=2,\"TCP\",\"10.0.0.3\",80", 0 },
+	{ 'E', "2,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=3 err=0 tx=8192 lport=0", 0 },
+	{ 'E', "+IPD,0,5000\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=0,2048", 0 },
+	{ 'E', "+IPD,1,5000\r\n+IPD,2,5000\r\n+CIPRECVDATA,2048:", 0 },
+	{ 'E', "@2048", 0 },
+	{ 'E', "\r\nOK\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=1,2048", 0 },
+	{ 'E', "+CIPRECVDATA,2048:", 0 },
+	{ 'E', "@2048", 0 },
+	{ 'E', "\r\nOK\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=2,2048", 0 },
+	{ 'E', "+CIPRECVDATA,2048:", 0 },
+	{ 'E', "@2048", 0 },
+	{ 'E', "\r\nOK\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=0,2048", 0 },
+	{ 'E', "+CIPRECVDATA,100:", 0 },
+	{ 'E', "@100", 0 },
+	{ 'E', "\r\nOK\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=1,2048", 0 },
+	{ 'E', "\r\nERROR\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=2,2048", 0 },
+	{ 'E', "+CIPRECVDATA,0:\r\nOK\r\n", 0 },
+	{ 'R', "DATA sock=1 #2048", 0 },
+	{ 'R', "DATA sock=2 #2048", 0 },
+	{ 'R', "DATA sock=3 #2048", 0 },
+	{ 'R', "DATA sock=1 #100", 0 },
+	END
+};
+
+static const struct hs_step t_garbage_check[] = {
+	CONNECT_1,
+	{ 'E', "\x01\x02\x7f\r\n", 0 },
+	{ 'A', "AT", 0 },
+	OK_REPLY,
+	{ 'A', "AT+CIPRECVLEN?", 0 },
+	{ 'E', "+CIPRECVLEN:0,0,0,0,0\r\nOK\r\n", 0 },
+	END
+};
+
+static const struct hs_step t_timeouts_reset[] = {
+	CONNECT_1,
+	{ 'H', "WIFI_STATUS", 0 },
+	{ 'A', "AT+CWJAP_CUR?", 0 },
+	{ 'W', "3001", 0 },
+	{ 'R', "WIFI_STATUS|R tag=2 err=12", 0 },
+	{ 'H', "WIFI_STATUS", 0 },
+	{ 'A', "AT+CWJAP_CUR?", 0 },
+	{ 'W', "3001", 0 },
+	{ 'R', "WIFI_STATUS|R tag=3 err=12", 0 },
+	{ 'H', "WIFI_STATUS", 0 },
+	{ 'A', "AT+CWJAP_CUR?", 0 },
+	{ 'W', "3001", 0 },
+	{ 'R', "EV_CLOSED sock=1 err=11", 0 },
+	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
+	{ 'R', "WIFI_STATUS|R tag=4 err=12", 0 },
+	{ 'R', "EV_DEVICE what=4 value=0", 0 },
+	{ 'L', "commands time out", 0 },
+	{ 'W', "30", 0 },
+	{ 'E', "\r\nready\r\n", 0 },
+	{ 'A', "ATE0", 0 },
+	END
+};
+
+static const struct hs_step t_reset_esp[] = {
+	CONNECT_1,
+	{ 'H', "RESET what=1", 0 },
+	{ 'R', "EV_CLOSED sock=1 err=11", 0 },
+	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
+	{ 'R', "EV_DEVICE what=4 value=0", 0 },
+	{ 'W', "30", 0 },
+	{ 'E', "\r\nready\r\n", 0 },
+	{ 'A', "ATE0", 0 },
+	OK_REPLY,
+	{ 'A', "AT+GMR", 0 },
+	{ 'E', "AT version:1.7.4.0(May 11 2020 19:13:04)\r\nOK\r\n", 0 },
+	{ 'A', "AT+CWMODE_CUR=1", 0 },
+	OK_REPLY,
+	{ 'A', "AT+CIPMUX=1", 0 },
+	OK_REPLY,
+	{ 'A', "AT+CIPRECVMODE=1", 0 },
+	OK_REPLY,
+	{ 'A', "AT+CIPDINFO=1", 0 },
+	OK_REPLY,
+	{ 'R', "RESET|R tag=2 err=0", 0 },
+	{ 'A', "AT+CIFSR", 0 },
+	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
+	{ 'H', "RESET what=0", 0 },
+	{ 'R', "RESET|R tag=3 err=0", 0 },
+	END
+};
+
+static const struct hs_step t_requests[] = {
+	{ 'H', "HELLO", 0 },
+	{ 'R', "HELLO|R tag=1 err=2", 0 },
+	{ 'H', "STATUS", 0 },
+	{ 'R', "STATUS|R tag=2 err=2", 0 },
+	{ 'H', "RAW \\x1e\\x00\\x02\\x00\\x09", 0 },
+	{ 'R', "UNKNOWN|R tag=9 err=2", 0 },
+	{ 'H', "RAW \\x10\\x00\\x03\\x00\\x07\\x00", 0 },
+	{ 'R', "CONNECT|R tag=7 err=1", 0 },
+	{ 'H', "RAW \\x45\\x00\\x01\\x00", 0 },
+	{ 'H', "CLOSE sock=77", 0 },
+	{ 'R', "CLOSE|R tag=3 err=5", 0 },
+	{ 'H', "CREDIT sock=77 bytes=5", 0 },
+	{ 'H', "DATA sock=77 data=lost", 0 },
+	{ 'H', "RESET what=7", 0 },
+	{ 'R', "RESET|R tag=4 err=1", 0 },
+	END
+};
+
+/* Boots itself: the baud raise to 2 Mbaud, with the fall-back to 115200 when the new rate fails. */
+#define RAW_INIT(gmr) \
+	{ 'W', "30", 0 }, \
+	{ 'E', "\r\nready\r\n", 0 }, \
+	{ 'A', "ATE0", 0 }, OK_REPLY, \
+	{ 'A', "AT+GMR", 0 }, { 'E', gmr, 0 }, \
+	{ 'A', "AT+CWMODE_CUR=1", 0 }, OK_REPLY, \
+	{ 'A', "AT+CIPMUX=1", 0 }, OK_REPLY, \
+	{ 'A', "AT+CIPRECVMODE=1", 0 }, OK_REPLY, \
+	{ 'A', "AT+CIPDINFO=1", 0 }, OK_REPLY
+
+static const struct hs_step t_uart_raise[] = {
+	{ 'S', "esp_max_baud=2000000", 0 },
+	RAW_INIT("AT version:1.7.4.0(May 11 2020 19:13:04)\r\nOK\r\n"),
+	{ 'A', "AT+UART_CUR=2000000,8,1,0,0", 0 },
+	OK_REPLY,
+	{ 'B', "2000000", 0 },
+	{ 'A', "AT", 0 },
+	OK_REPLY,
+	{ 'A', "AT+CIFSR", 0 },
+	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_DEVICE what=5 value=2000000", 0 },
+	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
+	END
+};
+
+static const struct hs_step t_uart_fallback[] = {
+	{ 'S', "esp_max_baud=2000000", 0 },
+	RAW_INIT("AT version:1.7.4.0(May 11 2020 19:13:04)\r\nOK\r\n"),
+	{ 'A', "AT+UART_CUR=2000000,8,1,0,0", 0 },
+	OK_REPLY,
+	{ 'B', "2000000", 0 },
+	{ 'A', "AT", 0 },
+	{ 'W', "151", 0 },
+	{ 'A', "AT", 0 },
+	{ 'W', "151", 0 },
+	{ 'A', "AT", 0 },
+	{ 'W', "151", 0 },
+	{ 'B', "115200", 0 },
+	{ 'A', "AT", 0 },
+	OK_REPLY,
+	{ 'L', "kept 115200", 0 },
+	{ 'A', "AT+CIFSR", 0 },
+	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
+	END
+};
+
+static const struct hs_step t_uart_refused[] = {
+	{ 'S', "esp_max_baud=4000000", 0 },
+	RAW_INIT("AT version:1.7.4.0(May 11 2020 19:13:04)\r\nOK\r\n"),
+	{ 'A', "AT+UART_CUR=4000000,8,1,0,0", 0 },
+	{ 'E', "\r\nERROR\r\n", 0 },
+	{ 'B', "115200", 0 },
+	{ 'A', "AT+CIFSR", 0 },
+	{ 'E', "+CIFSR:STAIP,\"0.0.0.0\"\r\n\r\nOK\r\n", 0 },
+	END
+};
+
+static const struct hs_step t_no_ready[] = {
+	{ 'W', "30", 0 },
+	{ 'E', "\xfe\x80\x00garbage with no end", 0 },
+	{ 'W', "3001", 0 },
+	{ 'A', "AT", 0 },
+	{ 'W', "301", 0 },
+	{ 'A', "AT", 0 },
+	{ 'E', "\r\nOK\r\n", 0 },
+	{ 'A', "ATE0", 0 },
+	END
+};
+
+static const struct hs_step t_overrun[] = {
+	CONNECT_1,
+	{ 'S', "overrun", 0 },
+	{ 'R', "EV_CLOSED sock=1 err=11", 0 },
+	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
+	{ 'R', "EV_DEVICE what=4 value=0", 0 },
+	{ 'L', "overrun", 0 },
+	END
+};
+
+static const struct hs_step t_emfile[] = {
+	CONNECT_1,
+	{ 'H', "CONNECT sock=2 kind=1 host=10.0.0.1 port=80", 0 },
+	{ 'A', "AT+CIPSTART=1,\"TCP\",\"10.0.0.1\",80", 0 },
+	{ 'E', "1,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=2 err=0 tx=8192 lport=0", 0 },
+	{ 'H', "CONNECT sock=3 kind=1 host=10.0.0.1 port=80", 0 },
+	{ 'A', "AT+CIPSTART=2,\"TCP\",\"10.0.0.1\",80", 0 },
+	{ 'E', "2,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=3 err=0 tx=8192 lport=0", 0 },
+	{ 'H', "CONNECT sock=4 kind=1 host=10.0.0.1 port=80", 0 },
+	{ 'A', "AT+CIPSTART=3,\"TCP\",\"10.0.0.1\",80", 0 },
+	{ 'E', "3,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=4 err=0 tx=8192 lport=0", 0 },
+	{ 'H', "CONNECT sock=5 kind=1 host=10.0.0.1 port=80", 0 },
+	{ 'A', "AT+CIPSTART=4,\"TCP\",\"10.0.0.1\",80", 0 },
+	{ 'E', "4,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=5 err=0 tx=8192 lport=0", 0 },
+	{ 'H', "CONNECT sock=6 kind=1 host=10.0.0.1 port=80", 0 },
+	{ 'R', "CONNECT|R tag=6 err=4", 0 },
+	{ 'E', "2,CLOSED\r\n", 0 },
+	{ 'A', "AT+CIPRECVLEN?", 0 },
+	{ 'E', "+CIPRECVLEN:0,0,0,0,0\r\nOK\r\n", 0 },
+	{ 'R', "EV_CLOSED sock=3 err=0", 0 },
+	{ 'H', "CONNECT sock=6 kind=1 host=10.0.0.1 port=80", 0 },
+	{ 'A', "AT+CIPSTART=2,\"TCP\",\"10.0.0.1\",80", 0 },
+	{ 'E', "2,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=7 err=0 tx=8192 lport=0", 0 },
+	END
+};
+
+static const struct hs_case cases[] = {
+	{ "connect, send, passive receive", HS_V17, t_basic, 0 },
+	{ "binary passive data holding OK and +IPD", HS_V17, t_binary_read, 0 },
+	{ "reads follow the host's credit", HS_V17, t_credit, 0 },
+	{ "remote close drains the module first", HS_V17, t_remote_close_drains, 0 },
+	{ "CLOSED during CIPSEND", HS_V17, t_closed_during_send, 0 },
+	{ "SEND FAIL fails the socket", HS_V17, t_send_fail, 0 },
+	{ "busy p and busy s", HS_V17, t_busy, 0 },
+	{ "UNLINK on close counts as closed", HS_V17, t_close_unlink, 0 },
+	{ "unexpected ready resets everything", HS_V17, t_unexpected_ready, 0 },
+	{ "AT 1.1 active receive", HS_V11, t_v11_active, 0 },
+	{ "AT 1.1 receive overflow", HS_V11, t_v11_overflow, 0 },
+	{ "AT 2.x spellings and replies", HS_V2, t_v2_read, 0 },
+	{ "join and its failures", HS_V17, t_join, 0 },
+	{ "scan, status, leave", HS_V17, t_scan_status, 0 },
+	{ "resolve", HS_V17, t_resolve, 0 },
+	{ "connect errors", HS_V17, t_connect_errors, 0 },
+	{ "TLS and socket options", HS_V17, t_tls, 0 },
+	{ "UDP bind, datagrams, connected UDP", HS_V17, t_udp, 0 },
+	{ "listen and accept", HS_V17, t_listen, 0 },
+	{ "host session drop closes the links", HS_V17, t_session_drop, 0 },
+	{ "close cancels a connect; waiting requests expire", HS_V17, t_cancel_connect, 0 },
+	{ "send window violation", HS_V17, t_window_violation, 0 },
+	{ "reads take turns across links", HS_V17, t_round_robin, 0 },
+	{ "garbage on a ready line", HS_V17, t_garbage_check, 0 },
+	{ "repeated timeouts reset the module", HS_V17, t_timeouts_reset, 0 },
+	{ "RESET of the module and of the board", HS_V17, t_reset_esp, 0 },
+	{ "unknown and malformed requests", HS_V17, t_requests, 0 },
+	{ "baud raise", HS_V17, t_uart_raise, 1 },
+	{ "baud raise falls back", HS_V17, t_uart_fallback, 1 },
+	{ "baud raise refused", HS_V17, t_uart_refused, 1 },
+	{ "boot without ready", HS_V17, t_no_ready, 1 },
+	{ "receive overrun resets the module", HS_V17, t_overrun, 0 },
+	{ "five links and no more", HS_V17, t_emfile, 0 },
+};
+
+int main(int argc, char **argv)
+{
+	int failed = 0, run = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (argc > 1 && !strstr(cases[i].name, argv[1]))
+			continue;
+		run++;
+		if (hs_run_all_modes(&cases[i], 48)) {
+			failed++;
+			continue;
+		}
+		printf("ok %s\n", cases[i].name);
+	}
+	printf("%d of %d transcripts passed\n", run - failed, run);
+	return failed ? 1 : 0;
+}
