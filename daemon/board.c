@@ -21,6 +21,7 @@
 #include "status.h"
 
 #define BOARD_CTL_RESERVE 4096     /* link room kept for credits and requests */
+#define BOARD_DATA_MIN 6144        /* client data queued in the link, at least */
 #define BOARD_QUEUE_MAX 4096       /* requests waiting for the board */
 #define BOARD_OUT_BUF 16384        /* bytes handed to one write() */
 #define BOARD_IN_BUF 65536
@@ -50,6 +51,7 @@ static struct {
 	bool port_open;
 	struct link link;
 	void *linkmem;
+	size_t tx_buffer;
 	struct msg_reader reader;
 	struct event *ev_read, *ev_write, *ev_deadline, *ev_flush, *ev_reconnect, *ev_baud;
 	struct event *ev_inotify;
@@ -193,11 +195,26 @@ static size_t board_writable(void)
 	return B.port_open ? link_writable(&B.link) : 0;
 }
 
+/*
+ * Client data may fill the link only so far: the link is one byte stream,
+ * and a CREDIT or a request queued behind a long tail of data would wait
+ * for all of it.  About 1/8 s of line time (at least 6 KB) keeps several
+ * frames in flight, which is all the throughput needs.
+ */
 size_t board_data_room(void)
 {
-	size_t w = board_writable();
+	size_t w = board_writable(), used, allowance;
 
-	return w > BOARD_CTL_RESERVE ? w - BOARD_CTL_RESERVE : 0;
+	if (w <= BOARD_CTL_RESERVE)
+		return 0;
+	used = B.tx_buffer - w;
+	allowance = link_baud(&B.link) / 80;
+	if (allowance < BOARD_DATA_MIN)
+		allowance = BOARD_DATA_MIN;
+	if (used >= allowance)
+		return 0;
+	allowance -= used;
+	return allowance < w - BOARD_CTL_RESERVE ? allowance : w - BOARD_CTL_RESERVE;
 }
 
 bool board_send(const struct msg *m, bool data)
@@ -1021,6 +1038,7 @@ void board_init(void)
 	lc.tx_buffer = 16384;
 	while (lc.tx_buffer < 2u * window * lc.max_payload)
 		lc.tx_buffer *= 2;
+	B.tx_buffer = lc.tx_buffer;
 	memlen = link_mem_size(&lc);
 	B.linkmem = malloc(memlen);
 	if (!B.linkmem || !link_init(&B.link, &lc, &board_link_ops, NULL, B.linkmem, memlen,

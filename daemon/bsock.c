@@ -12,6 +12,7 @@
 #define BSOCK_UNCLAIMED_MAX 64   /* accepted connections waiting for a claim */
 #define BSOCK_DATA_HDR 5         /* DATA: type, len, sock */
 #define BSOCK_MIN_CHUNK 512      /* do not cut DATA smaller than this for lack of room */
+#define BSOCK_EMFILE_RETRY_MS 1000
 
 static struct bsock *bsock_table[65536];
 static TAILQ_HEAD(bsock_txq_head, bsock) bsock_txq = TAILQ_HEAD_INITIALIZER(bsock_txq);
@@ -27,8 +28,19 @@ static bool bsock_links_blocked;  /* the board said EMFILE: wait for a close */
 static unsigned bsock_queued;
 static unsigned bsock_unclaimed;
 
+static struct event *bsock_unblock;
+
 static void bsock_dispatch(void);
 static void bsock_timer_cb(evutil_socket_t fd, short what, void *arg);
+
+static void bsock_unblock_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	bsock_links_blocked = false;
+	bsock_dispatch();
+}
 
 void bsock_init(void)
 {
@@ -268,9 +280,15 @@ static void bsock_open_done(void *ctx, const struct msg *resp)
 		return;
 	}
 	if (resp->err == PROTO_EMFILE && b->holds_link) {
-		/* The board has fewer links than counted: wait for one to close. */
+		/* The board has fewer links than counted: wait for one to close, or
+		 * a while if none of ours is open to do so. */
+		struct timeval tv = daemon_tv(BSOCK_EMFILE_RETRY_MS);
+
 		bsock_release_link(b);
 		bsock_links_blocked = true;
+		if (bsock_unblock || (bsock_unblock = evtimer_new(daemon_state.base,
+								  bsock_unblock_cb, NULL)))
+			evtimer_add(bsock_unblock, &tv);
 		b->in_openq = true;
 		b->state = BSOCK_QUEUED;
 		bsock_queued++;

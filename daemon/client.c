@@ -232,6 +232,27 @@ bool client_dest_allowed(const uint8_t ip[4], uint16_t port)
 
 /* ---- accepting ---- */
 
+/* One line per refusal, but a flood of them only once a second with a count. */
+static void client_log_refusal(const struct client *c, const char *why)
+{
+	static uint64_t last_us;
+	static unsigned quiet;
+	uint64_t now = daemon_now_us();
+
+	if (now - last_us < 1000000) {
+		quiet++;
+		return;
+	}
+	last_us = now;
+	if (quiet)
+		log_info("client %u refused: uid %u gid %u pid %u %s (%u more refused meanwhile)",
+			 c->serial, (unsigned)c->uid, (unsigned)c->gid, (unsigned)c->pid, why, quiet);
+	else
+		log_info("client %u refused: uid %u gid %u pid %u %s", c->serial, (unsigned)c->uid,
+			 (unsigned)c->gid, (unsigned)c->pid, why);
+	quiet = 0;
+}
+
 static struct client *client_new(int fd, bool tcp)
 {
 	struct client *c = calloc(1, sizeof(*c));
@@ -294,10 +315,9 @@ void client_accept(int fd, bool tcp)
 	if (!refuse && !tcp && !acl_client_allowed(&cfg->access.users, &cfg->access.groups, c->uid,
 						   c->gid)) {
 		refuse = PROTO_EACCES;
-		log_info("client %u refused: uid %u gid %u pid %u is not allowed", c->serial,
-			 (unsigned)c->uid, (unsigned)c->gid, (unsigned)c->pid);
+		client_log_refusal(c, "is not allowed");
 	} else if (refuse) {
-		log_info("client %u refused: %u clients already (limit)", c->serial, client_conns - 1);
+		client_log_refusal(c, "over the clients limit");
 	}
 	c->timer = evtimer_new(daemon_state.base, client_timer_cb, c);
 	if (!c->timer) {

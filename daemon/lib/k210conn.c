@@ -306,8 +306,11 @@ int k210conn_recv(struct k210conn *c, struct msg *m, int64_t deadline)
 			if (PROTO_IS_REQUEST(m->type)) {
 				if (c->have < PROTO_MSG_HDR + 2)
 					return k210conn_fail(c, EPROTO, "the daemon sent a request without a tag");
-				if (k210conn_refuse_request(c, m->type, m->tag, deadline) < 0)
+				/* Unanswered, it would leave the daemon waiting: give up on the stream. */
+				if (k210conn_refuse_request(c, m->type, m->tag, deadline) < 0) {
+					c->broken = errno;
 					return -1;
+				}
 			} else {
 				c->skipped++;
 			}
