@@ -3,10 +3,10 @@
 # DESTDIR, then pkg-config finds it (PKG_CONFIG_SYSROOT_DIR), a small program
 # builds against the shared and the static library and runs, the shared
 # library has its SONAME and exports only the k210sock_* API.
-# Usage: pkgconfig-test.sh BUILD_DIR
+# Usage: pkgconfig-test.sh BUILD_DIR [CC [CFLAGS]]
 set -eu
 
-build=$1
+build=$1 cc=${2:-cc} cflags=${3:-}
 dir=$(mktemp -d /tmp/k210sock-pc.XXXXXX)
 trap 'rm -rf "$dir"' EXIT INT TERM
 root=$dir/root
@@ -48,9 +48,11 @@ int main(void)
 }
 PROG
 # shellcheck disable=SC2086 # the flags are words
-cc -Wall -Werror -o "$dir/client" "$dir/client.c" $flags || fail "building against the shared library"
+"$cc" $cflags -Wall -Werror -o "$dir/client" "$dir/client.c" $flags ||
+	fail "building against the shared library"
 LD_LIBRARY_PATH=$libdir "$dir/client" || fail "the program built against the shared library fails"
-cc -Wall -Werror -o "$dir/client-static" "$dir/client.c" $(pkg-config --cflags k210sock) \
+# shellcheck disable=SC2046,SC2086
+"$cc" $cflags -Wall -Werror -o "$dir/client-static" "$dir/client.c" $(pkg-config --cflags k210sock) \
 	"$libdir/libk210sock.a" || fail "building against the static library"
 "$dir/client-static" || fail "the program built against the static library fails"
 
