@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "board.h"
+#include "breq.h"
 #include "bsock.h"
 #include "client.h"
 #include "daemon.h"
@@ -22,28 +23,9 @@
 
 #define BOARD_CTL_RESERVE 4096     /* link room kept for credits and requests */
 #define BOARD_DATA_MIN 6144        /* client data queued in the link, at least */
-#define BOARD_QUEUE_MAX 4096       /* requests waiting for the board */
 #define BOARD_OUT_BUF 16384        /* bytes handed to one write() */
 #define BOARD_IN_BUF 65536
 #define BOARD_BAUD_DRAIN_US 1000000
-
-struct breq {
-	TAILQ_ENTRY(breq) entry;
-	board_req_cb cb;
-	void *ctx;
-	struct event *timer;
-	uint32_t timeout_ms;
-	unsigned flags;
-	uint16_t tag;
-	uint8_t type;
-	bool sent;
-	bool expired;              /* the requester was told ETIMEDOUT */
-	bool queued;
-	size_t len;
-	uint8_t buf[];             /* the encoded request */
-};
-
-TAILQ_HEAD(breq_list, breq);
 
 static struct {
 	enum board_state state;
@@ -66,9 +48,6 @@ static struct {
 	bool version_logged;
 	uint32_t backoff_ms;
 	unsigned open_failures;
-	struct breq_list urgent, normal, inflight;
-	unsigned queued, ninflight;
-	uint16_t next_tag;
 	struct board_info info;
 	char path[4096];
 	bool stopping;
@@ -77,108 +56,6 @@ static struct {
 static void board_flush(void);
 static void board_schedule_reconnect(void);
 static void board_try_open(void);
-
-static void board_local_answer(struct breq *r, uint8_t err)
-{
-	struct msg m;
-	board_req_cb cb = r->cb;
-
-	msg_init(&m, (uint8_t)(r->type | PROTO_RESPONSE));
-	m.err = err;
-	r->cb = NULL;
-	if (cb)
-		cb(r->ctx, &m);
-}
-
-static void board_req_free(struct breq *r)
-{
-	if (r->queued) {
-		TAILQ_REMOVE(r->flags & BOARD_REQ_URGENT ? &B.urgent : &B.normal, r, entry);
-		B.queued--;
-	} else if (r->sent) {
-		TAILQ_REMOVE(&B.inflight, r, entry);
-		B.ninflight--;
-	}
-	if (r->timer)
-		event_free(r->timer);
-	free(r);
-}
-
-static void board_req_arm(struct breq *r, uint32_t ms)
-{
-	struct timeval tv = daemon_tv(ms);
-
-	evtimer_add(r->timer, &tv);
-}
-
-static void board_req_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct breq *r = arg;
-
-	(void)fd;
-	(void)what;
-	if (!r->sent) {
-		board_local_answer(r, B.state == BOARD_ATTACHED ? PROTO_ETIMEDOUT : PROTO_ENODEV);
-		board_req_free(r);
-		return;
-	}
-	if (!r->expired) {
-		/* Keep the board's slot until it answers, but not for ever. */
-		r->expired = true;
-		board_local_answer(r, PROTO_ETIMEDOUT);
-		board_req_arm(r, daemon_state.cfg->limits.request_timeout_ms);
-		return;
-	}
-	log_warnx("board never answered %s (tag %u): slot released", proto_type_name(r->type),
-		  r->tag);
-	board_req_free(r);
-	board_kick();
-}
-
-struct breq *board_request(const struct msg *req, uint32_t timeout_ms, unsigned flags,
-			   board_req_cb cb, void *ctx)
-{
-	size_t len = msg_encoded_len(req);
-	struct breq *r;
-
-	if (!len || B.queued >= BOARD_QUEUE_MAX || B.stopping)
-		return NULL;
-	r = calloc(1, sizeof(*r) + len);
-	if (!r)
-		return NULL;
-	r->timer = evtimer_new(daemon_state.base, board_req_timer, r);
-	if (!r->timer || msg_encode(req, r->buf, len) != len) {
-		if (r->timer)
-			event_free(r->timer);
-		free(r);
-		return NULL;
-	}
-	r->len = len;
-	r->type = req->type;
-	r->cb = cb;
-	r->ctx = ctx;
-	r->flags = flags;
-	r->timeout_ms = timeout_ms;
-	r->queued = true;
-	TAILQ_INSERT_TAIL(flags & BOARD_REQ_URGENT ? &B.urgent : &B.normal, r, entry);
-	B.queued++;
-	if (B.state != BOARD_ATTACHED)
-		board_req_arm(r, daemon_state.cfg->device.request_wait_ms);
-	else if (timeout_ms)
-		board_req_arm(r, timeout_ms);
-	board_kick();
-	return r;
-}
-
-void board_request_cancel(struct breq *r)
-{
-	if (r->sent) {
-		/* The board still answers: the slot stays taken until then. */
-		r->cb = NULL;
-		return;
-	}
-	board_req_free(r);
-}
 
 enum board_state board_state(void)
 {
@@ -190,7 +67,7 @@ bool board_attached(void)
 	return B.state == BOARD_ATTACHED;
 }
 
-static size_t board_writable(void)
+size_t board_writable(void)
 {
 	return B.port_open ? link_writable(&B.link) : 0;
 }
@@ -215,6 +92,11 @@ size_t board_data_room(void)
 		return 0;
 	allowance -= used;
 	return allowance < w - BOARD_CTL_RESERVE ? allowance : w - BOARD_CTL_RESERVE;
+}
+
+void board_write_raw(const uint8_t *buf, size_t len)
+{
+	link_write(&B.link, buf, len);
 }
 
 bool board_send(const struct msg *m, bool data)
@@ -271,7 +153,7 @@ void board_kick(void)
 
 bool board_idle(void)
 {
-	return B.queued == 0 && B.ninflight == 0 && !bsock_tx_pending() &&
+	return breq_idle() && !bsock_tx_pending() &&
 	       (!B.port_open || (link_drained(&B.link) && !link_pending(&B.link)));
 }
 
@@ -345,7 +227,7 @@ static void board_join(void)
 	snprintf(m.u.join.psk, sizeof(m.u.join.psk), "%s", cfg->wifi.psk);
 	log_info("WiFi: joining \"%s\"", cfg->wifi.ssid);
 	/* The board bounds the join itself; leave it a second more. */
-	if (!board_request(&m, cfg->wifi.join_timeout_ms + 1000, 0, board_join_done, NULL))
+	if (!breq_submit(&m, cfg->wifi.join_timeout_ms + 1000, 0, board_join_done, NULL))
 		log_warnx("WiFi: cannot queue the join request");
 }
 
@@ -378,7 +260,7 @@ static void board_wifi_refresh(bool then_join)
 	struct msg m;
 
 	msg_init(&m, PROTO_WIFI_STATUS);
-	board_request(&m, daemon_state.cfg->limits.request_timeout_ms, 0, board_wifi_status_done,
+	breq_submit(&m, daemon_state.cfg->limits.request_timeout_ms, 0, board_wifi_status_done,
 		      then_join ? &B : NULL);
 }
 
@@ -410,28 +292,6 @@ static void board_info_done(void *ctx, const struct msg *resp)
 }
 
 /* ---- link callbacks ---- */
-
-static void board_dispatch_response(const struct msg *m)
-{
-	struct breq *r;
-
-	TAILQ_FOREACH(r, &B.inflight, entry) {
-		if (r->tag != m->tag)
-			continue;
-		if ((m->type & 0x7f) != r->type) {
-			log_warnx("board answered %s with %s: restarting the link",
-				  proto_type_name(r->type), proto_type_name(m->type));
-			B.restart_wanted = true;
-			return;
-		}
-		if (r->cb)
-			r->cb(r->ctx, m);
-		board_req_free(r);
-		return;
-	}
-	log_debug("board: response %s with unknown tag %u", proto_type_name(m->type), m->tag);
-	B.info.ignored_messages++;
-}
 
 static void board_take_wifi(const struct msg *m)
 {
@@ -524,7 +384,8 @@ static void board_dispatch(const uint8_t *buf, size_t len)
 		return;
 	}
 	if (PROTO_IS_RESPONSE(m.type)) {
-		board_dispatch_response(&m);
+		if (!breq_response(&m))
+			B.restart_wanted = true;
 		return;
 	}
 	if (PROTO_IS_REQUEST(m.type)) {
@@ -575,30 +436,6 @@ static void board_deliver(void *ctx, const uint8_t *data, size_t len)
 	}
 }
 
-static void board_fail_session_requests(void)
-{
-	struct breq *r, *next;
-
-	for (r = TAILQ_FIRST(&B.inflight); r; r = next) {
-		next = TAILQ_NEXT(r, entry);
-		board_local_answer(r, PROTO_ECONNRESET);
-		board_req_free(r);
-		next = TAILQ_FIRST(&B.inflight);
-	}
-	for (int q = 0; q < 2; q++) {
-		struct breq_list *list = q ? &B.normal : &B.urgent;
-
-		for (r = TAILQ_FIRST(list); r; r = next) {
-			next = TAILQ_NEXT(r, entry);
-			if (!(r->flags & BOARD_REQ_SESSION))
-				continue;
-			board_local_answer(r, PROTO_ECONNRESET);
-			board_req_free(r);
-			next = TAILQ_FIRST(list);
-		}
-	}
-}
-
 static void board_up(const struct link_event *ev)
 {
 	const struct config *cfg = daemon_state.cfg;
@@ -620,18 +457,9 @@ static void board_up(const struct link_event *ev)
 		want = ev->u.up.peer_max_baud;
 	if (want > LINK_BASE_BAUD && !link_request_baud(&B.link, want))
 		log_warnx("board: cannot ask for %u baud", want);
-	/* Requests that waited for the board now get a fresh deadline. */
-	for (int q = 0; q < 2; q++) {
-		struct breq *r;
-
-		TAILQ_FOREACH(r, q ? &B.normal : &B.urgent, entry) {
-			evtimer_del(r->timer);
-			if (r->timeout_ms)
-				board_req_arm(r, r->timeout_ms);
-		}
-	}
+	breq_board_up();
 	msg_init(&m, PROTO_DEVICE_INFO);
-	board_request(&m, cfg->limits.request_timeout_ms, 0, board_info_done, NULL);
+	breq_submit(&m, cfg->limits.request_timeout_ms, 0, board_info_done, NULL);
 	board_wifi_refresh(true);
 	bsock_board_up(5);
 	board_broadcast_device(PROTO_DEV_ATTACHED, link_baud(&B.link));
@@ -656,7 +484,7 @@ static void board_down(const struct link_event *ev)
 	memset(B.info.wifi_ip, 0, 4);
 	log_info("board detached from the link: %s",
 		 reason < sizeof(why) / sizeof(why[0]) && why[reason] ? why[reason] : "unknown");
-	board_fail_session_requests();
+	breq_fail_session();
 	bsock_fail_all(PROTO_ECONNRESET);
 	msg_reader_reset(&B.reader);
 	board_broadcast_device(PROTO_DEV_DETACHED, 0);
@@ -797,40 +625,6 @@ static void board_arm_deadline(void)
 	evtimer_add(B.ev_deadline, &tv);
 }
 
-static void board_send_requests(void)
-{
-	struct breq *r;
-
-	while (B.state == BOARD_ATTACHED && B.ninflight < PROTO_BOARD_REQUESTS_MAX &&
-	       ((r = TAILQ_FIRST(&B.urgent)) || (r = TAILQ_FIRST(&B.normal)))) {
-		if (board_writable() < r->len)
-			return;
-		TAILQ_REMOVE(r->flags & BOARD_REQ_URGENT ? &B.urgent : &B.normal, r, entry);
-		B.queued--;
-		r->queued = false;
-		/* Tags only need to differ among the requests in flight. */
-		do {
-			struct breq *o;
-
-			r->tag = ++B.next_tag;
-			TAILQ_FOREACH(o, &B.inflight, entry)
-				if (o->tag == r->tag)
-					break;
-			if (!o)
-				break;
-		} while (1);
-		r->buf[3] = (uint8_t)(r->tag >> 8);
-		r->buf[4] = (uint8_t)r->tag;
-		link_write(&B.link, r->buf, r->len);
-		r->sent = true;
-		TAILQ_INSERT_TAIL(&B.inflight, r, entry);
-		B.ninflight++;
-		evtimer_del(r->timer);
-		if (r->timeout_ms)
-			board_req_arm(r, r->timeout_ms);
-	}
-}
-
 static void board_flush(void)
 {
 	if (!B.port_open || B.in_flush)
@@ -841,7 +635,7 @@ static void board_flush(void)
 		link_restart(&B.link, daemon_now_us());
 	}
 	bsock_flush_control();
-	board_send_requests();
+	breq_send_queued();
 	bsock_flush_data();
 	if (B.port_open)
 		board_write_out();
@@ -1021,9 +815,6 @@ void board_init(void)
 
 	memset(&B, 0, sizeof(B));
 	B.inotify_fd = -1;
-	TAILQ_INIT(&B.urgent);
-	TAILQ_INIT(&B.normal);
-	TAILQ_INIT(&B.inflight);
 	link_config_default(&lc);
 	if (getrandom(&lc.boot_id, sizeof(lc.boot_id), 0) != sizeof(lc.boot_id))
 		lc.boot_id = (uint32_t)daemon_now_us() ^ (uint32_t)getpid();
@@ -1068,6 +859,7 @@ void board_stop(void)
 	uint64_t until = daemon_now_us() + 200000;
 
 	B.stopping = true;
+	breq_stop();
 	evtimer_del(B.ev_reconnect);
 	if (B.port_open) {
 		/* Say goodbye: the board then drops everything it held for us. */

@@ -14,15 +14,6 @@
 #include "msg.h"
 
 struct evbuffer;
-struct breq;
-
-/* resp is a response (err set); for local failures only type/tag/err are set. */
-typedef void (*board_req_cb)(void *ctx, const struct msg *resp);
-
-enum board_req_flags {
-	BOARD_REQ_URGENT = 1 << 0,   /* ahead of the normal queue (CLOSE) */
-	BOARD_REQ_SESSION = 1 << 1,  /* meaningless in another link session */
-};
 
 enum board_state { BOARD_ABSENT, BOARD_CONNECTING, BOARD_ATTACHED };
 
@@ -33,16 +24,12 @@ void board_stop(void);
 /* Reload: [wifi] changed, rejoin. */
 void board_wifi_changed(void);
 
-/*
- * Queue a request (req's tag is replaced).  timeout_ms 0: no deadline once
- * sent.  The callback runs exactly once unless board_request_cancel.
- */
-struct breq *board_request(const struct msg *req, uint32_t timeout_ms, unsigned flags,
-			   board_req_cb cb, void *ctx);
-void board_request_cancel(struct breq *r);
-
 enum board_state board_state(void);
 bool board_attached(void);
+/* Bytes the link takes now (any message). */
+size_t board_writable(void);
+/* Write bytes of whole messages into the link (the caller checked the room). */
+void board_write_raw(const uint8_t *buf, size_t len);
 /* Bytes of data that may go to the link now (room beyond the control reserve). */
 size_t board_data_room(void);
 /* Write one message now; false (nothing written) when the link lacks room. */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "board.h"
+#include "breq.h"
 #include "bsock.h"
 #include "daemon.h"
 #include "log.h"
@@ -105,7 +106,7 @@ static void bsock_release_link(struct bsock *b)
 static void bsock_free(struct bsock *b)
 {
 	if (b->req) {
-		board_request_cancel(b->req);
+		breq_cancel(b->req);
 		b->req = NULL;
 	}
 	if (b->in_txq) {
@@ -260,8 +261,8 @@ static void bsock_send_close(struct bsock *b)
 		TAILQ_REMOVE(&bsock_ctlq, b, ctlq);
 		b->in_ctlq = false;
 	}
-	b->req = board_request(&m, daemon_state.cfg->limits.request_timeout_ms,
-			       BOARD_REQ_URGENT | BOARD_REQ_SESSION, bsock_close_done, b);
+	b->req = breq_submit(&m, daemon_state.cfg->limits.request_timeout_ms,
+			       BREQ_URGENT | BREQ_SESSION, bsock_close_done, b);
 	if (!b->req)
 		bsock_free(b);
 }
@@ -339,7 +340,7 @@ static bool bsock_start_open(struct bsock *b)
 	m.sock = b->id;
 	b->state = BSOCK_OPENING;
 	/* The socket's own timer bounds the wait: a late success must be closed. */
-	b->req = board_request(&m, 0, BOARD_REQ_SESSION, bsock_open_done, b);
+	b->req = breq_submit(&m, 0, BREQ_SESSION, bsock_open_done, b);
 	return b->req != NULL;
 }
 

@@ -10,6 +10,7 @@
 
 #include "acl.h"
 #include "board.h"
+#include "breq.h"
 #include "bsock.h"
 #include "client.h"
 #include "daemon.h"
@@ -17,6 +18,8 @@
 #include "pipe.h"
 #include "socks.h"
 #include "status.h"
+#include "stream.h"
+#include "usock.h"
 
 #define CLIENT_OUTSTANDING_MAX 16      /* requests one client may have waiting */
 #define CLIENT_OUT_HIGH (64 * 1024)    /* stop reading requests above this output */
@@ -25,27 +28,6 @@
 #define CLIENT_REFUSING_MAX 64         /* refused connections waiting for a reply */
 #define CLIENT_FLUSH_MS 2000           /* a last reply gets this long to go out */
 #define CLIENT_REFUSE_MS 2000
-
-struct client_req {
-	LIST_ENTRY(client_req) entry;
-	struct client *c;
-	struct breq *breq;
-	uint16_t tag;
-	uint8_t type;
-	uint8_t kind;                 /* RESOLVE before a CONNECT: the stream to open */
-	uint16_t port;
-};
-
-struct client_sock {
-	LIST_ENTRY(client_sock) entry;
-	struct client *c;
-	struct bsock *b;
-	uint16_t id;                  /* the client's id for it */
-	uint16_t open_tag;
-	bool open;
-	bool listener;
-	uint32_t rx_pending;          /* datagram bytes given to the client, not credited */
-};
 
 static TAILQ_HEAD(, client) client_all = TAILQ_HEAD_INITIALIZER(client_all);
 static TAILQ_HEAD(, client) client_subs = TAILQ_HEAD_INITIALIZER(client_subs);
@@ -109,20 +91,14 @@ static void client_timer_cb(evutil_socket_t fd, short what, void *arg)
 void client_free(struct client *c)
 {
 	struct client_req *r;
-	struct client_sock *s;
 
 	while ((r = LIST_FIRST(&c->reqs))) {
 		LIST_REMOVE(r, entry);
 		if (r->breq)
-			board_request_cancel(r->breq);
+			breq_cancel(r->breq);
 		free(r);
 	}
-	while ((s = LIST_FIRST(&c->socks_owned))) {
-		LIST_REMOVE(s, entry);
-		if (s->b)
-			bsock_close(s->b);
-		free(s);
-	}
+	usock_close_all(c);
 	if (c->opening)
 		bsock_close(c->opening);
 	if (c->subscribed)
@@ -151,7 +127,7 @@ bool client_send(struct client *c, const struct msg *m)
 	return bufferevent_write(c->bev, buf, len) == 0;
 }
 
-static void client_reply(struct client *c, const struct msg *req, uint8_t err)
+void client_reply(struct client *c, const struct msg *req, uint8_t err)
 {
 	struct msg resp;
 
@@ -187,7 +163,7 @@ void client_close_after_flush(struct client *c)
 	evtimer_add(c->timer, &tv);
 }
 
-static void client_stop_handshake_timer(struct client *c)
+void client_stop_handshake_timer(struct client *c)
 {
 	if (c->timer) {
 		event_free(c->timer);
@@ -347,7 +323,7 @@ static void client_refused_input(struct client *c)
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	uint8_t hdr[5];
 	size_t len = evbuffer_get_length(in);
-	struct msg resp;
+	struct msg req;
 
 	if (len == 0)
 		return;
@@ -361,11 +337,9 @@ static void client_refused_input(struct client *c)
 	}
 	if (len < sizeof(hdr))
 		return;
-	msg_init(&resp, (uint8_t)((PROTO_IS_REQUEST(hdr[0]) ? hdr[0] : PROTO_HELLO) |
-				  PROTO_RESPONSE));
-	resp.tag = (uint16_t)(hdr[3] << 8 | hdr[4]);
-	resp.err = c->refuse_err;
-	client_send(c, &resp);
+	msg_init(&req, PROTO_IS_REQUEST(hdr[0]) ? hdr[0] : PROTO_HELLO);
+	req.tag = (uint16_t)(hdr[3] << 8 | hdr[4]);
+	client_reply(c, &req, c->refuse_err);
 	client_close_after_flush(c);
 }
 
@@ -401,18 +375,6 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
-static void client_credit_datagrams(struct client *c)
-{
-	struct client_sock *s;
-
-	LIST_FOREACH(s, &c->socks_owned, entry) {
-		if (s->rx_pending && s->b) {
-			bsock_consumed(s->b, s->rx_pending);
-			s->rx_pending = 0;
-		}
-	}
-}
-
 static void client_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct client *c = arg;
@@ -425,7 +387,7 @@ static void client_write_cb(struct bufferevent *bev, void *arg)
 		}
 		return;
 	}
-	client_credit_datagrams(c);
+	usock_credit(c);
 	if (c->input_blocked && c->mode == CLIENT_NATIVE)
 		bufferevent_trigger(bev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
 }
@@ -462,7 +424,7 @@ static void client_req_done(void *ctx, const struct msg *resp)
 		bufferevent_trigger(c->bev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
 }
 
-static void client_forward(struct client *c, const struct msg *req, uint32_t timeout_ms)
+void client_forward(struct client *c, const struct msg *req, uint32_t timeout_ms)
 {
 	struct client_req *r = calloc(1, sizeof(*r));
 
@@ -473,7 +435,7 @@ static void client_forward(struct client *c, const struct msg *req, uint32_t tim
 	r->c = c;
 	r->tag = req->tag;
 	r->type = req->type;
-	r->breq = board_request(req, timeout_ms, 0, client_req_done, r);
+	r->breq = breq_submit(req, timeout_ms, 0, client_req_done, r);
 	if (!r->breq) {
 		free(r);
 		client_reply(c, req, PROTO_EAGAIN);
@@ -495,423 +457,6 @@ static bool client_privileged(const struct client *c)
 		return false;
 	return c->uid == 0 || c->uid == daemon_state.uid ||
 	       (cfg->access.users.n && acl_ids_contain(&cfg->access.users, (uint32_t)c->uid));
-}
-
-/* ---- sockets a native client owns (UDP, listener) ---- */
-
-static struct client_sock *client_sock_find(struct client *c, uint16_t id)
-{
-	struct client_sock *s;
-
-	LIST_FOREACH(s, &c->socks_owned, entry)
-		if (s->id == id)
-			return s;
-	return NULL;
-}
-
-static unsigned client_sock_count(struct client *c)
-{
-	struct client_sock *s;
-	unsigned n = 0;
-
-	LIST_FOREACH(s, &c->socks_owned, entry)
-		n++;
-	return n;
-}
-
-static void client_sock_drop(struct client_sock *s)
-{
-	LIST_REMOVE(s, entry);
-	free(s);
-}
-
-static void client_sock_opened(void *ctx, struct bsock *b, int err)
-{
-	struct client_sock *s = ctx;
-	struct client *c = s->c;
-	struct msg resp;
-
-	msg_init(&resp, (uint8_t)((s->listener ? PROTO_LISTEN : PROTO_UDP_BIND) | PROTO_RESPONSE));
-	resp.tag = s->open_tag;
-	resp.err = (uint8_t)err;
-	resp.sock = s->id;
-	if (err == PROTO_OK && !s->listener) {
-		resp.u.opened.tx_window = b->tx_credit;
-		resp.u.opened.local_port = b->local_port;
-	}
-	if (c->outstanding)
-		c->outstanding--;
-	if (err != PROTO_OK) {
-		s->b = NULL;
-		client_sock_drop(s);
-	} else {
-		s->open = true;
-	}
-	client_send(c, &resp);
-	if (c->input_blocked)
-		bufferevent_trigger(c->bev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
-}
-
-static void client_sock_datagram(void *ctx, struct bsock *b, const struct msg *m)
-{
-	struct client_sock *s = ctx;
-	struct msg out = *m;
-
-	(void)b;
-	out.sock = s->id;
-	if (client_send(s->c, &out)) {
-		s->rx_pending += m->u.data.len;
-		status_ctr.datagrams_down++;
-	}
-}
-
-static void client_sock_closed(void *ctx, struct bsock *b, int err)
-{
-	struct client_sock *s = ctx;
-	struct msg ev;
-
-	(void)b;
-	msg_init(&ev, PROTO_EV_CLOSED);
-	ev.sock = s->id;
-	ev.u.closed.err = (uint8_t)err;
-	client_send(s->c, &ev);
-	s->b = NULL;
-	/* A datagram waiting for this socket's credit is answered now (EV_CLOSED). */
-	if (s->c->input_blocked)
-		bufferevent_trigger(s->c->bev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
-	client_sock_drop(s);
-}
-
-static void client_sock_accepted(void *ctx, struct bsock *l, struct bsock *child,
-				 const struct msg_addr *remote)
-{
-	struct client_sock *s = ctx;
-	struct msg ev;
-
-	(void)l;
-	msg_init(&ev, PROTO_EV_ACCEPTED);
-	ev.sock = s->id;
-	ev.u.accepted.new_sock = child->token;
-	ev.u.accepted.remote = *remote;
-	ev.u.accepted.tx_window = 0;
-	client_send(s->c, &ev);
-}
-
-/* Credit or link room came back for a datagram that had to wait. */
-static bool client_sock_tx(void *ctx, struct bsock *b)
-{
-	struct client_sock *s = ctx;
-
-	(void)b;
-	if (s->c->input_blocked)
-		bufferevent_trigger(s->c->bev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
-	return false;
-}
-
-static const struct bsock_ops client_sock_ops = {
-	.opened = client_sock_opened,
-	.datagram = client_sock_datagram,
-	.closed = client_sock_closed,
-	.accepted = client_sock_accepted,
-	.tx = client_sock_tx,
-};
-
-static void client_open_sock(struct client *c, const struct msg *m, bool listener)
-{
-	const struct config *cfg = daemon_state.cfg;
-	struct client_sock *s;
-	int err = PROTO_OK;
-
-	if (listener ? !cfg->access.allow_listen : !cfg->access.allow_udp) {
-		client_reply(c, m, PROTO_EACCES);
-		return;
-	}
-	if (m->sock == 0 || m->sock > PROTO_SOCK_HOST_MAX) {
-		client_reply(c, m, PROTO_EINVAL);
-		return;
-	}
-	if (client_sock_find(c, m->sock)) {
-		client_reply(c, m, PROTO_EALREADY);
-		return;
-	}
-	if (client_sock_count(c) >= cfg->limits.sockets_per_client) {
-		client_reply(c, m, PROTO_ENOBUFS);
-		return;
-	}
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		client_reply(c, m, PROTO_ENOBUFS);
-		return;
-	}
-	s->c = c;
-	s->id = m->sock;
-	s->open_tag = m->tag;
-	s->listener = listener;
-	LIST_INSERT_HEAD(&c->socks_owned, s, entry);
-	if (listener)
-		s->b = bsock_listen(m->u.listen.port, m->u.listen.backlog, c->uid, &client_sock_ops,
-				    s, &err);
-	else
-		s->b = bsock_udp_bind(m->u.bind.local_port, c->uid, &client_sock_ops, s, &err);
-	if (!s->b) {
-		client_sock_drop(s);
-		client_reply(c, m, (uint8_t)err);
-		return;
-	}
-	c->outstanding++;
-}
-
-static void client_close_sock(struct client *c, const struct msg *m)
-{
-	struct client_sock *s = client_sock_find(c, m->sock);
-
-	if (!s) {
-		client_reply(c, m, PROTO_EBADF);
-		return;
-	}
-	if (s->b)
-		bsock_close(s->b);
-	if (!s->open) {
-		/* Its UDP_BIND or LISTEN still waits for an answer: it is cancelled. */
-		struct msg open_req;
-
-		msg_init(&open_req, s->listener ? PROTO_LISTEN : PROTO_UDP_BIND);
-		open_req.tag = s->open_tag;
-		client_reply(c, &open_req, PROTO_ECANCELED);
-		if (c->outstanding)
-			c->outstanding--;
-	}
-	client_sock_drop(s);
-	client_reply(c, m, PROTO_OK);
-}
-
-static void client_setsockopt(struct client *c, const struct msg *m)
-{
-	struct client_sock *s = client_sock_find(c, m->sock);
-	struct msg fwd = *m;
-
-	if (!s || !s->open || !s->b) {
-		client_reply(c, m, PROTO_EBADF);
-		return;
-	}
-	if (m->u.sockopt.opt == PROTO_OPT_RCVBUF || m->u.sockopt.opt == PROTO_OPT_SNDBUF) {
-		/* Buffers are sized by [limits] for everyone. */
-		client_reply(c, m, PROTO_ENOTSUP);
-		return;
-	}
-	fwd.sock = s->b->id;
-	client_forward(c, &fwd, daemon_state.cfg->limits.request_timeout_ms);
-}
-
-/* false: the datagram has to wait (credit or link room). */
-static bool client_datagram(struct client *c, const struct msg *m)
-{
-	struct client_sock *s = client_sock_find(c, m->sock);
-
-	if (!s || s->listener || !s->open || !s->b) {
-		struct msg ev;
-
-		/* Not silently: the client learns the socket is gone. */
-		msg_init(&ev, PROTO_EV_CLOSED);
-		ev.sock = m->sock;
-		ev.u.closed.err = PROTO_EBADF;
-		client_send(c, &ev);
-		return true;
-	}
-	if (m->u.data.len > s->b->tx_window || m->u.data.len > PROTO_DATA_MAX) {
-		struct msg ev;
-
-		msg_init(&ev, PROTO_EV_LOG);
-		ev.u.log.level = PROTO_LOG_WARN;
-		snprintf(ev.u.log.text, sizeof(ev.u.log.text),
-			 "datagram of %u bytes on socket %u not sent: the board takes %u at most",
-			 m->u.data.len, m->sock, s->b->tx_window);
-		client_send(c, &ev);
-		return true;
-	}
-	if (!bsock_send_datagram(s->b, &m->u.data.addr, m->u.data.data, m->u.data.len)) {
-		bsock_want_tx(s->b);
-		return false;
-	}
-	status_ctr.datagrams_up++;
-	return true;
-}
-
-/* ---- CONNECT and ACCEPT: the connection becomes a pipe ---- */
-
-void client_become_pipe(struct client *c, struct bsock *b)
-{
-	struct bufferevent *bev = c->bev;
-
-	/* The pipe takes the connection over; this client record goes. */
-	c->bev = NULL;
-	c->opening = NULL;
-	client_conns++;   /* client_free counts this connection out; the pipe keeps it */
-	pipe_start(bev, b, c->uid, c->tcp, c->serial);
-	client_free(c);
-}
-
-static void client_connect_done(struct client *c, int err, struct bsock *b)
-{
-	struct msg resp;
-
-	c->connecting = false;
-	msg_init(&resp, PROTO_CONNECT | PROTO_RESPONSE);
-	resp.tag = c->connect_tag;
-	resp.err = (uint8_t)err;
-	if (err != PROTO_OK) {
-		log_debug("client %u: connect failed: %s", c->serial, proto_err_str(err));
-		client_send(c, &resp);
-		bufferevent_trigger(c->bev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
-		return;
-	}
-	resp.u.opened.tx_window = daemon_state.cfg->limits.send_buffer;
-	resp.u.opened.local_port = b->local_port;
-	client_send(c, &resp);
-	client_become_pipe(c, b);
-}
-
-static void client_open_opened(void *ctx, struct bsock *b, int err)
-{
-	struct client *c = ctx;
-
-	c->opening = NULL;
-	if (c->mode == CLIENT_SOCKS)
-		socks_connect_done(c, err, b);
-	else
-		client_connect_done(c, err, b);
-}
-
-static const struct bsock_ops client_open_ops = {
-	.opened = client_open_opened,
-};
-
-static void client_open_now(struct client *c, uint8_t kind, const char *host, uint16_t port)
-{
-	int err = PROTO_OK;
-	struct bsock *b = bsock_connect(kind, host, port, c->uid, &client_open_ops, c, &err);
-
-	if (!b) {
-		client_open_opened(c, NULL, err);
-		return;
-	}
-	c->opening = b;
-}
-
-static void client_resolve_done(void *ctx, const struct msg *resp)
-{
-	struct client_req *r = ctx;
-	struct client *c = r->c;
-	uint16_t port = r->port;
-	uint8_t kind = r->kind;
-	struct msg_entry e;
-	size_t pos = 0;
-	char host[16];
-
-	LIST_REMOVE(r, entry);
-	free(r);
-	if (resp->err != PROTO_OK || !msg_list_next(resp, &pos, &e)) {
-		client_open_opened(c, NULL, resp->err != PROTO_OK ? resp->err : PROTO_ENOHOST);
-		return;
-	}
-	if (!client_dest_allowed(e.u.ip, port)) {
-		log_info("client %u (uid %u): destination %u.%u.%u.%u:%u refused by the rules",
-			 c->serial, (unsigned)c->uid, e.u.ip[0], e.u.ip[1], e.u.ip[2], e.u.ip[3], port);
-		client_open_opened(c, NULL, PROTO_EACCES);
-		return;
-	}
-	snprintf(host, sizeof(host), "%u.%u.%u.%u", e.u.ip[0], e.u.ip[1], e.u.ip[2], e.u.ip[3]);
-	client_open_now(c, kind, host, port);
-}
-
-void client_open_stream(struct client *c, uint8_t kind, const char *host, uint16_t port)
-{
-	const struct config *cfg = daemon_state.cfg;
-	uint8_t ip[4];
-
-	if (bsock_uid_streams(c->uid) >= cfg->limits.sockets_per_client) {
-		log_info("client %u (uid %u): already holds %u streams (limit)", c->serial,
-			 (unsigned)c->uid, cfg->limits.sockets_per_client);
-		client_open_opened(c, NULL, PROTO_ENOBUFS);
-		return;
-	}
-	if (acl_parse_ipv4(host, strlen(host), ip)) {
-		if (!client_dest_allowed(ip, port)) {
-			log_info("client %u (uid %u): destination %s:%u refused by the rules", c->serial,
-				 (unsigned)c->uid, host, port);
-			client_open_opened(c, NULL, PROTO_EACCES);
-			return;
-		}
-	} else if (cfg->access.allow.n || cfg->access.deny.n) {
-		/* The rules speak of addresses: resolve on the board first. */
-		struct client_req *r = calloc(1, sizeof(*r));
-		struct msg m;
-
-		if (!r) {
-			client_open_opened(c, NULL, PROTO_ENOBUFS);
-			return;
-		}
-		msg_init(&m, PROTO_RESOLVE);
-		snprintf(m.u.resolve.host, sizeof(m.u.resolve.host), "%s", host);
-		r->c = c;
-		r->kind = kind;
-		r->port = port;
-		r->type = PROTO_RESOLVE;
-		r->breq = board_request(&m, cfg->limits.request_timeout_ms, 0, client_resolve_done, r);
-		if (!r->breq) {
-			free(r);
-			client_open_opened(c, NULL, PROTO_EAGAIN);
-			return;
-		}
-		LIST_INSERT_HEAD(&c->reqs, r, entry);
-		return;
-	}
-	client_open_now(c, kind, host, port);
-}
-
-static void client_connect(struct client *c, const struct msg *m)
-{
-	if (m->u.connect.kind != PROTO_KIND_TCP && m->u.connect.kind != PROTO_KIND_TLS) {
-		client_reply(c, m, m->u.connect.kind == PROTO_KIND_UDP ? PROTO_ENOTSUP : PROTO_EINVAL);
-		return;
-	}
-	if (!m->u.connect.host[0] || m->u.connect.port == 0) {
-		client_reply(c, m, PROTO_EINVAL);
-		return;
-	}
-	if (!LIST_EMPTY(&c->socks_owned)) {
-		/* The connection is about to become a byte pipe: nothing else may use it. */
-		client_reply(c, m, PROTO_EBUSY);
-		return;
-	}
-	c->connecting = true;
-	c->connect_tag = m->tag;
-	client_stop_handshake_timer(c);
-	client_open_stream(c, m->u.connect.kind, m->u.connect.host, m->u.connect.port);
-}
-
-/* true when the connection became a pipe (c is gone). */
-static bool client_accept_token(struct client *c, const struct msg *m)
-{
-	struct msg resp;
-	struct bsock *b;
-	int err = PROTO_OK;
-
-	if (!LIST_EMPTY(&c->socks_owned)) {
-		client_reply(c, m, PROTO_EBUSY);
-		return false;
-	}
-	b = bsock_claim(m->sock, c->uid, NULL, NULL, &err);
-	if (!b) {
-		client_reply(c, m, (uint8_t)err);
-		return false;
-	}
-	msg_init_response(&resp, m, PROTO_OK);
-	resp.u.accept.remote = b->remote;
-	client_send(c, &resp);
-	client_stop_handshake_timer(c);
-	client_become_pipe(c, b);
-	return true;
 }
 
 static void client_subscribe(struct client *c, const struct msg *m)
@@ -1005,21 +550,21 @@ static enum client_verdict client_request(struct client *c, const struct msg *m)
 		client_subscribe(c, m);
 		break;
 	case PROTO_CONNECT:
-		client_connect(c, m);
+		stream_connect(c, m);
 		break;
 	case PROTO_ACCEPT:
-		return client_accept_token(c, m) ? CV_GONE : CV_DONE;
+		return stream_accept(c, m) ? CV_GONE : CV_DONE;
 	case PROTO_UDP_BIND:
-		client_open_sock(c, m, false);
+		usock_open(c, m, false);
 		break;
 	case PROTO_LISTEN:
-		client_open_sock(c, m, true);
+		usock_open(c, m, true);
 		break;
 	case PROTO_CLOSE:
-		client_close_sock(c, m);
+		usock_close(c, m);
 		break;
 	case PROTO_SETSOCKOPT:
-		client_setsockopt(c, m);
+		usock_setsockopt(c, m);
 		break;
 	default:
 		client_reply(c, m, PROTO_ENOTSUP);
@@ -1063,7 +608,7 @@ static enum client_verdict client_message(struct client *c, const uint8_t *buf, 
 	if (PROTO_IS_REQUEST(m.type))
 		return client_request(c, &m);
 	if (m.type == PROTO_DATAGRAM)
-		return client_datagram(c, &m) ? CV_DONE : CV_WAIT;
+		return usock_datagram(c, &m) ? CV_DONE : CV_WAIT;
 	/* Responses, events and stream messages mean nothing from a client. */
 	status_ctr.bad_messages++;
 	return CV_DONE;

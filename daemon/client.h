@@ -16,9 +16,20 @@
 struct bufferevent;
 struct event;
 struct socks_parser;
-struct client_req;
-struct client_sock;
+struct breq;
+struct usock;
 struct bsock;
+
+/* A request waiting for the board on behalf of a client. */
+struct client_req {
+	LIST_ENTRY(client_req) entry;
+	struct client *c;
+	struct breq *breq;
+	uint16_t tag;
+	uint8_t type;
+	uint8_t kind;                  /* RESOLVE before a CONNECT: the stream to open */
+	uint16_t port;
+};
 
 enum client_mode {
 	CLIENT_NEW,        /* waiting for the first byte */
@@ -47,7 +58,7 @@ struct client {
 	struct bsock *opening;         /* CONNECT in progress */
 	uint16_t connect_tag;
 	LIST_HEAD(, client_req) reqs;
-	LIST_HEAD(, client_sock) socks_owned;
+	LIST_HEAD(, usock) socks_owned;
 	TAILQ_ENTRY(client) all;
 	TAILQ_ENTRY(client) subs;      /* subscribers to events */
 	bool subscribed;
@@ -68,13 +79,11 @@ void client_close_after_flush(struct client *c);
 void client_free(struct client *c);
 /* Stop accepting work: close every client. */
 void client_shutdown_all(void);
-/*
- * Open a stream for c (access rules, per-uid limit, board queue); the result
- * goes to socks_connect_done or the native CONNECT answer.
- */
-void client_open_stream(struct client *c, uint8_t kind, const char *host, uint16_t port);
-/* The connection becomes a pipe to b; c is freed. */
-void client_become_pipe(struct client *c, struct bsock *b);
+/* Answer a request (an error answer carries only the tag and the code). */
+void client_reply(struct client *c, const struct msg *req, uint8_t err);
+/* Pass a request to the board; its answer goes back with the client's tag. */
+void client_forward(struct client *c, const struct msg *req, uint32_t timeout_ms);
+void client_stop_handshake_timer(struct client *c);
 /* Destination check before opening a stream (err PROTO_EACCES when refused). */
 bool client_dest_allowed(const uint8_t ip[4], uint16_t port);
 

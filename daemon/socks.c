@@ -11,6 +11,7 @@
 #include "log.h"
 #include "socks.h"
 #include "status.h"
+#include "stream.h"
 
 enum socks_state {
 	S_GREET_VER,
@@ -228,7 +229,7 @@ static void socks_request(struct client *c)
 		event_free(c->timer);
 		c->timer = NULL;
 	}
-	client_open_stream(c, PROTO_KIND_TCP, p->host, p->port);
+	stream_open(c, PROTO_KIND_TCP, p->host, p->port);
 }
 
 void socks_input(struct client *c)
@@ -285,5 +286,5 @@ void socks_connect_done(struct client *c, int err, struct bsock *b)
 		return;
 	}
 	socks_reply(c, SOCKS_REP_OK, b->local_port);
-	client_become_pipe(c, b);
+	stream_become_pipe(c, b);
 }

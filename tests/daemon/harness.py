@@ -234,6 +234,11 @@ class Env:
             return st if st.get("board.state") == "attached" and "board.firmware" in st else None
         return wait_for(attached, timeout, "the board to attach")
 
+    def wait_sockets_free(self, timeout=5):
+        """Closing a board socket takes a round trip: wait for none in use."""
+        return wait_for(lambda: self.status()["sockets.in_use"] == 0, timeout,
+                        "every board socket to be closed")
+
     # --- an HTTP server with files of the given sizes ---
     def start_http(self, sizes=(1024, 65536, 1 << 20, 4 << 20)):
         root = os.path.join(self.dir, "www")

@@ -90,9 +90,7 @@ for how, sig in (("reboot", signal.SIGUSR1), ("unplug", signal.SIGUSR2)):
     fetch_ok(env, how)
     log("%s: curl exit %d (%s); a new fetch worked %.2f s after the board was back" %
         (how, rc, c.stderr.read().decode().strip(), time.monotonic() - t0))
-    st = env.status()
-    if st["sockets.in_use"] != 0:
-        fail(how + ": sockets left in use: %d" % st["sockets.in_use"])
+    env.wait_sockets_free()
     env.stop(env.daemon)
     env.stop(env.board)
 print("boardfault: 1 passed, 0 failed")

@@ -65,9 +65,7 @@ for action in ("unplug", "reset"):
         (action, rc, err, took))
     if took > 2.0:
         fail("%s: new requests took %.2f s after the board came back (limit 2 s)" % (action, took))
-    st = env.status()
-    if st["sockets.in_use"] != 0:
-        fail(action + ": sockets left in use")
+    env.wait_sockets_free()
 
 print("recovery: worst %.2f s from the board's return to a successful fetch" % worst)
 if env.stop(env.daemon) != 0:

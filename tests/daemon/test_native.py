@@ -123,9 +123,7 @@ with Native(env.sock) as n:
     if r["err"]:
         fail("CLOSE of the listener: " + ERR[r["err"]])
 
-st = env.status()
-if st["sockets.in_use"] != 0:
-    fail("sockets left in use: %d" % st["sockets.in_use"])
+env.wait_sockets_free()
 if env.stop(env.daemon) != 0:
     fail("the daemon did not stop cleanly")
 print("native: 1 passed, 0 failed")
