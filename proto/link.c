@@ -1,79 +1,10 @@
 #include <string.h>
 
-#include "link.h"
+#include "link_int.h"
 #include "proto.h"
 #include "wire.h"
 
-/* Frame types (low nibble of the first byte) and flags (high nibble). */
-enum {
-	LINK_T_DATA = 1,
-	LINK_T_ACK = 2,
-	LINK_T_HELLO = 3,
-	LINK_T_BAUD = 4,
-	LINK_T_CLOSE = 5,
-	LINK_F_SACK = 0x10,
-};
-
-/* HELLO body: major, minor, boot id, nonce, peer nonce, payload, window, baud, flags. */
-#define LINK_HELLO_LEN 22
-#define LINK_HELLO_UP 0x01  /* flags: the sender holds the session already */
-/* Bytes a frame costs beyond its payload: header, CRC, delimiter, ~COBS. */
-#define LINK_FRAME_OVERHEAD (LINK_HDR_LEN + FRAME_CRC_LEN + 3)
-
-enum link_state_id { LINK_S_DOWN, LINK_S_UP, LINK_S_CLOSING };
-
-enum link_baud_op {
-	BAUD_REQ = 1,      /* initiator: please move to rate */
-	BAUD_ACK,          /* responder: agreed, switching after this frame */
-	BAUD_NAK,          /* responder: cannot do that rate */
-	BAUD_CHECK,        /* initiator, at the new rate: do you hear me? */
-	BAUD_CHECK_ACK,    /* responder, at the new rate: yes */
-	BAUD_COMMIT,       /* initiator: both directions work, resume */
-};
-
-enum link_baud_state {
-	BAUD_IDLE,
-	BAUD_REQUESTED,    /* initiator waits for ACK/NAK at the old rate */
-	BAUD_CHECKING,     /* initiator at the new rate, waits for CHECK_ACK */
-	BAUD_VERIFYING,    /* responder at the new rate, waits for COMMIT */
-};
-
-/* Pending control frames, sent before any data. */
-enum {
-	CTL_HELLO = 1 << 0,
-	CTL_BAUD = 1 << 1,
-	CTL_CLOSE = 1 << 2,
-	CTL_ACK = 1 << 3,
-};
-
-#define LINK_BAUD_RETRY_US 100000u
-#define LINK_BAUD_TRIES 5
-#define LINK_CHECK_RETRY_US 20000u
-#define LINK_ACK_DELAY_US 2000u
 #define LINK_IDLE_DELIM_US 10000u
-#define LINK_RTO_MAX_US 2000000u
-#define LINK_EWMA_SHIFT 4
-
-static uint32_t link_ms(uint32_t ms)
-{
-	return ms * 1000u;
-}
-
-/* Sequence-space comparisons that survive wrap-around. */
-static uint16_t seq_dist(uint16_t from, uint16_t to)
-{
-	return (uint16_t)(to - from);
-}
-
-static struct link_txslot *link_slot(struct link *l, uint16_t seq)
-{
-	return &l->tx[seq & (LINK_WINDOW_MAX - 1)];
-}
-
-static uint8_t *link_rxslot(struct link *l, uint16_t seq)
-{
-	return l->rxslots + (size_t)(seq & (l->window - 1)) * l->cfg.max_payload;
-}
 
 static size_t link_body_max(const struct link_config *cfg)
 {
@@ -123,13 +54,13 @@ size_t link_mem_size(const struct link_config *cfg)
 	       1 + FRAME_ENCODED_MAX(body);               /* encoded frame */
 }
 
-static void link_emit(struct link *l, const struct link_event *ev)
+void link_emit(struct link *l, const struct link_event *ev)
 {
 	if (l->ops.event)
 		l->ops.event(l->ctx, ev);
 }
 
-static void link_set_baud(struct link *l, uint32_t baud)
+void link_set_baud(struct link *l, uint32_t baud)
 {
 	l->baud = baud;
 	l->st.baud = baud;
@@ -232,242 +163,17 @@ bool link_init(struct link *l, const struct link_config *cfg, const struct link_
 	return true;
 }
 
-/* ---- receive side ---- */
-
-static void link_rtt_sample(struct link *l, uint32_t rtt)
-{
-	if (l->srtt_us == 0) {
-		l->srtt_us = rtt;
-		l->rttvar_us = rtt / 2;
-	} else {
-		uint32_t diff = rtt > l->srtt_us ? rtt - l->srtt_us : l->srtt_us - rtt;
-
-		l->rttvar_us = l->rttvar_us - l->rttvar_us / 4 + diff / 4;
-		l->srtt_us = l->srtt_us - l->srtt_us / 8 + rtt / 8;
-	}
-	l->rto_us = l->srtt_us + 4 * l->rttvar_us;
-}
-
 /* Longest a frame can take to cross the wire at the current rate. */
-static uint32_t link_frame_time_us(const struct link *l)
+uint32_t link_frame_time_us(const struct link *l)
 {
 	uint64_t bytes = FRAME_ENCODED_MAX(LINK_HDR_LEN + LINK_SACK_LEN + l->payload_max);
 
 	return (uint32_t)(bytes * 10u * 1000000u / l->baud);
 }
 
-static uint32_t link_rto(const struct link *l)
-{
-	/* Never below what a full frame each way plus slack needs. */
-	uint32_t floor = 3 * link_frame_time_us(l) + 5000;
-	uint32_t rto = l->rto_us ? l->rto_us : 4 * floor;
-
-	if (rto < floor)
-		rto = floor;
-	return rto > LINK_RTO_MAX_US ? LINK_RTO_MAX_US : rto;
-}
-
-static uint32_t link_isqrt(uint64_t v)
-{
-	uint64_t r = 0, bit = (uint64_t)1 << 62;
-
-	while (bit > v)
-		bit >>= 2;
-	while (bit) {
-		if (v >= r + bit) {
-			v -= r + bit;
-			r = (r >> 1) + bit;
-		} else {
-			r >>= 1;
-		}
-		bit >>= 2;
-	}
-	return (uint32_t)r;
-}
-
-/*
- * Size frames to the error rate.  With a per-byte loss probability q and a
- * per-frame overhead H, selective repeat delivers N/(N+H) * (1-q)^(N+H) of
- * the wire; that peaks near N = sqrt(H/q) - H/2.  q is estimated from the
- * smoothed frame loss rate p over frames of smoothed length L:
- * q = -ln(1-p) / L.
- */
-static void link_resize(struct link *l)
-{
-	uint64_t p = l->loss_fp, p2, p3, neglog, n2;
-	uint32_t n, len = l->len_fp >> 16;
-
-	if (p < 8 || len == 0) {
-		l->payload = l->payload_max;
-		return;
-	}
-	if (p > 60000)
-		p = 60000;
-	p2 = p * p >> 16;
-	p3 = p2 * p >> 16;
-	neglog = p + p2 / 2 + p3 / 3;
-	n2 = (uint64_t)LINK_FRAME_OVERHEAD * len * 65536u / neglog;
-	n = link_isqrt(n2);
-	n = n > LINK_FRAME_OVERHEAD / 2 ? n - LINK_FRAME_OVERHEAD / 2 : 0;
-	if (n < l->cfg.min_payload)
-		n = l->cfg.min_payload;
-	if (n > l->payload_max)
-		n = l->payload_max;
-	l->payload = (uint16_t)n;
-}
-
-/*
- * Start each session as if a quarter of the largest payload were best: a
- * frame sent too large for a noisy line keeps its size through every
- * retransmission, while on a clean line some 40 good frames grow the
- * payload to its maximum.
- */
-static void link_prior(struct link *l)
-{
-	uint32_t n = l->payload_max / 4;
-	uint64_t len, half;
-
-	if (n < l->cfg.min_payload)
-		n = l->cfg.min_payload;
-	len = n + LINK_FRAME_OVERHEAD;
-	half = n + LINK_FRAME_OVERHEAD / 2;
-	l->len_fp = (uint32_t)(len << 16);
-	l->loss_fp = (uint32_t)(LINK_FRAME_OVERHEAD * len * 65536u / (half * half));
-	link_resize(l);
-}
-
-static void link_loss_sample(struct link *l, bool lost, uint16_t len)
-{
-	uint32_t target = lost ? 65536u : 0;
-
-	l->loss_fp = l->loss_fp - (l->loss_fp >> LINK_EWMA_SHIFT) + (target >> LINK_EWMA_SHIFT);
-	l->len_fp = l->len_fp - (l->len_fp >> LINK_EWMA_SHIFT) +
-		    ((uint32_t)(len + LINK_FRAME_OVERHEAD) << (16 - LINK_EWMA_SHIFT));
-	link_resize(l);
-}
-
-static void link_mark_lost(struct link *l, struct link_txslot *s)
-{
-	s->lost = true;
-	link_loss_sample(l, true, s->len);
-}
-
-/* Acknowledgement info from any frame of the session. */
-static void link_take_ack(struct link *l, uint16_t ack, uint32_t sack, bool has_sack)
-{
-	uint32_t newest = 0;
-	bool any = false;
-
-	if (seq_dist(l->snd_una, ack) > seq_dist(l->snd_una, l->snd_nxt))
-		return; /* acknowledges frames never sent: stale or corrupt */
-	while (l->snd_una != ack) {
-		struct link_txslot *s = link_slot(l, l->snd_una);
-
-		if (s->tries == 1 && !s->sacked)
-			link_rtt_sample(l, (uint32_t)(l->now_us - s->sent_us));
-		if (!s->sacked && !s->lost)
-			link_loss_sample(l, false, s->len);
-		if (s->serial > newest || !any)
-			newest = s->serial;
-		any = true;
-		l->snd_una++;
-	}
-	l->acked_off = l->snd_una == l->snd_nxt ? l->sent_off : link_slot(l, l->snd_una)->off;
-	if (has_sack) {
-		for (unsigned i = 0; i < 32 && sack; i++, sack >>= 1) {
-			uint16_t seq = (uint16_t)(ack + 1 + i);
-			struct link_txslot *s;
-
-			if (!(sack & 1) || seq_dist(l->snd_una, seq) >= seq_dist(l->snd_una, l->snd_nxt))
-				continue;
-			s = link_slot(l, seq);
-			if (!s->sacked) {
-				if (s->tries == 1)
-					link_rtt_sample(l, (uint32_t)(l->now_us - s->sent_us));
-				if (!s->lost)
-					link_loss_sample(l, false, s->len);
-				s->sacked = true;
-				s->lost = false;
-			}
-			if (s->serial > newest || !any)
-				newest = s->serial;
-			any = true;
-		}
-	}
-	if (!any)
-		return;
-	/* The wire keeps order: anything sent before a frame that arrived, and
-	 * still missing, was lost. */
-	for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
-		struct link_txslot *s = link_slot(l, seq);
-
-		if (!s->sacked && !s->lost && s->serial < newest)
-			link_mark_lost(l, s);
-	}
-}
-
-static void link_deliver(struct link *l, const uint8_t *data, size_t len)
-{
-	l->st.data_rx += len;
-	if (l->ops.deliver)
-		l->ops.deliver(l->ctx, data, len);
-}
-
-static void link_take_data(struct link *l, uint16_t seq, const uint8_t *data, size_t len)
-{
-	uint16_t ahead = seq_dist(l->rcv_nxt, seq);
-
-	if (len == 0 || len > l->payload_max) {
-		l->st.runts++;
-		return;
-	}
-	if (ahead >= l->window) {
-		/* Already delivered: our ack was lost, repeat it. */
-		l->st.duplicates++;
-		l->pending_ctl |= CTL_ACK;
-		return;
-	}
-	if (ahead > 0) {
-		uint32_t bit = 1u << (ahead - 1);
-
-		if (l->rxheld & bit) {
-			l->st.duplicates++;
-		} else {
-			memcpy(link_rxslot(l, seq), data, len);
-			l->rxlen[seq & (LINK_WINDOW_MAX - 1)] = (uint16_t)len;
-			l->rxheld |= bit;
-		}
-		/* Tell the sender about the hole at once. */
-		l->pending_ctl |= CTL_ACK;
-		return;
-	}
-	/* Filling a hole is news for the sender: acknowledge at once. */
-	if (l->rxheld)
-		l->pending_ctl |= CTL_ACK;
-	link_deliver(l, data, len);
-	l->rcv_nxt++;
-	while (l->rxheld & 1) {
-		l->rxheld >>= 1;
-		link_deliver(l, link_rxslot(l, l->rcv_nxt), l->rxlen[l->rcv_nxt & (LINK_WINDOW_MAX - 1)]);
-		l->rcv_nxt++;
-	}
-	l->rxheld >>= 1;
-	if (++l->unacked >= 2)
-		l->pending_ctl |= CTL_ACK;
-	else if (l->ack_due_us == 0)
-		l->ack_due_us = l->now_us + LINK_ACK_DELAY_US;
-}
-
-static void link_send_ctl(struct link *l, unsigned ctl)
+void link_send_ctl(struct link *l, unsigned ctl)
 {
 	l->pending_ctl |= (uint8_t)ctl;
-}
-
-static void link_send_baud(struct link *l, uint8_t op, uint32_t rate)
-{
-	l->baud_op = op;
-	l->baud_arg = rate;
-	link_send_ctl(l, CTL_BAUD);
 }
 
 static void link_go_up(struct link *l)
@@ -476,7 +182,7 @@ static void link_go_up(struct link *l)
 
 	l->state = LINK_S_UP;
 	l->session = link_session_id(l->nonce, l->peer_nonce);
-	link_prior(l);
+	link_arq_prior(l);
 	l->last_rx_us = l->last_tx_us = l->now_us;
 	l->st.sessions++;
 	ev.u.up.peer_boot_id = l->peer_boot_id;
@@ -544,93 +250,6 @@ static void link_take_hello(struct link *l, const uint8_t *b, size_t len)
 		link_go_up(l);
 }
 
-/*
- * How long a side waits for the other at a new rate, counted from its own
- * switch.  The responder switches first and waits twice as long as the
- * initiator, so a failed check always ends with both back at the old rate.
- */
-static uint32_t link_baud_window(const struct link *l)
-{
-	return link_ms(l->cfg.baud_verify_ms) + 2 * link_frame_time_us(l);
-}
-
-/* Interval between repeats of a BAUD request: room for a frame each way. */
-static uint32_t link_baud_retry(const struct link *l)
-{
-	return LINK_BAUD_RETRY_US + 3 * link_frame_time_us(l);
-}
-
-static void link_baud_finish(struct link *l, bool ok)
-{
-	struct link_event ev = { .type = LINK_EV_BAUD };
-
-	l->baud_state = BAUD_IDLE;
-	if (!ok)
-		l->baud_switch_to = l->baud_old;
-	ev.u.baud.baud = ok ? l->baud : l->baud_old;
-	ev.u.baud.ok = ok;
-	link_emit(l, &ev);
-}
-
-static void link_take_baud(struct link *l, const uint8_t *b, size_t len)
-{
-	uint8_t op;
-	uint32_t rate;
-
-	if (len < 5) {
-		l->st.runts++;
-		return;
-	}
-	op = b[0];
-	rate = wire_get_u32(b + 1);
-	switch (op) {
-	case BAUD_REQ:
-		/* A repeat whose ACK is still queued behind a frame: ACK again. */
-		if (l->baud_state == BAUD_VERIFYING && rate == l->baud_new && l->baud != rate) {
-			link_send_baud(l, BAUD_ACK, rate);
-			break;
-		}
-		if (rate < LINK_BASE_BAUD || rate > l->cfg.max_baud || l->baud_state != BAUD_IDLE) {
-			link_send_baud(l, BAUD_NAK, rate);
-			break;
-		}
-		l->baud_old = l->baud;
-		l->baud_new = rate;
-		l->baud_state = BAUD_VERIFYING;
-		l->baud_deadline_us = l->now_us + link_baud_window(l);
-		link_send_baud(l, BAUD_ACK, rate);
-		break;
-	case BAUD_ACK:
-		if (l->baud_state == BAUD_REQUESTED && rate == l->baud_new) {
-			l->baud_state = BAUD_CHECKING;
-			l->baud_switch_to = rate;
-			l->baud_deadline_us = l->now_us + link_baud_window(l);
-		}
-		break;
-	case BAUD_NAK:
-		if (l->baud_state == BAUD_REQUESTED && rate == l->baud_new)
-			link_baud_finish(l, false);
-		break;
-	case BAUD_CHECK:
-		if (l->baud_state == BAUD_VERIFYING && rate == l->baud)
-			link_send_baud(l, BAUD_CHECK_ACK, rate);
-		break;
-	case BAUD_CHECK_ACK:
-		if (l->baud_state == BAUD_CHECKING && rate == l->baud) {
-			link_send_baud(l, BAUD_COMMIT, rate);
-			link_baud_finish(l, true);
-		}
-		break;
-	case BAUD_COMMIT:
-		if (l->baud_state == BAUD_VERIFYING && rate == l->baud)
-			link_baud_finish(l, true);
-		break;
-	default:
-		l->st.runts++;
-		break;
-	}
-}
-
 static void link_take_frame(struct link *l, const uint8_t *f, size_t len)
 {
 	uint8_t type, flags;
@@ -668,15 +287,15 @@ static void link_take_frame(struct link *l, const uint8_t *f, size_t len)
 	/* Data flows only after COMMIT, so data at the new rate stands for a lost COMMIT. */
 	if (l->baud_state == BAUD_VERIFYING && l->baud == l->baud_new && type == LINK_T_DATA)
 		link_baud_finish(l, true);
-	link_take_ack(l, ack, sack, flags & LINK_F_SACK);
+	link_arq_take_ack(l, ack, sack, flags & LINK_F_SACK);
 	switch (type) {
 	case LINK_T_DATA:
-		link_take_data(l, seq, f + hdr, len - hdr);
+		link_arq_take_data(l, seq, f + hdr, len - hdr);
 		break;
 	case LINK_T_ACK:
 		break;
 	case LINK_T_BAUD:
-		link_take_baud(l, f + hdr, len - hdr);
+		link_baud_take(l, f + hdr, len - hdr);
 		break;
 	case LINK_T_CLOSE:
 		link_go_down(l, LINK_DOWN_PEER_CLOSED);
@@ -722,9 +341,7 @@ void link_input(struct link *l, uint64_t now_us, const uint8_t *in, size_t n)
 	}
 }
 
-/* ---- transmit side ---- */
-
-static size_t link_header(struct link *l, uint8_t type, uint16_t seq)
+size_t link_header(struct link *l, uint8_t type, uint16_t seq)
 {
 	uint8_t *b = l->scratch;
 	size_t hdr = LINK_HDR_LEN;
@@ -747,7 +364,7 @@ static size_t link_header(struct link *l, uint8_t type, uint16_t seq)
 	return hdr;
 }
 
-static void link_seal(struct link *l, size_t body_len)
+void link_seal(struct link *l, size_t body_len)
 {
 	size_t at = 0;
 
@@ -775,18 +392,6 @@ static void link_build_hello(struct link *l)
 	wire_put_u32(b + 17, l->cfg.max_baud);
 	b[21] = l->state == LINK_S_UP ? LINK_HELLO_UP : 0;
 	link_seal(l, h + LINK_HELLO_LEN);
-}
-
-static void link_build_baud(struct link *l)
-{
-	size_t h = link_header(l, LINK_T_BAUD, 0);
-
-	l->scratch[h] = l->baud_op;
-	wire_put_u32(l->scratch + h + 1, l->baud_arg);
-	link_seal(l, h + 5);
-	/* The responder moves to the new rate right after its ACK leaves. */
-	if (l->baud_op == BAUD_ACK)
-		l->baud_switch_to = l->baud_new;
 }
 
 static void link_build_data(struct link *l, uint16_t seq)
@@ -832,7 +437,7 @@ static bool link_next_frame(struct link *l)
 	}
 	if (l->pending_ctl & CTL_BAUD) {
 		l->pending_ctl &= (uint8_t)~CTL_BAUD;
-		link_build_baud(l);
+		link_baud_build(l);
 		return true;
 	}
 	/* Data waits while the rate is changing: it would be lost anyway. */
@@ -869,25 +474,6 @@ static bool link_next_frame(struct link *l)
 	return false;
 }
 
-/*
- * Retransmit by timer what no later arrival could reveal (a lost tail).
- * No exponential backoff: a serial line has no congestion to relieve, and
- * a dead peer is detected by dead_ms, not by backing off.
- */
-static void link_retransmit_timer(struct link *l)
-{
-	uint32_t rto = link_rto(l);
-
-	for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
-		struct link_txslot *s = link_slot(l, seq);
-
-		if (!s->sacked && !s->lost && l->now_us - s->sent_us >= rto) {
-			l->st.timeouts++;
-			link_mark_lost(l, s);
-		}
-	}
-}
-
 static void link_timers(struct link *l)
 {
 	if (l->state != LINK_S_UP)
@@ -896,35 +482,10 @@ static void link_timers(struct link *l)
 		link_go_down(l, LINK_DOWN_TIMEOUT);
 		return;
 	}
-	switch (l->baud_state) {
-	case BAUD_REQUESTED:
-		if (l->now_us >= l->baud_due_us) {
-			if (l->baud_tries++ >= LINK_BAUD_TRIES) {
-				link_baud_finish(l, false);
-				break;
-			}
-			l->baud_due_us = l->now_us + link_baud_retry(l);
-			link_send_baud(l, BAUD_REQ, l->baud_new);
-		}
-		break;
-	case BAUD_CHECKING:
-		if (l->now_us >= l->baud_deadline_us) {
-			link_baud_finish(l, false);
-		} else if (l->now_us >= l->baud_due_us && l->baud == l->baud_new) {
-			l->baud_due_us = l->now_us + LINK_CHECK_RETRY_US;
-			link_send_baud(l, BAUD_CHECK, l->baud_new);
-		}
-		break;
-	case BAUD_VERIFYING:
-		if (l->now_us >= l->baud_deadline_us)
-			link_baud_finish(l, false);
-		break;
-	default:
-		break;
-	}
+	link_baud_timers(l);
 	if (l->baud_state != BAUD_IDLE)
 		return;
-	link_retransmit_timer(l);
+	link_arq_retransmit_timer(l);
 }
 
 size_t link_output(struct link *l, uint64_t now_us, uint8_t *out, size_t cap)
@@ -947,13 +508,7 @@ size_t link_output(struct link *l, uint64_t now_us, uint8_t *out, size_t cap)
 				l->baud_switch_to = 0;
 				link_set_baud(l, rate);
 				l->need_delim = true;
-				/* The waiting for the peer starts now, at the new rate. */
-				if (l->baud_state == BAUD_VERIFYING) {
-					l->baud_deadline_us = now_us + link_baud_window(l);
-				} else if (l->baud_state == BAUD_CHECKING) {
-					l->baud_deadline_us = now_us + link_baud_window(l) / 2;
-					l->baud_due_us = now_us;
-				}
+				link_baud_switched(l);
 			}
 			if (!link_next_frame(l))
 				break;
@@ -1010,8 +565,8 @@ uint64_t link_deadline(const struct link *l)
 	for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
 		const struct link_txslot *s = &l->tx[seq & (LINK_WINDOW_MAX - 1)];
 
-		if (!s->sacked && !s->lost && s->sent_us + link_rto(l) < t)
-			t = s->sent_us + link_rto(l);
+		if (!s->sacked && !s->lost && s->sent_us + link_arq_rto(l) < t)
+			t = s->sent_us + link_arq_rto(l);
 	}
 	return t;
 }
@@ -1062,15 +617,7 @@ uint32_t link_session(const struct link *l)
 
 bool link_request_baud(struct link *l, uint32_t baud)
 {
-	if (l->state != LINK_S_UP || l->baud_state != BAUD_IDLE || baud == l->baud ||
-	    baud < LINK_BASE_BAUD || baud > l->cfg.max_baud || baud > l->peer_max_baud)
-		return false;
-	l->baud_old = l->baud;
-	l->baud_new = baud;
-	l->baud_state = BAUD_REQUESTED;
-	l->baud_tries = 0;
-	l->baud_due_us = l->now_us;
-	return true;
+	return link_baud_start(l, baud);
 }
 
 void link_close(struct link *l, uint64_t now_us)
@@ -1097,6 +644,6 @@ void link_get_stats(const struct link *l, struct link_stats *st)
 {
 	*st = l->st;
 	st->srtt_us = l->srtt_us;
-	st->rto_us = l->state == LINK_S_UP ? link_rto(l) : 0;
+	st->rto_us = l->state == LINK_S_UP ? link_arq_rto(l) : 0;
 	st->payload = l->payload;
 }

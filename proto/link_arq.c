@@ -1,0 +1,248 @@
+/* Acknowledgement, retransmission and frame sizing: the ARQ of the link. */
+#include <string.h>
+
+#include "link_int.h"
+
+#define LINK_ACK_DELAY_US 2000u
+#define LINK_RTO_MAX_US 2000000u
+#define LINK_EWMA_SHIFT 4
+
+static uint8_t *link_arq_rxslot(struct link *l, uint16_t seq)
+{
+	return l->rxslots + (size_t)(seq & (l->window - 1)) * l->cfg.max_payload;
+}
+
+static void link_arq_rtt_sample(struct link *l, uint32_t rtt)
+{
+	if (l->srtt_us == 0) {
+		l->srtt_us = rtt;
+		l->rttvar_us = rtt / 2;
+	} else {
+		uint32_t diff = rtt > l->srtt_us ? rtt - l->srtt_us : l->srtt_us - rtt;
+
+		l->rttvar_us = l->rttvar_us - l->rttvar_us / 4 + diff / 4;
+		l->srtt_us = l->srtt_us - l->srtt_us / 8 + rtt / 8;
+	}
+	l->rto_us = l->srtt_us + 4 * l->rttvar_us;
+}
+
+uint32_t link_arq_rto(const struct link *l)
+{
+	/* Never below what a full frame each way plus slack needs. */
+	uint32_t floor = 3 * link_frame_time_us(l) + 5000;
+	uint32_t rto = l->rto_us ? l->rto_us : 4 * floor;
+
+	if (rto < floor)
+		rto = floor;
+	return rto > LINK_RTO_MAX_US ? LINK_RTO_MAX_US : rto;
+}
+
+static uint32_t link_arq_isqrt(uint64_t v)
+{
+	uint64_t r = 0, bit = (uint64_t)1 << 62;
+
+	while (bit > v)
+		bit >>= 2;
+	while (bit) {
+		if (v >= r + bit) {
+			v -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+		bit >>= 2;
+	}
+	return (uint32_t)r;
+}
+
+/*
+ * Size frames to the error rate.  With a per-byte loss probability q and a
+ * per-frame overhead H, selective repeat delivers N/(N+H) * (1-q)^(N+H) of
+ * the wire; that peaks near N = sqrt(H/q) - H/2.  q is estimated from the
+ * smoothed frame loss rate p over frames of smoothed length L:
+ * q = -ln(1-p) / L.
+ */
+static void link_arq_resize(struct link *l)
+{
+	uint64_t p = l->loss_fp, p2, p3, neglog, n2;
+	uint32_t n, len = l->len_fp >> 16;
+
+	if (p < 8 || len == 0) {
+		l->payload = l->payload_max;
+		return;
+	}
+	if (p > 60000)
+		p = 60000;
+	p2 = p * p >> 16;
+	p3 = p2 * p >> 16;
+	neglog = p + p2 / 2 + p3 / 3;
+	n2 = (uint64_t)LINK_FRAME_OVERHEAD * len * 65536u / neglog;
+	n = link_arq_isqrt(n2);
+	n = n > LINK_FRAME_OVERHEAD / 2 ? n - LINK_FRAME_OVERHEAD / 2 : 0;
+	if (n < l->cfg.min_payload)
+		n = l->cfg.min_payload;
+	if (n > l->payload_max)
+		n = l->payload_max;
+	l->payload = (uint16_t)n;
+}
+
+/*
+ * Start each session as if a quarter of the largest payload were best: a
+ * frame sent too large for a noisy line keeps its size through every
+ * retransmission, while on a clean line some 40 good frames grow the
+ * payload to its maximum.
+ */
+void link_arq_prior(struct link *l)
+{
+	uint32_t n = l->payload_max / 4;
+	uint64_t len, half;
+
+	if (n < l->cfg.min_payload)
+		n = l->cfg.min_payload;
+	len = n + LINK_FRAME_OVERHEAD;
+	half = n + LINK_FRAME_OVERHEAD / 2;
+	l->len_fp = (uint32_t)(len << 16);
+	l->loss_fp = (uint32_t)(LINK_FRAME_OVERHEAD * len * 65536u / (half * half));
+	link_arq_resize(l);
+}
+
+static void link_arq_loss_sample(struct link *l, bool lost, uint16_t len)
+{
+	uint32_t target = lost ? 65536u : 0;
+
+	l->loss_fp = l->loss_fp - (l->loss_fp >> LINK_EWMA_SHIFT) + (target >> LINK_EWMA_SHIFT);
+	l->len_fp = l->len_fp - (l->len_fp >> LINK_EWMA_SHIFT) +
+		    ((uint32_t)(len + LINK_FRAME_OVERHEAD) << (16 - LINK_EWMA_SHIFT));
+	link_arq_resize(l);
+}
+
+static void link_arq_mark_lost(struct link *l, struct link_txslot *s)
+{
+	s->lost = true;
+	link_arq_loss_sample(l, true, s->len);
+}
+
+/* Acknowledgement info from any frame of the session. */
+void link_arq_take_ack(struct link *l, uint16_t ack, uint32_t sack, bool has_sack)
+{
+	uint32_t newest = 0;
+	bool any = false;
+
+	if (seq_dist(l->snd_una, ack) > seq_dist(l->snd_una, l->snd_nxt))
+		return; /* acknowledges frames never sent: stale or corrupt */
+	while (l->snd_una != ack) {
+		struct link_txslot *s = link_slot(l, l->snd_una);
+
+		if (s->tries == 1 && !s->sacked)
+			link_arq_rtt_sample(l, (uint32_t)(l->now_us - s->sent_us));
+		if (!s->sacked && !s->lost)
+			link_arq_loss_sample(l, false, s->len);
+		if (s->serial > newest || !any)
+			newest = s->serial;
+		any = true;
+		l->snd_una++;
+	}
+	l->acked_off = l->snd_una == l->snd_nxt ? l->sent_off : link_slot(l, l->snd_una)->off;
+	if (has_sack) {
+		for (unsigned i = 0; i < 32 && sack; i++, sack >>= 1) {
+			uint16_t seq = (uint16_t)(ack + 1 + i);
+			struct link_txslot *s;
+
+			if (!(sack & 1) || seq_dist(l->snd_una, seq) >= seq_dist(l->snd_una, l->snd_nxt))
+				continue;
+			s = link_slot(l, seq);
+			if (!s->sacked) {
+				if (s->tries == 1)
+					link_arq_rtt_sample(l, (uint32_t)(l->now_us - s->sent_us));
+				if (!s->lost)
+					link_arq_loss_sample(l, false, s->len);
+				s->sacked = true;
+				s->lost = false;
+			}
+			if (s->serial > newest || !any)
+				newest = s->serial;
+			any = true;
+		}
+	}
+	if (!any)
+		return;
+	/* The wire keeps order: anything sent before a frame that arrived, and
+	 * still missing, was lost. */
+	for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
+		struct link_txslot *s = link_slot(l, seq);
+
+		if (!s->sacked && !s->lost && s->serial < newest)
+			link_arq_mark_lost(l, s);
+	}
+}
+
+static void link_arq_deliver(struct link *l, const uint8_t *data, size_t len)
+{
+	l->st.data_rx += len;
+	if (l->ops.deliver)
+		l->ops.deliver(l->ctx, data, len);
+}
+
+void link_arq_take_data(struct link *l, uint16_t seq, const uint8_t *data, size_t len)
+{
+	uint16_t ahead = seq_dist(l->rcv_nxt, seq);
+
+	if (len == 0 || len > l->payload_max) {
+		l->st.runts++;
+		return;
+	}
+	if (ahead >= l->window) {
+		/* Already delivered: our ack was lost, repeat it. */
+		l->st.duplicates++;
+		l->pending_ctl |= CTL_ACK;
+		return;
+	}
+	if (ahead > 0) {
+		uint32_t bit = 1u << (ahead - 1);
+
+		if (l->rxheld & bit) {
+			l->st.duplicates++;
+		} else {
+			memcpy(link_arq_rxslot(l, seq), data, len);
+			l->rxlen[seq & (LINK_WINDOW_MAX - 1)] = (uint16_t)len;
+			l->rxheld |= bit;
+		}
+		/* Tell the sender about the hole at once. */
+		l->pending_ctl |= CTL_ACK;
+		return;
+	}
+	/* Filling a hole is news for the sender: acknowledge at once. */
+	if (l->rxheld)
+		l->pending_ctl |= CTL_ACK;
+	link_arq_deliver(l, data, len);
+	l->rcv_nxt++;
+	while (l->rxheld & 1) {
+		l->rxheld >>= 1;
+		link_arq_deliver(l, link_arq_rxslot(l, l->rcv_nxt), l->rxlen[l->rcv_nxt & (LINK_WINDOW_MAX - 1)]);
+		l->rcv_nxt++;
+	}
+	l->rxheld >>= 1;
+	if (++l->unacked >= 2)
+		l->pending_ctl |= CTL_ACK;
+	else if (l->ack_due_us == 0)
+		l->ack_due_us = l->now_us + LINK_ACK_DELAY_US;
+}
+
+/*
+ * Retransmit by timer what no later arrival could reveal (a lost tail).
+ * No exponential backoff: a serial line has no congestion to relieve, and
+ * a dead peer is detected by dead_ms, not by backing off.
+ */
+void link_arq_retransmit_timer(struct link *l)
+{
+	uint32_t rto = link_arq_rto(l);
+
+	for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
+		struct link_txslot *s = link_slot(l, seq);
+
+		if (!s->sacked && !s->lost && l->now_us - s->sent_us >= rto) {
+			l->st.timeouts++;
+			link_arq_mark_lost(l, s);
+		}
+	}
+}
