@@ -10,10 +10,8 @@
 
 #include "k210sock_int.h"
 
-/* What LISTEN asks for: connections the board may hold for us, and the
- * window each accepted socket starts with towards the daemon. */
+/* Connections the board may hold for a listener until they are accepted. */
 #define K210SOCK_BACKLOG 4
-#define K210SOCK_ACCEPT_WINDOW 16384
 
 /* Hand the connection's descriptor to the caller once it is a pipe. */
 static int k210sock_take_fd(struct k210conn *c)
@@ -291,8 +289,8 @@ int k210sock_listen(k210sock *h, uint16_t port)
 	msg_init(&req, PROTO_LISTEN);
 	req.sock = s->id;
 	req.u.listen.port = port;
+	/* rx_window stays 0: accepted streams are pipes, windowed by the daemon. */
 	req.u.listen.backlog = K210SOCK_BACKLOG;
-	req.u.listen.rx_window = K210SOCK_ACCEPT_WINDOW;
 	if (k210sock_request(h, &req, &resp) < 0) {
 		int errnum = errno;
 
