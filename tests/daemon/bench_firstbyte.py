@@ -44,13 +44,18 @@ env.start_board("--baud", str(BAUD), "--esp-baud", "0")
 probe = binary("k210-probe")
 if not probe:
     fail("k210-probe is not built")
-r = subprocess.run([probe, "--baud", str(BAUD), env.board_link, "first-byte", "127.0.0.1",
-                    str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+r = subprocess.run([probe, "--link", env.board_link, "wait-wifi", "15"], stdout=subprocess.PIPE,
+                   stderr=subprocess.STDOUT, timeout=60)
+if r.returncode != 0:
+    fail("k210-probe wait-wifi: " + r.stdout.decode())
+r = subprocess.run([probe, "--link", env.board_link, "--baud", str(BAUD), "first-byte",
+                    "127.0.0.1", str(port), "--count", str(ROUNDS)],
+                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
 text = r.stdout.decode()
-m = re.search(r"median[^0-9]*([0-9.]+)\s*(us|ms)", text)
+m = re.search(r"median_ms=([0-9.]+)", text)
 if r.returncode != 0 or not m:
     fail("k210-probe first-byte: exit %d: %s" % (r.returncode, text))
-direct_ms = float(m.group(1)) / (1000.0 if m.group(2) == "us" else 1.0)
+direct_ms = float(m.group(1))
 
 env.start_daemon(device={"path": env.board_link, "baud": str(BAUD)}, log={"level": "info"})
 times = []

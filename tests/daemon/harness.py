@@ -139,6 +139,7 @@ class Env:
         self.http = None
         self.http_port = None
         self.daemon_log = os.path.join(self.dir, "daemon.log")
+        self.emulated = False
         _envs.append(self)
 
     # --- the board ---
@@ -150,21 +151,25 @@ class Env:
         wait_for(lambda: os.path.islink(self.board_link), 5, "the fakeboard's pty")
         return self.board
 
-    def start_emu(self, *args):
+    def start_emu(self, *args, autojoin=True):
+        """k210-emu; by default its ESP8285 boots joined to the simulated AP
+        (saved credentials), otherwise the daemon's [wifi] has to join."""
         emu = binary("k210-emu")
         if not emu:
             fail("k210-emu is not built")
+        extra = ["--esp-arg", "--autojoin", "--esp-arg", "k210sim"] if autojoin else []
         self.board = self._spawn([emu, "--link", self.board_link, "--control", self.control] +
-                                 list(args), "emu.log")
+                                 extra + list(args), "emu.log")
+        self.emulated = True
         wait_for(lambda: os.path.islink(self.board_link), 10, "the emulated board's pty")
         return self.board
 
-    def start_board(self, *emu_args):
+    def start_board(self, *emu_args, autojoin=True):
         """The emulated board (k210-emu + espat-sim); K210_TEST_BOARD=fake
         substitutes the stand-in board where a test allows it."""
         if os.environ.get("K210_TEST_BOARD") == "fake":
             return self.start_fakeboard()
-        return self.start_emu(*emu_args)
+        return self.start_emu(*emu_args, autojoin=autojoin)
 
     def emu_command(self, line, timeout=10):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -231,8 +236,13 @@ class Env:
                 st = self.status()
             except OSError:
                 return None
-            return st if st.get("board.state") == "attached" and "board.firmware" in st else None
-        return wait_for(attached, timeout, "the board to attach")
+            if st.get("board.state") != "attached" or "board.firmware" not in st:
+                return None
+            # On the emulated board streams need the WiFi up.
+            if self.emulated and st.get("wifi.state") != "got-ip":
+                return None
+            return st
+        return wait_for(attached, timeout, "the board to attach (and its WiFi)")
 
     def wait_sockets_free(self, timeout=5):
         """Closing a board socket takes a round trip: wait for none in use."""

@@ -22,8 +22,12 @@ def free_port():
 
 
 env = Env("native")
-env.start_board("--baud", "0", "--esp-baud", "0")
-env.start_daemon(access={"allow_listen": "yes", "allow_udp": "yes"})
+# The daemon joins the WiFi itself here ([wifi]).
+env.start_board("--baud", "0", "--esp-baud", "0", autojoin=False)
+env.start_daemon(access={"allow_listen": "yes", "allow_udp": "yes"},
+                 wifi={"ssid": "k210sim", "psk": "k210sim-pass"})
+if "WiFi: joined \"k210sim\"" not in env.read_log():
+    fail("the daemon did not join the configured network")
 
 with Native(env.sock) as n:
     log("device info and WiFi status")
