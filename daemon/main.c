@@ -208,10 +208,12 @@ int main(int argc, char **argv)
 			fputs(err.text, stderr);
 		else
 			main_print_errors(&err);
+		free(cfg);
 		return 1;
 	}
 	if (check) {
 		printf("%s: configuration OK\n", path);
+		free(cfg);
 		return 0;
 	}
 	log_init(foreground, (enum log_level)main_log_level(cfg), K210SOCKD_NAME);
