@@ -37,9 +37,10 @@ def first_success_after(t_back):
 worst = 0.0
 for action in ("unplug", "reset"):
     log(action + " mid-transfer")
-    c = transfer()
-    wait_for(lambda: env.status()["bytes.down"] > 100000, 30, "the transfer to start")
     down_before = env.status()["bytes.down"]
+    c = transfer()
+    wait_for(lambda: env.status()["bytes.down"] > down_before + 100000, 30,
+             "the transfer to get going")
     if action == "unplug":
         if env.emu_command("unplug") != "ok":
             fail("emulator refused unplug")
