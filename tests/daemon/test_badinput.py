@@ -235,6 +235,27 @@ def _():
             fail("SOCKS command %d: %r" % (cmd, data))
 
 
+@case("300 connections of random bytes, native and SOCKS")
+def _():
+    import random
+    rng = random.Random(1234)
+    for i in range(300):
+        first = [b"", b"\x05", b"\x05\x01\x00", hello()][i % 4]
+        body = bytes(rng.getrandbits(8) for _ in range(rng.randrange(0, 600)))
+        try:
+            s = raw(first + body, timeout=2)
+            s.settimeout(0.05)
+            try:
+                s.recv(4096)
+            except OSError:
+                pass
+            s.close()
+        except OSError:
+            pass
+    with Native(env.sock) as n:
+        n.status()
+
+
 @case("a flood of requests")
 def _():
     n = Native(env.sock)
