@@ -406,6 +406,11 @@ enum at_result at_feed(struct at_parser *p, const uint8_t *in, size_t n, size_t 
 	return AT_MORE;
 }
 
+bool at_in_data(const struct at_parser *p)
+{
+	return p->mode == AT_M_DATA;
+}
+
 const char *at_event_name(enum at_event_type t)
 {
 	static const char *const names[] = {

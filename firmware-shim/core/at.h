@@ -103,6 +103,9 @@ void at_reset(struct at_parser *p);
 enum at_result at_feed(struct at_parser *p, const uint8_t *in, size_t n, size_t *used,
 		       struct at_event *ev);
 
+/* Inside the binary data of +IPD or +CIPRECVDATA. */
+bool at_in_data(const struct at_parser *p);
+
 const char *at_event_name(enum at_event_type t);
 
 #endif

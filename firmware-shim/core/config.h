@@ -9,14 +9,15 @@
 #define CONFIG_FIRMWARE_VERSION "k210sockd-shim 0.1.0"
 
 /*
- * Host link.  16 KB of outgoing stream not yet acknowledged is 80 ms of
- * line at 2 Mbaud, several times the round trip of a USB serial bridge,
- * so the line never idles waiting for acks; a window of 16 frames of 2048
- * bytes lets the host keep as much in flight towards the board.
+ * Host link.  What the board sends stays in the 32 KB ring until the host
+ * acknowledges it, and that includes the bytes still queued in the UART's
+ * own 8 KB transmit ring: 32 KB keeps the line busy through the round trip
+ * and leaves room for answers.  8 frames of 2048 bytes towards the board
+ * is 80 ms of line at 2 Mbaud, well above a USB serial bridge's round trip.
  */
-#define CONFIG_LINK_WINDOW 16
+#define CONFIG_LINK_WINDOW 8
 #define CONFIG_LINK_PAYLOAD 2048
-#define CONFIG_LINK_TX_BUFFER 16384
+#define CONFIG_LINK_TX_BUFFER 32768
 /* Link memory: tx ring, reorder slots, decoder, scratch and encoded frame. */
 #define CONFIG_LINK_MEM (CONFIG_LINK_TX_BUFFER + CONFIG_LINK_WINDOW * CONFIG_LINK_PAYLOAD + 8192)
 /* Bytes moved between the link and the host UART per step. */
@@ -62,6 +63,8 @@
 #define CONFIG_ESP_DNS_MS 15000
 #define CONFIG_ESP_SEND_MS 30000
 #define CONFIG_ESP_BUSY_QUIET_MS 100
+/* The module sends a reply's data without pauses: a gap this long inside it means trouble. */
+#define CONFIG_ESP_DATA_STALL_MS 50
 #define CONFIG_ESP_BUSY_TRIES 30
 /* Consecutive command timeouts that mean the ESP is gone. */
 #define CONFIG_ESP_TIMEOUTS_MAX 3

@@ -370,8 +370,9 @@ static void conn_read_data(struct sock *s, const struct at_event *ev)
 	uint32_t room = s->reading > s->read_got ? s->reading - s->read_got : 0;
 	uint32_t n = ev->len < room ? (uint32_t)ev->len : room;
 
+	/* Held back until the OK that ends the reply vouches for it. */
 	if (sock_receiving(s))
-		ring_put(&s->rx, ev->data, n);
+		s->uncommitted += ring_put(&s->rx, ev->data, n);
 	s->read_got += (uint32_t)ev->len;
 }
 
@@ -413,6 +414,8 @@ static uint8_t conn_start_error(const struct sock *s, enum esp_result r)
 		return PROTO_ETIMEDOUT;
 	if (r == ESP_BUSY)
 		return PROTO_EAGAIN;
+	if (r == ESP_GARBLED)
+		return PROTO_EIO;
 	if (s->dns_fail)
 		return PROTO_ENOHOST;
 	if (s->no_ip)
@@ -455,7 +458,7 @@ static void conn_start_done(struct sock *s, enum esp_result r)
 		s->step = SOCK_STEP_RECLOSE;
 		return;
 	}
-	if (r == ESP_TIMEOUT)
+	if (r == ESP_TIMEOUT || r == ESP_GARBLED)
 		sk.stale[s->link] = true;
 	if (s->req)
 		shim_answer_err(s->req, s->cancel ? PROTO_ECANCELED : conn_start_error(s, r));
@@ -482,6 +485,18 @@ static void conn_send_done(struct sock *s, enum esp_result r)
 	case ESP_LOST:
 		/* Nothing was sent (busy) or the socket is failing anyway (lost). */
 		break;
+	case ESP_GARBLED:
+		/* Whether the module took the payload is unknown: never send it twice. */
+		if (s->kind == PROTO_KIND_UDP) {
+			ring_drop(&s->tx, n);
+			s->dq_head = (uint8_t)((s->dq_head + 1) % CONFIG_SOCK_DGRAMS);
+			s->dq_count--;
+			s->credit_due += n;
+			sk.st.udp_dropped++;
+		} else {
+			s->damaged = true;
+		}
+		break;
 	default:
 		if (s->kind == PROTO_KIND_UDP) {
 			sk.st.udp_dropped++;
@@ -503,30 +518,50 @@ static void conn_send_done(struct sock *s, enum esp_result r)
 
 static void conn_recv_done(struct sock *s, enum esp_result r)
 {
-	uint32_t asked = s->reading, got = s->read_got;
-	bool garbled = s->garbled;
+	uint32_t asked = s->reading, got = s->read_got, held = s->uncommitted;
 
 	s->reading = 0;
-	s->garbled = false;
-	if (r == ESP_LOST)
+	s->uncommitted = 0;
+	if (r == ESP_OK && got <= asked) {
+		if (got == asked) {
+			/* A full read may have left more behind, whatever the notifications said. */
+			s->esp_pending = s->esp_pending > got ? s->esp_pending - got : 1;
+		} else {
+			/* A short read emptied the module's buffer. */
+			s->esp_pending = 0;
+		}
 		return;
-	if (garbled || r == ESP_TIMEOUT || (r == ESP_OK && got > asked)) {
-		/* The reply was damaged or overlong: bytes may be missing, and silence is not allowed. */
+	}
+	/* Nothing confirmed what arrived: it is taken back, and the socket cannot go on whole. */
+	ring_unput(&s->rx, held);
+	switch (r) {
+	case ESP_LOST:
+		return;
+	case ESP_BUSY:
+		/* The read never ran. */
+		return;
+	case ESP_GARBLED:
+		s->damaged = true;
+		return;
+	case ESP_ERROR:
+	case ESP_FAIL:
+		/* Nothing is buffered (or the link is gone). */
+		s->esp_pending = 0;
+		if (!held)
+			return;
+		/* fall through */
+	default:
 		sock_fail(s, PROTO_EIO);
 		return;
 	}
-	if (r == ESP_OK && got == asked) {
-		/* A full read may have left more behind, whatever the notifications said. */
-		s->esp_pending = s->esp_pending > got ? s->esp_pending - got : 1;
-		return;
-	}
-	/* A short read emptied the module's buffer; ERROR means it had nothing. */
-	s->esp_pending = 0;
 }
 
-static void conn_status_done(void)
+static void conn_status_done(enum esp_result r)
 {
 	sk.status_busy = false;
+	/* A damaged answer is asked again. */
+	if (r == ESP_GARBLED || r == ESP_BUSY)
+		return;
 	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
 		struct sock *s = &sk.s[i];
 
@@ -546,6 +581,9 @@ static void conn_listener_done(uint8_t kind, enum esp_result r)
 	l->busy = false;
 	if (r == ESP_LOST)
 		return;
+	/* A damaged answer leaves the outcome unknown: the command goes again (it is idempotent). */
+	if (r == ESP_GARBLED)
+		r = ESP_BUSY;
 	switch (kind) {
 	case C_SERVER:
 		if (r == ESP_BUSY) {
@@ -588,10 +626,10 @@ static void conn_done(struct esp_cmd *c, enum esp_result r)
 
 	switch (c->kind) {
 	case C_STATUS:
-		conn_status_done();
+		conn_status_done(r);
 		return;
 	case C_RECVLEN:
-		if (r != ESP_LOST && r != ESP_BUSY) {
+		if (r != ESP_LOST && r != ESP_BUSY && r != ESP_GARBLED) {
 			sk.recvlen_due = false;
 			for (unsigned i = 0; i < SOCK_SLOTS; i++)
 				sk.s[i].recvlen_due = false;
@@ -603,7 +641,7 @@ static void conn_done(struct esp_cmd *c, enum esp_result r)
 		conn_listener_done(c->kind, r);
 		return;
 	case C_REFUSE:
-		if (r == ESP_TIMEOUT)
+		if (r == ESP_TIMEOUT || r == ESP_GARBLED)
 			sk.stale[c->link] = true;
 		return;
 	default:
@@ -614,7 +652,7 @@ static void conn_done(struct esp_cmd *c, enum esp_result r)
 	case C_RECLOSE:
 		if (r == ESP_LOST)
 			return;
-		sk.stale[c->link] = r == ESP_TIMEOUT;
+		sk.stale[c->link] = r == ESP_TIMEOUT || r == ESP_GARBLED;
 		s->step = s->tls_size ? SOCK_STEP_SSLSIZE : SOCK_STEP_START;
 		return;
 	case C_SSLSIZE:
@@ -637,7 +675,7 @@ static void conn_done(struct esp_cmd *c, enum esp_result r)
 		if (r == ESP_LOST || r == ESP_BUSY)
 			return;
 		/* OK, or UNLINK/ERROR for a link already gone: either way it is closed. */
-		if (r == ESP_TIMEOUT)
+		if (r == ESP_TIMEOUT || r == ESP_GARBLED)
 			sk.stale[c->link] = true;
 		s->esp_open = false;
 		break;
@@ -788,7 +826,9 @@ static void conn_ipd_data(const struct at_event *ev)
 		if (ev->end)
 			conn_deliver_dgram(s);
 	} else {
-		ring_put(&s->rx, ev->data, (uint32_t)ev->len);
+		s->uncommitted += ring_put(&s->rx, ev->data, (uint32_t)ev->len);
+		if (ev->end)
+			s->uncommitted = 0;
 	}
 	if (ev->end)
 		sk.ipd_slot = SOCK_NONE;
@@ -840,7 +880,9 @@ void conn_esp_lost(void)
 		s->recvlen_due = false;
 		s->sending = 0;
 		s->reading = 0;
-		s->garbled = false;
+		ring_unput(&s->rx, s->uncommitted);
+		s->uncommitted = 0;
+		s->damaged = false;
 		switch (s->state) {
 		case SOCK_FREE:
 			break;
@@ -906,13 +948,33 @@ void conn_esp_lost(void)
 void conn_esp_garbled(void)
 {
 	sk.recvlen_due = true;
+	/* An unsolicited block cut short: its bytes so far are not to be trusted. */
+	if (sk.ipd_slot != SOCK_NONE) {
+		struct sock *s = &sk.s[sk.ipd_slot];
+
+		ring_unput(&s->rx, s->uncommitted);
+		s->uncommitted = 0;
+		if (!sk.ipd_udp)
+			s->damaged = true;
+		sk.ipd_slot = SOCK_NONE;
+	}
+	/* Unsolicited data has no second chance: part of it may be gone. */
 	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
 		struct sock *s = &sk.s[i];
 
-		if (s->reading)
-			s->garbled = true;
-		/* Unsolicited data has no second chance: part of it may be gone. */
-		if (!esp_passive() && s->kind != PROTO_KIND_UDP && s->state == SOCK_OPEN)
-			sock_fail(s, PROTO_EIO);
+		if (!esp_passive() && s->kind != PROTO_KIND_UDP && sock_receiving(s))
+			s->damaged = true;
+	}
+}
+
+void conn_esp_sound(void)
+{
+	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
+		struct sock *s = &sk.s[i];
+
+		if (!s->damaged)
+			continue;
+		s->damaged = false;
+		sock_fail(s, PROTO_EIO);
 	}
 }

@@ -21,7 +21,9 @@ bool conn_next_data(struct esp_cmd *c, uint64_t now);
 void conn_urc(const struct at_event *ev);
 /* The module restarted: every link is gone. */
 void conn_esp_lost(void);
-/* Garbage on the ESP line: a passive-mode notification may be lost. */
+/* Garbage on the ESP line: notifications or unsolicited data may be lost. */
 void conn_esp_garbled(void);
+/* The module checked out after garbage: sockets that lost bytes fail now. */
+void conn_esp_sound(void);
 
 #endif

@@ -71,6 +71,9 @@ static struct {
 	uint8_t resets_in_row;
 	bool was_ready;              /* sockets may exist: a reset must fail them */
 	bool suspect;                /* garbage seen: check that the module still answers */
+	bool check_rebooted;         /* the check found the module's settings gone */
+	bool garbled_pending;        /* garbage came while a command was being written */
+	uint64_t last_rx;
 	uint32_t overruns;
 	struct req *reset_req;
 
@@ -85,6 +88,7 @@ static struct {
 } esp;
 
 static const struct esp_ops esp_own_ops;
+static void esp_unexpected_ready(void);
 
 static void esp_set_baud(uint32_t baud)
 {
@@ -210,6 +214,7 @@ static bool esp_own(struct esp_cmd *c, uint8_t kind, uint32_t timeout_ms, const 
 
 static void esp_issue(uint64_t now)
 {
+	esp.garbled_pending = false;
 	esp.phase = PH_CMD;
 	esp.out_off = 0;
 	esp.prompt_seen = false;
@@ -306,6 +311,8 @@ static void esp_own_event(struct esp_cmd *c, const struct at_event *ev)
 {
 	if (c->kind == K_GMR && ev->type == AT_EV_LINE)
 		esp_take_version(ev->text);
+	if (c->kind == K_CHECK && ev->type == AT_EV_LINE && strcmp(ev->text, "+CIPMUX:0") == 0)
+		esp.check_rebooted = true;
 }
 
 static void esp_init_done(struct esp_cmd *c, enum esp_result r)
@@ -342,7 +349,7 @@ static void esp_init_done(struct esp_cmd *c, enum esp_result r)
 	default:
 		break;
 	}
-	if (r == ESP_TIMEOUT || r == ESP_LOST) {
+	if (r == ESP_TIMEOUT || r == ESP_LOST || r == ESP_GARBLED) {
 		if (r == ESP_TIMEOUT)
 			esp_hard_reset(esp.now, "no answer during initialisation");
 		return;
@@ -380,9 +387,15 @@ static void esp_own_done(struct esp_cmd *c, enum esp_result r)
 		}
 		return;
 	case K_CHECK:
-		esp.suspect = false;
-		if (r == ESP_TIMEOUT)
-			esp_hard_reset(esp.now, "garbage on the line and no answer");
+		if (r == ESP_OK && esp.check_rebooted) {
+			esp_unexpected_ready();
+		} else if (r == ESP_OK) {
+			esp.suspect = false;
+			conn_esp_sound();
+		} else if (r == ESP_TIMEOUT || r == ESP_ERROR || r == ESP_FAIL) {
+			esp_hard_reset(esp.now, "garbage on the line and no sense after it");
+		}
+		/* Busy, or more garbage: the check runs again. */
 		return;
 	default:
 		esp_init_done(c, r);
@@ -427,8 +440,11 @@ static bool esp_next(struct esp_cmd *c, uint64_t now)
 	default:
 		return false;
 	}
-	if (esp.suspect)
-		return esp_own(c, K_CHECK, CONFIG_ESP_PROBE_MS, "AT");
+	if (esp.suspect) {
+		/* A module that restarted unseen answers with its defaults: multi-link mode off. */
+		esp.check_rebooted = false;
+		return esp_own(c, K_CHECK, CONFIG_ESP_PROBE_MS, "AT+CIPMUX?");
+	}
 	/* Round robin: WiFi and requests, socket control, socket data. */
 	for (unsigned i = 0; i < 3; i++) {
 		unsigned src = (esp.next_source + i) % 3;
@@ -596,15 +612,22 @@ static void esp_dispatch(const struct at_event *ev)
 	}
 }
 
-static void esp_bad(const struct at_event *ev)
+/*
+ * Garbage where replies should be: the module may have restarted (at the
+ * wrong rate, its banner is all it says) or bytes were lost.  The command
+ * in flight cannot trust its reply, and a check follows before anything else.
+ */
+static void esp_garbled(void)
 {
 	esp.st.noise++;
 	if (esp.state != ESP_S_READY)
 		return;
-	/* A notification may have been lost in it; at the wrong rate, so may everything. */
 	conn_esp_garbled();
-	if (ev->bad == AT_BAD_NOISE)
-		esp.suspect = true;
+	esp.suspect = true;
+	if (esp.phase == PH_REPLY || esp.phase == PH_SENT)
+		esp_finish(ESP_GARBLED);
+	else if (esp.phase != PH_IDLE)
+		esp.garbled_pending = true;
 }
 
 static void esp_read_input(void)
@@ -616,6 +639,7 @@ static void esp_read_input(void)
 
 		if (n == 0)
 			return;
+		esp.last_rx = esp.now;
 		if (esp.state == ESP_S_HOLD)
 			continue;
 		while (off < n) {
@@ -627,7 +651,7 @@ static void esp_read_input(void)
 			if (r == AT_EVENT)
 				esp_dispatch(&ev);
 			else if (r == AT_BAD)
-				esp_bad(&ev);
+				esp_garbled();
 		}
 	}
 }
@@ -661,6 +685,11 @@ static bool esp_write_output(void)
 				return false;
 		}
 		esp.phase = PH_REPLY;
+		if (esp.garbled_pending && esp.cmd.send_len == 0) {
+			esp.garbled_pending = false;
+			esp_finish(ESP_GARBLED);
+			return true;
+		}
 	}
 	if (esp.phase == PH_DATA) {
 		uint8_t buf[CONFIG_ESP_READ_CHUNK];
@@ -688,6 +717,10 @@ static bool esp_write_output(void)
 				return false;
 		}
 		esp.phase = PH_SENT;
+		if (esp.garbled_pending) {
+			esp.garbled_pending = false;
+			esp_finish(ESP_GARBLED);
+		}
 	}
 	return true;
 }
@@ -756,6 +789,12 @@ uint64_t esp_poll(uint64_t now)
 
 	esp.now = now;
 	esp_read_input();
+	if (at_in_data(&esp.at) && now - esp.last_rx > CONFIG_ESP_DATA_STALL_MS * 1000ull) {
+		/* The data stopped halfway: whatever comes next is no longer part of it. */
+		at_reset(&esp.at);
+		esp.data_to = DATA_NONE;
+		esp_garbled();
+	}
 	overruns = port_esp_rx_overruns();
 	if (overruns != esp.overruns) {
 		esp.overruns = overruns;
@@ -783,6 +822,8 @@ uint64_t esp_poll(uint64_t now)
 	if ((esp.state == ESP_S_HOLD || esp.state == ESP_S_BOOT || esp.state == ESP_S_BACKOFF) &&
 	    esp.state_until < next)
 		next = esp.state_until;
+	if (at_in_data(&esp.at) && esp.last_rx + CONFIG_ESP_DATA_STALL_MS * 1000ull + 1 < next)
+		next = esp.last_rx + CONFIG_ESP_DATA_STALL_MS * 1000ull + 1;
 	if (esp.state == ESP_S_SWITCH)
 		next = now + ESP_TX_RETRY_US;
 	return next;

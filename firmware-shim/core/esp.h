@@ -36,6 +36,7 @@ enum esp_result {
 	ESP_TIMEOUT,    /* no final result in time */
 	ESP_BUSY,       /* the module kept answering busy */
 	ESP_LOST,       /* the module reset under the command */
+	ESP_GARBLED,    /* garbage came instead of the reply: what it carried is not to be trusted */
 };
 
 struct esp_cmd;

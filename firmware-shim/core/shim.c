@@ -55,6 +55,11 @@ uint64_t shim_now(void)
 	return sh.now;
 }
 
+void shim_link_stats(struct link_stats *st)
+{
+	link_get_stats(&sh.link, st);
+}
+
 bool shim_link_up(void)
 {
 	return sh.up;

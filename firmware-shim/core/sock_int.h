@@ -53,7 +53,7 @@ struct sock {
 	bool busy;              /* a command about this socket is in flight */
 	bool esp_open;          /* the module holds the link: CIPCLOSE releases it */
 	bool recvlen_due;       /* how much the module still holds is unknown */
-	bool garbled;           /* garbage arrived during the read in flight */
+	bool damaged;           /* bytes may have been lost: fails once the module is checked */
 	bool fail_seen, dns_fail, no_ip, already;
 	uint8_t retries;
 	enum sock_step step;
@@ -78,6 +78,8 @@ struct sock {
 	uint32_t esp_pending;   /* passive: bytes the module holds, as far as known */
 	uint32_t reading;       /* CIPRECVDATA in flight: bytes asked for */
 	uint32_t read_got;
+	/* Newest bytes in rx not yet confirmed by the end of their reply: never delivered early. */
+	uint32_t uncommitted;
 };
 
 enum sock_listener_state {

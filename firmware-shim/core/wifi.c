@@ -431,6 +431,8 @@ static void wifi_refresh_done(enum esp_result r)
 	static const uint8_t zero[4];
 
 	wf.refreshing = false;
+	if (r == ESP_GARBLED || r == ESP_BUSY)
+		wf.refresh_due = true;
 	if (r != ESP_OK || !wf.got_addr)
 		return;
 	wf.got_addr = false;

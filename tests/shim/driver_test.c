@@ -138,7 +138,7 @@ static const struct hs_step t_unexpected_ready[] = {
 	{ 'E', "+IPD,0,3\r\n", 0 },
 	{ 'A', "AT+CIPRECVDATA=0,2048", 0 },
 	{ 'E', "+CIPRECVDATA,3:abc\r\nOK\r\n\x01\x80\xfe\r\n", 0 },
-	{ 'A', "AT", 0 },
+	{ 'A', "AT+CIPMUX?", 0 },
 	{ 'E', "\r\nready\r\n", 0 },
 	{ 'R', "DATA sock=1 abc", 0 },
 	{ 'R', "EV_CLOSED sock=1 err=11", 0 },
@@ -539,8 +539,8 @@ static const struct hs_step t_round_robin[] = {
 static const struct hs_step t_garbage_check[] = {
 	CONNECT_1,
 	{ 'E', "\x01\x02\x7f\r\n", 0 },
-	{ 'A', "AT", 0 },
-	OK_REPLY,
+	{ 'A', "AT+CIPMUX?", 0 },
+	{ 'E', "+CIPMUX:1\r\n\r\nOK\r\n", 0 },
 	{ 'A', "AT+CIPRECVLEN?", 0 },
 	{ 'E', "+CIPRECVLEN:0,0,0,0,0\r\nOK\r\n", 0 },
 	END
@@ -730,6 +730,51 @@ static const struct hs_step t_emfile[] = {
 	END
 };
 
+static const struct hs_step t_stalled_read[] = {
+	CONNECT_1,
+	{ 'E', "+IPD,0,100\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=0,2048", 0 },
+	{ 'E', "+CIPRECVDATA,100:0123456789", 0 },
+	{ 'W', "60", 0 },
+	{ 'A', "AT+CIPMUX?", 0 },
+	{ 'E', "+CIPMUX:1\r\n\r\nOK\r\n", 0 },
+	{ 'A', "AT+CIPCLOSE=0", 0 },
+	{ 'E', "0,CLOSED\r\n\r\nOK\r\n", 0 },
+	{ 'A', "AT+CIPRECVLEN?", 0 },
+	{ 'E', "+CIPRECVLEN:0,0,0,0,0\r\nOK\r\n", 0 },
+	{ 'R', "EV_CLOSED sock=1 err=20", 0 },
+	END
+};
+
+static const struct hs_step t_stalled_reboot[] = {
+	CONNECT_1,
+	{ 'E', "+IPD,0,100\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=0,2048", 0 },
+	{ 'E', "+CIPRECVDATA,100:0123456789", 0 },
+	{ 'W', "60", 0 },
+	{ 'A', "AT+CIPMUX?", 0 },
+	{ 'E', "+CIPMUX:0\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_CLOSED sock=1 err=11", 0 },
+	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
+	{ 'R', "EV_DEVICE what=4 value=0", 0 },
+	{ 'A', "ATE0", 0 },
+	END
+};
+
+static const struct hs_step t_active_cut[] = {
+	CONNECT_1,
+	{ 'E', "+IPD,0,4,10.0.0.1,80:good", 0 },
+	{ 'R', "DATA sock=1 good", 0 },
+	{ 'E', "+IPD,0,10,10.0.0.1,80:abcde", 0 },
+	{ 'W', "60", 0 },
+	{ 'A', "AT+CIPMUX?", 0 },
+	{ 'E', "+CIPMUX:1\r\n\r\nOK\r\n", 0 },
+	{ 'A', "AT+CIPCLOSE=0", 0 },
+	{ 'E', "0,CLOSED\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_CLOSED sock=1 err=20", 0 },
+	END
+};
+
 static const struct hs_case cases[] = {
 	{ "connect, send, passive receive", HS_V17, t_basic, 0 },
 	{ "binary passive data holding OK and +IPD", HS_V17, t_binary_read, 0 },
@@ -764,6 +809,9 @@ static const struct hs_case cases[] = {
 	{ "boot without ready", HS_V17, t_no_ready, 1 },
 	{ "receive overrun resets the module", HS_V17, t_overrun, 0 },
 	{ "five links and no more", HS_V17, t_emfile, 0 },
+	{ "a stalled read is taken back", HS_V17, t_stalled_read, 0 },
+	{ "a stalled read from a module that restarted", HS_V17, t_stalled_reboot, 0 },
+	{ "unsolicited data cut short", HS_V11, t_active_cut, 0 },
 };
 
 int main(int argc, char **argv)

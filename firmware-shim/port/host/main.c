@@ -1,0 +1,271 @@
+/*
+ * k210-emu: a K210 board with an ESP8285, emulated on Linux.  The real
+ * firmware core runs here against emulated UARTs: the USB serial line is a
+ * pty published as a symlink, the ESP8285 is espat-sim (or an AT emulator
+ * on a tty).  Both lines are paced at their baud rates like real UARTs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "board.h"
+#include "control.h"
+#include "elog.h"
+#include "emu.h"
+#include "espat.h"
+#include "port.h"
+#include "shim.h"
+
+#define MAIN_DEFAULT_BAUD 2000000u
+#define MAIN_UNPACED_BAUD 4000000u
+#define MAIN_MAX_ESP_ARGS 64
+
+static void main_usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: k210-emu --link PATH [options]\n"
+	    "Emulates a K210 board with an ESP8285 (Maix Dock / Maix Go) running the k210sockd firmware\n"
+	    "core: the board's USB serial port appears as a pty behind the symlink PATH.\n"
+	    "\n"
+	    "USB serial line:\n"
+	    "  --link PATH        publish the board's serial port (a pty) as symlink PATH; replaced\n"
+	    "                     atomically, removed on exit and on unplug\n"
+	    "  --baud N           highest rate the board accepts (default %u); the line starts at\n"
+	    "                     115200 and follows the link's negotiated rate; both directions are\n"
+	    "                     paced at 10 bits a byte, received bytes go through an 8 KB ring\n"
+	    "                     that drops and counts overflow; 0 = unpaced\n"
+	    "  --ber P            bit error probability on the line, both directions (default 0)\n"
+	    "  --drop P           byte loss probability on the line, both directions (default 0)\n"
+	    "  --seed N           seed of the noise generator (default 1)\n"
+	    "\n"
+	    "ESP8285:\n"
+	    "  --esp-baud N       rate the firmware may raise the ESP UART to with AT+UART_CUR\n"
+	    "                     (default 115200: it stays there); the UART is paced at its rate;\n"
+	    "                     0 = unthrottled (no pacing; espat-sim runs --unpaced)\n"
+	    "  --esp-sim PATH     the espat-sim program (default: next to k210-emu, else the one\n"
+	    "                     built with it, else from PATH)\n"
+	    "  --esp-arg ARG      pass ARG to espat-sim (repeatable), e.g. --esp-arg --at-version\n"
+	    "                     --esp-arg 1.1; WIFI_EN drives its reset pins (SIGUSR1 low, SIGUSR2 high)\n"
+	    "  --esp-tty PATH     talk to an external AT emulator on a tty or pty instead (at\n"
+	    "                     --esp-baud, 115200 if 0); WIFI_EN is then not connected\n"
+	    "\n"
+	    "Control and logging:\n"
+	    "  --control PATH     a Unix stream socket taking one command per line; each answer ends\n"
+	    "                     with \"ok\" or \"error: ...\":\n"
+	    "                       unplug             the pty and the symlink go away (the host sees\n"
+	    "                                          EOF/EIO); the board and the ESP8285 lose power\n"
+	    "                       replug             a new pty at the same symlink; the board boots\n"
+	    "                       unplug-for SECONDS unplug, then replug after SECONDS\n"
+	    "                       reset              board reset: the firmware restarts with a new\n"
+	    "                                          boot id; the pty stays\n"
+	    "                       esp-reset          pulse WIFI_EN low for 20 ms\n"
+	    "                       noise BER DROP     change the line noise\n"
+	    "                       stats              counters as key=value lines\n"
+	    "  -v                 log to stderr (twice: more; board log lines come with the first)\n"
+	    "  --log FILE         log to FILE instead of stderr\n"
+	    "  -h, --help         this text\n"
+	    "\n"
+	    "Signals: SIGTERM and SIGINT exit cleanly (symlink removed, espat-sim stopped), SIGUSR1\n"
+	    "resets the board, SIGUSR2 resets the ESP8285.  k210-emu exits with status 1 if\n"
+	    "espat-sim dies.\n",
+	    MAIN_DEFAULT_BAUD);
+}
+
+enum main_option {
+	OPT_LINK = 256,
+	OPT_BAUD,
+	OPT_BER,
+	OPT_DROP,
+	OPT_SEED,
+	OPT_ESP_BAUD,
+	OPT_ESP_SIM,
+	OPT_ESP_ARG,
+	OPT_ESP_TTY,
+	OPT_CONTROL,
+	OPT_LOG,
+};
+
+static const struct option main_options[] = {
+	{ "link", required_argument, NULL, OPT_LINK },
+	{ "baud", required_argument, NULL, OPT_BAUD },
+	{ "ber", required_argument, NULL, OPT_BER },
+	{ "drop", required_argument, NULL, OPT_DROP },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "esp-baud", required_argument, NULL, OPT_ESP_BAUD },
+	{ "esp-sim", required_argument, NULL, OPT_ESP_SIM },
+	{ "esp-arg", required_argument, NULL, OPT_ESP_ARG },
+	{ "esp-tty", required_argument, NULL, OPT_ESP_TTY },
+	{ "control", required_argument, NULL, OPT_CONTROL },
+	{ "log", required_argument, NULL, OPT_LOG },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static unsigned long main_number(const char *opt, const char *s, unsigned long max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *s == '\0' || *s == '-' || *end != '\0' || v > max) {
+		fprintf(stderr, "k210-emu: %s: expected a number up to %lu, got '%s'\n", opt, max, s);
+		exit(2);
+	}
+	return v;
+}
+
+static double main_probability(const char *opt, const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (*s == '\0' || *end != '\0' || !(v >= 0 && v <= 1)) {
+		fprintf(stderr, "k210-emu: %s: expected a probability 0..1, got '%s'\n", opt, s);
+		exit(2);
+	}
+	return v;
+}
+
+static int main_signals(void)
+{
+	sigset_t set;
+	int fd;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		elog_fatal("sigprocmask: %s", strerror(errno));
+	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		elog_fatal("signalfd: %s", strerror(errno));
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	static char *esp_args[MAIN_MAX_ESP_ARGS];
+	struct espat_config esp = { 0 };
+	const char *control = NULL, *logfile = NULL;
+	unsigned long baud = MAIN_DEFAULT_BAUD, esp_baud = 115200, seed = 1;
+	int verbosity = 0, c, esp_fd;
+	int64_t now;
+
+	emu.ber = emu.drop = 0;
+	while ((c = getopt_long(argc, argv, "vh", main_options, NULL)) != -1) {
+		switch (c) {
+		case OPT_LINK:
+			emu.link_path = optarg;
+			break;
+		case OPT_BAUD:
+			baud = main_number("--baud", optarg, 12000000);
+			break;
+		case OPT_BER:
+			emu.ber = main_probability("--ber", optarg);
+			break;
+		case OPT_DROP:
+			emu.drop = main_probability("--drop", optarg);
+			break;
+		case OPT_SEED:
+			seed = main_number("--seed", optarg, 0xffffffffUL);
+			break;
+		case OPT_ESP_BAUD:
+			esp_baud = main_number("--esp-baud", optarg, 4608000);
+			break;
+		case OPT_ESP_SIM:
+			esp.sim = optarg;
+			break;
+		case OPT_ESP_ARG:
+			if (esp.nargs == MAIN_MAX_ESP_ARGS) {
+				fprintf(stderr, "k210-emu: too many --esp-arg\n");
+				return 2;
+			}
+			esp_args[esp.nargs++] = optarg;
+			break;
+		case OPT_ESP_TTY:
+			esp.tty = optarg;
+			break;
+		case OPT_CONTROL:
+			control = optarg;
+			break;
+		case OPT_LOG:
+			logfile = optarg;
+			break;
+		case 'v':
+			verbosity++;
+			break;
+		case 'h':
+			main_usage(stdout);
+			return 0;
+		default:
+			main_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc || !emu.link_path) {
+		main_usage(stderr);
+		return 2;
+	}
+	if (esp_baud && esp_baud < 115200) {
+		fprintf(stderr, "k210-emu: --esp-baud: the AT firmware starts at 115200; ask for at least that\n");
+		return 2;
+	}
+	if (baud && baud < 115200) {
+		fprintf(stderr, "k210-emu: --baud: the link starts at 115200; allow at least that\n");
+		return 2;
+	}
+	elog_init(verbosity, logfile);
+	emu.start_ns = now = emu_now_ns();
+	emu.host_paced = baud != 0;
+	emu.host_max_baud = baud ? (uint32_t)baud : MAIN_UNPACED_BAUD;
+	emu.esp_paced = esp_baud != 0;
+	/* Unthrottled, the rate is only a number: still raise it, so the firmware's path is the real one. */
+	emu.esp_max_baud = esp_baud ? (uint32_t)esp_baud : MAIN_DEFAULT_BAUD;
+	emu.noise_seed = seed;
+	line_init(&emu.host, "usb", 115200, emu.host_paced, emu.host_paced, now);
+	emu.host.rx_drops = emu.host_paced;
+	line_set_noise(&emu.host, emu.ber, emu.drop, seed);
+	/* espat-sim paces what it sends; what the board sends it is paced here. */
+	line_init(&emu.esp, "esp", 115200, emu.esp_paced && esp.tty, emu.esp_paced, now);
+	esp.args = esp_args;
+	esp.unpaced = !emu.esp_paced;
+	esp.tty_baud = 115200;
+	emu.sigfd = main_signals();
+	esp_fd = espat_start(&esp);
+	line_attach(&emu.esp, esp_fd);
+	if (control && control_open(control) < 0) {
+		espat_stop();
+		return 1;
+	}
+	if (board_plug() < 0) {
+		control_close();
+		espat_stop();
+		return 1;
+	}
+	while (!emu.quit) {
+		uint64_t next;
+
+		if (emu.reboot_due)
+			board_reboot();
+		next = emu.powered ? shim_poll(port_now_us()) : port_now_us() + 1000000u;
+		if (emu.reboot_due)
+			continue;
+		port_wait(next);
+	}
+	board_unplug();
+	control_close();
+	espat_stop();
+	elog_info("exit");
+	return emu.exit_code;
+}
