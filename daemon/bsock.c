@@ -389,6 +389,8 @@ static struct bsock *bsock_queue_open(struct bsock *b, int *err)
 			 bsock_links_used < bsock_links_total && TAILQ_EMPTY(&bsock_openq);
 
 	if (!link_free && bsock_queued >= cfg->limits.connect_queue) {
+		log_info("connect to %s:%u refused: %u connects already wait for a link (limit)",
+			 b->host ? b->host : "udp", b->port, bsock_queued);
 		*err = PROTO_ENOBUFS;
 		bsock_free(b);
 		return NULL;
