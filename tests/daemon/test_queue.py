@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""ESP link scarcity: with every link taken, connects wait in a FIFO queue of
+[limits] connect_queue entries; one more is refused at once (ENOBUFS), the
+queued ones fail after connect_timeout (ETIMEDOUT, SOCKS reply 6), and a
+queued connect gets the link as soon as one is closed."""
+import socket
+import threading
+import time
+
+from harness import Env, fail, log, native_connect, socks_connect
+
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen(16)
+port = server.getsockname()[1]
+held = []
+threading.Thread(target=lambda: [held.append(server.accept()) for _ in range(16)],
+                 daemon=True).start()
+
+env = Env("queue")
+env.start_fakeboard("--links", "1")
+env.start_daemon(limits={"connect_queue": "2", "connect_timeout": "1.5"})
+
+err, first = native_connect(env.sock, "127.0.0.1", port)
+if err != "OK":
+    fail("first connect: " + err)
+results = {}
+
+
+def queued(name):
+    t0 = time.monotonic()
+    results[name] = (native_connect(env.sock, "127.0.0.1", port, timeout=10),
+                     time.monotonic() - t0)
+
+
+threads = [threading.Thread(target=queued, args=(n,)) for n in ("q1", "q2")]
+for t in threads:
+    t.start()
+    time.sleep(0.1)
+time.sleep(0.2)
+if env.status()["sockets.queued"] != 2:
+    fail("expected 2 queued connects, status says %d" % env.status()["sockets.queued"])
+t0 = time.monotonic()
+err, _ = native_connect(env.sock, "127.0.0.1", port)
+if err != "ENOBUFS" or time.monotonic() - t0 > 0.5:
+    fail("connect beyond the queue: %s after %.2f s" % (err, time.monotonic() - t0))
+for t in threads:
+    t.join(10)
+for name in ("q1", "q2"):
+    (err, s), took = results[name]
+    if err != "ETIMEDOUT" or not 1.2 < took < 3.0:
+        fail("%s: %s after %.2f s, expected ETIMEDOUT after 1.5 s" % (name, err, took))
+rep, s = socks_connect(env.sock, "127.0.0.1", port)
+s.close()
+if rep != 6:
+    fail("SOCKS connect timing out in the queue: reply %d, expected 6" % rep)
+
+log("a queued connect takes the link a closed one frees")
+threading.Thread(target=queued, args=("q3",)).start()
+time.sleep(0.3)
+first.close()
+deadline = time.monotonic() + 5
+while "q3" not in results and time.monotonic() < deadline:
+    time.sleep(0.05)
+(err, s), took = results.get("q3", (("none", None), 0))
+if err != "OK":
+    fail("queued connect after a close: %s" % err)
+s.close()
+if env.stop(env.daemon) != 0:
+    fail("the daemon did not stop cleanly")
+print("queue: 1 passed, 0 failed")
