@@ -63,11 +63,15 @@ static const struct timeval *client_handshake_tv(void)
 {
 	uint32_t ms = daemon_state.cfg->limits.handshake_timeout_ms;
 
-	if (!client_hs_tv || client_hs_ms != ms) {
-		struct timeval tv = daemon_tv(ms);
+	static struct timeval plain;
 
-		client_hs_tv = event_base_init_common_timeout(daemon_state.base, &tv);
+	if (!client_hs_tv || client_hs_ms != ms) {
+		plain = daemon_tv(ms);
+		client_hs_tv = event_base_init_common_timeout(daemon_state.base, &plain);
 		client_hs_ms = ms;
+		/* libevent has a bounded number of shared queues: a plain timeout then. */
+		if (!client_hs_tv)
+			client_hs_tv = &plain;
 	}
 	return client_hs_tv;
 }
