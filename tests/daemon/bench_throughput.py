@@ -21,9 +21,13 @@ env.start_board("--baud", str(BAUD), "--esp-baud", "0")
 env.start_http(sizes=(SIZE,))
 name = "f%d" % SIZE
 
-direct = None
+ROUNDS = 2
+hz = os.sysconf("SC_CLK_TCK")
 probe = binary("k210-probe")
-if probe:
+
+
+def run_direct():
+    """The same download by k210-probe straight on the board (no daemon)."""
     subprocess.run([probe, "--link", env.board_link, "wait-wifi", "15"], stdout=subprocess.PIPE,
                    stderr=subprocess.STDOUT, timeout=60)
     r = subprocess.run([probe, "--link", env.board_link, "--baud", str(BAUD), "get",
@@ -31,31 +35,46 @@ if probe:
                         os.path.join(env.dir, "direct.out")],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
     m = re.search(r"ratio=([0-9.]+)", r.stdout.decode())
-    if r.returncode == 0 and m:
-        direct = float(m.group(1))
-    else:
-        log("k210-probe get failed: " + r.stdout.decode())
+    if r.returncode != 0 or not m:
+        fail("k210-probe get failed: " + r.stdout.decode())
+    return float(m.group(1))
 
-env.start_daemon(device={"path": env.board_link, "baud": str(BAUD)}, log={"level": "info"})
-st = env.status()
-if st["link.baud"] != BAUD:
-    fail("the link runs at %d baud, not %d" % (st["link.baud"], BAUD))
 
-out = os.path.join(env.dir, "out")
-hz = os.sysconf("SC_CLK_TCK")
-ticks0 = cpu_ticks(env.daemon.pid)
-t0 = time.monotonic()
-r = subprocess.run(["curl", "-sS", "--max-time", "120", "-x", "socks5h://localhost" + env.sock,
-                    "-o", out, "-w", "%{speed_download}", env.url(name)],
-                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-wall = time.monotonic() - t0
-ticks = cpu_ticks(env.daemon.pid) - ticks0
-if r.returncode != 0 or sha256_file(out) != env.files[name]:
-    fail("download failed: %s" % r.stderr.decode())
-speed = float(r.stdout.decode())
-ratio = speed / (BAUD / 10)
-cpu = 100.0 * ticks / hz / wall
-st = env.status()
+def run_daemon():
+    env.start_daemon(device={"path": env.board_link, "baud": str(BAUD)}, log={"level": "info"})
+    st = env.status()
+    if st["link.baud"] != BAUD:
+        fail("the link runs at %d baud, not %d" % (st["link.baud"], BAUD))
+    out = os.path.join(env.dir, "out")
+    ticks0 = cpu_ticks(env.daemon.pid)
+    t0 = time.monotonic()
+    r = subprocess.run(["curl", "-sS", "--max-time", "120", "-x",
+                        "socks5h://localhost" + env.sock, "-o", out, "-w", "%{speed_download}",
+                        env.url(name)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wall = time.monotonic() - t0
+    ticks = cpu_ticks(env.daemon.pid) - ticks0
+    if r.returncode != 0 or sha256_file(out) != env.files[name]:
+        fail("download failed: %s" % r.stderr.decode())
+    st = env.status()
+    if env.stop(env.daemon) != 0:
+        fail("the daemon did not stop cleanly")
+    return float(r.stdout.decode()) / (BAUD / 10), 100.0 * ticks / hz / wall, wall, st
+
+
+# Alternate the two so that a busy machine weighs on both alike; keep the best.
+direct = None
+best = None
+for _ in range(ROUNDS):
+    if probe:
+        d = run_direct()
+        direct = d if direct is None else max(direct, d)
+    res = run_daemon()
+    log("round: daemon %.3f, direct %s, daemon CPU %.2f%%" %
+        (res[0], "%.3f" % d if probe else "-", res[1]))
+    if best is None or res[0] > best[0]:
+        best = res
+ratio, cpu, wall, st = best
+speed = ratio * BAUD / 10
 print("throughput through k210sockd: %d bytes in %.2f s = %.0f bytes/s = %.3f of the wire "
       "limit (%d baud/10); target >= 0.95: %s" %
       (SIZE, wall, speed, ratio, BAUD, "met" if ratio >= 0.95 else "MISSED"))
@@ -65,7 +84,6 @@ if direct is not None:
 print("daemon CPU: %.2f%% of one core over the transfer (target <= 5%%)" % cpu)
 print("link: %d retransmits, %d CRC errors, srtt %d us" %
       (st["link.retransmits"], st["link.crc_errors"], st["link.srtt_us"]))
-env.stop(env.daemon)
 if direct is not None and ratio < 0.97 * direct:
     fail("the daemon costs throughput: %.3f vs %.3f straight on the board" % (ratio, direct))
 if direct is None and ratio < 0.95:
