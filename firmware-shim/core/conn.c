@@ -2,6 +2,7 @@
 
 #include "conn.h"
 #include "log.h"
+#include "serve.h"
 #include "proto.h"
 #include "shim_int.h"
 #include "sock_int.h"
@@ -13,20 +14,13 @@ enum conn_kind {
 	C_SSLSIZE,
 	C_START,
 	C_CLOSE,
-	C_REFUSE,
 	C_SEND,
 	C_RECV,
 	C_RECVLEN,
-	C_STATUS,
-	C_SERVER,
-	C_UNSERVE,
-	C_STO,
 };
 
 static const struct esp_ops conn_ops;
 
-/* Links the module gave to clients nobody can take: close them. */
-static uint8_t conn_refuse_mask;
 /* A whole incoming datagram (active +IPD) before it goes to the host. */
 static uint8_t conn_dgram[PROTO_DATA_MAX];
 
@@ -126,66 +120,10 @@ static bool conn_connect_step(struct esp_cmd *c, struct sock *s)
 	}
 }
 
-static bool conn_listener_cmd(struct esp_cmd *c)
-{
-	struct sock_listener *l = &sk.lis;
-	struct txt t;
-
-	if (l->busy)
-		return false;
-	if (l->state == LIS_STARTING) {
-		if (wifi_settling())
-			return false;
-		esp_cmd_begin(c, &t, &conn_ops, C_SERVER, CONFIG_ESP_CMD_MS);
-		txt_str(&t, "AT+CIPSERVER=1,");
-		txt_u32_put(&t, l->port);
-		if (l->req)
-			l->req->started = true;
-	} else if (l->state == LIS_ACTIVE && l->sto_due) {
-		esp_cmd_begin(c, &t, &conn_ops, C_STO, CONFIG_ESP_CMD_MS);
-		txt_str(&t, "AT+CIPSTO=");
-		txt_u32_put(&t, l->sto);
-		if (l->sto_req)
-			l->sto_req->started = true;
-	} else if (l->state == LIS_STOPPING) {
-		esp_cmd_begin(c, &t, &conn_ops, C_UNSERVE, CONFIG_ESP_CMD_MS);
-		txt_str(&t, "AT+CIPSERVER=0");
-	} else {
-		return false;
-	}
-	if (!esp_cmd_end(c, &t))
-		return false;
-	l->busy = true;
-	return true;
-}
-
 bool conn_next_control(struct esp_cmd *c, uint64_t now)
 {
-	struct txt t;
-
 	(void)now;
-	if (!sk.status_busy) {
-		for (unsigned i = 0; i < SOCK_SLOTS; i++) {
-			if (sk.s[i].state != SOCK_ACCEPTING)
-				continue;
-			/* Who connected: the remote address only shows in AT+CIPSTATUS. */
-			esp_cmd_begin(c, &t, &conn_ops, C_STATUS, CONFIG_ESP_CMD_MS);
-			txt_str(&t, "AT+CIPSTATUS");
-			sk.status_busy = esp_cmd_end(c, &t);
-			return sk.status_busy;
-		}
-	}
-	for (uint8_t l = 0; l < CONFIG_LINKS; l++) {
-		if (!(conn_refuse_mask & 1u << l) || sk.link_slot[l] != SOCK_NONE)
-			continue;
-		conn_refuse_mask &= (uint8_t)~(1u << l);
-		esp_cmd_begin(c, &t, &conn_ops, C_REFUSE, CONFIG_ESP_CMD_MS);
-		c->link = l;
-		txt_str(&t, "AT+CIPCLOSE=");
-		txt_u32_put(&t, l);
-		return esp_cmd_end(c, &t);
-	}
-	if (conn_listener_cmd(c))
+	if (serve_next(c))
 		return true;
 	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
 		unsigned n = (sk.ctl_rr + i) % SOCK_SLOTS;
@@ -342,29 +280,6 @@ static void conn_take_recvlen(const char *line)
 	}
 }
 
-/* "+CIPSTATUS:<id>,"TCP","<ip>",<rport>,<lport>,<tetype>" */
-static void conn_take_status(const char *line)
-{
-	const char *p = line, *end = line + strlen(line);
-	uint32_t link, rport, lport;
-	char type[8];
-	uint8_t ip[4];
-	struct sock *s;
-
-	if (!txt_lit(&p, end, "+CIPSTATUS:") || !txt_u32(&p, end, CONFIG_LINKS - 1, &link) ||
-	    !txt_char(&p, end, ',') || !txt_quoted(&p, end, type, sizeof(type)) || !txt_char(&p, end, ',') ||
-	    !txt_char(&p, end, '"') || !txt_ipv4(&p, end, ip) || !txt_char(&p, end, '"') ||
-	    !txt_char(&p, end, ',') || !txt_u32(&p, end, 65535, &rport) || !txt_char(&p, end, ',') ||
-	    !txt_u32(&p, end, 65535, &lport))
-		return;
-	s = sock_of_link((uint8_t)link);
-	if (!s || s->state != SOCK_ACCEPTING)
-		return;
-	memcpy(s->remote.ip, ip, 4);
-	s->remote.port = (uint16_t)rport;
-	s->local_port = (uint16_t)lport;
-}
-
 static void conn_read_data(struct sock *s, const struct at_event *ev)
 {
 	uint32_t room = s->reading > s->read_got ? s->reading - s->read_got : 0;
@@ -398,10 +313,6 @@ static void conn_event(struct esp_cmd *c, const struct at_event *ev)
 	case C_RECVLEN:
 		if (ev->type == AT_EV_LINE)
 			conn_take_recvlen(ev->text);
-		break;
-	case C_STATUS:
-		if (ev->type == AT_EV_LINE)
-			conn_take_status(ev->text);
 		break;
 	default:
 		break;
@@ -556,93 +467,17 @@ static void conn_recv_done(struct sock *s, enum esp_result r)
 	}
 }
 
-static void conn_status_done(enum esp_result r)
-{
-	sk.status_busy = false;
-	/* A damaged answer is asked again. */
-	if (r == ESP_GARBLED || r == ESP_BUSY)
-		return;
-	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
-		struct sock *s = &sk.s[i];
-
-		if (s->state != SOCK_ACCEPTING)
-			continue;
-		s->state = SOCK_OPEN;
-		s->host_knows = true;
-		s->announce = true;
-	}
-}
-
-static void conn_listener_done(uint8_t kind, enum esp_result r)
-{
-	struct sock_listener *l = &sk.lis;
-	uint8_t err = r == ESP_OK ? PROTO_OK : r == ESP_TIMEOUT ? PROTO_ETIMEDOUT : PROTO_EIO;
-
-	l->busy = false;
-	if (r == ESP_LOST)
-		return;
-	/* A damaged answer leaves the outcome unknown: the command goes again (it is idempotent). */
-	if (r == ESP_GARBLED)
-		r = ESP_BUSY;
-	switch (kind) {
-	case C_SERVER:
-		if (r == ESP_BUSY) {
-			if (l->req)
-				l->req->started = false;
-			return;
-		}
-		if (l->req)
-			shim_answer_err(l->req, r == ESP_ERROR ? PROTO_EADDRINUSE : err);
-		l->req = NULL;
-		if (r == ESP_OK) {
-			l->state = LIS_ACTIVE;
-		} else {
-			memset(l, 0, sizeof(*l));
-			l->close_err = SOCK_NO_ERR;
-		}
-		break;
-	case C_STO:
-		if (r == ESP_BUSY)
-			return;
-		l->sto_due = false;
-		if (l->sto_req)
-			shim_answer_err(l->sto_req, err);
-		l->sto_req = NULL;
-		break;
-	default:
-		if (r == ESP_BUSY)
-			return;
-		if (l->req)
-			shim_answer_err(l->req, PROTO_OK);
-		memset(l, 0, sizeof(*l));
-		l->close_err = SOCK_NO_ERR;
-		break;
-	}
-}
-
 static void conn_done(struct esp_cmd *c, enum esp_result r)
 {
 	struct sock *s = c->arg < SOCK_SLOTS ? conn_slot(c) : NULL;
 
 	switch (c->kind) {
-	case C_STATUS:
-		conn_status_done(r);
-		return;
 	case C_RECVLEN:
 		if (r != ESP_LOST && r != ESP_BUSY && r != ESP_GARBLED) {
 			sk.recvlen_due = false;
 			for (unsigned i = 0; i < SOCK_SLOTS; i++)
 				sk.s[i].recvlen_due = false;
 		}
-		return;
-	case C_SERVER:
-	case C_UNSERVE:
-	case C_STO:
-		conn_listener_done(c->kind, r);
-		return;
-	case C_REFUSE:
-		if (r == ESP_TIMEOUT || r == ESP_GARBLED)
-			sk.stale[c->link] = true;
 		return;
 	default:
 		break;
@@ -696,36 +531,6 @@ static const struct esp_ops conn_ops = {
 	.done = conn_done,
 	.payload = conn_payload,
 };
-
-/* "<link>,CONNECT" nobody asked for: a client of the listening socket. */
-static void conn_incoming(uint8_t link)
-{
-	struct sock *s = sock_of_link(link);
-
-	if (s && s->state == SOCK_CONNECTING && s->busy)
-		return;
-	if (s && s->state == SOCK_CONNECTING) {
-		/* The module took the link we had in mind for a queued CONNECT. */
-		sock_relocate(s);
-	} else if (s) {
-		/* The module reused a link we still hold: our socket lost it without a word. */
-		if (s->state == SOCK_DRAINING && (s->esp_pending || s->recvlen_due)) {
-			s->close_err = PROTO_ECONNRESET;
-			s->esp_pending = 0;
-			s->recvlen_due = false;
-		}
-		s->esp_open = false;
-		if (s->state == SOCK_OPEN)
-			sock_fail(s, PROTO_ECONNRESET);
-		sock_unlink(s);
-		sock_settle(s);
-	}
-	if (!sock_accept(link)) {
-		sk.st.refused++;
-		conn_refuse_mask |= (uint8_t)(1u << link);
-		log_warn("incoming connection refused: no listener or no free socket", "");
-	}
-}
 
 static void conn_closed(uint8_t link)
 {
@@ -841,7 +646,7 @@ void conn_urc(const struct at_event *ev)
 	switch (ev->type) {
 	case AT_EV_LINK_CONNECT:
 		if (ev->link < CONFIG_LINKS)
-			conn_incoming(ev->link);
+			serve_incoming(ev->link);
 		break;
 	case AT_EV_LINK_CLOSED:
 		if (ev->link < CONFIG_LINKS)
@@ -921,28 +726,9 @@ void conn_esp_lost(void)
 		if (sk.link_slot[l] != SOCK_NONE)
 			sock_unlink(&sk.s[sk.link_slot[l]]);
 	}
-	conn_refuse_mask = 0;
-	sk.status_busy = false;
 	sk.recvlen_due = false;
 	sk.ipd_slot = SOCK_NONE;
-	if (sk.lis.state != LIS_NONE) {
-		struct req *r = sk.lis.req;
-
-		if (r)
-			shim_answer_err(r, r->m.type == PROTO_CLOSE ? PROTO_OK : PROTO_ECONNRESET);
-		if (sk.lis.sto_req)
-			shim_answer_err(sk.lis.sto_req, PROTO_ECONNRESET);
-		/* The host learns of a listener it still believes in. */
-		if (sk.lis.state == LIS_ACTIVE && !(r && r->m.type == PROTO_CLOSE)) {
-			sk.lis.closed_id = sk.lis.id;
-			sk.lis.close_err = PROTO_ECONNRESET;
-		}
-		sk.lis.state = LIS_NONE;
-		sk.lis.req = NULL;
-		sk.lis.sto_req = NULL;
-		sk.lis.busy = false;
-		sk.lis.sto_due = false;
-	}
+	serve_esp_lost();
 }
 
 void conn_esp_garbled(void)

@@ -1,96 +1,18 @@
 #include <string.h>
 
+#include "boot.h"
+#include "conn.h"
 #include "esp.h"
+#include "esp_int.h"
 #include "log.h"
 #include "port.h"
 #include "proto.h"
 #include "shim_int.h"
-#include "conn.h"
 #include "wifi.h"
 
-enum esp_state {
-	ESP_S_HOLD,      /* WIFI_EN low */
-	ESP_S_BOOT,      /* released, waiting for "ready" */
-	ESP_S_PROBE,     /* no "ready": asking with AT at the rates it may be at */
-	ESP_S_INIT,      /* configuration commands */
-	ESP_S_SWITCH,    /* AT+UART_CUR accepted: waiting for our transmitter to drain */
-	ESP_S_VERIFY,    /* both sides at the new rate: does the module hear us? */
-	ESP_S_FALLBACK,  /* the new rate failed: back at 115200, does it hear us there? */
-	ESP_S_READY,
-	ESP_S_BACKOFF,   /* repeated failures: pause before the next reset */
-};
+struct esp_engine esp;
 
-enum esp_phase {
-	PH_IDLE,
-	PH_CMD,          /* writing the command line */
-	PH_REPLY,        /* waiting for the result (or the CIPSEND prompt) */
-	PH_DATA,         /* writing the CIPSEND payload */
-	PH_SENT,         /* payload written: waiting for SEND OK */
-};
-
-/* The engine's own commands. */
-enum esp_kind {
-	K_PROBE = 1,
-	K_ATE0,
-	K_GMR,
-	K_SYSSTORE,
-	K_CWMODE,
-	K_CIPMUX,
-	K_RECVMODE,
-	K_DINFO,
-	K_UART,
-	K_VERIFY,
-	K_CHECK,
-};
-
-enum esp_data_to { DATA_NONE, DATA_IPD, DATA_CMD, DATA_DROP };
-
-/* Resets in a row after which the engine pauses before trying again. */
-#define ESP_RESETS_BEFORE_BACKOFF 3
-/* Wake-up interval while the transmitter has no room for what is waiting. */
-#define ESP_TX_RETRY_US 1000u
-#define ESP_VERSION_MAX PROTO_NAME_MAX
-
-static struct {
-	enum esp_state state;
-	uint64_t now;
-	uint64_t state_until;        /* HOLD, BOOT, BACKOFF end */
-	struct at_parser at;
-	enum esp_data_to data_to;
-
-	struct esp_cmd cmd;
-	enum esp_phase phase;
-	uint32_t out_off;
-	uint64_t deadline;
-	uint64_t resend_at;          /* after "busy": send the command again then */
-	uint8_t busy_tries;
-	bool prompt_seen;
-	uint8_t timeouts;            /* consecutive */
-
-	uint8_t tries;               /* probe and verify attempts */
-	uint8_t resets_in_row;
-	bool was_ready;              /* sockets may exist: a reset must fail them */
-	bool suspect;                /* garbage seen: check that the module still answers */
-	bool check_rebooted;         /* the check found the module's settings gone */
-	bool garbled_pending;        /* garbage came while a command was being written */
-	uint64_t last_rx;
-	uint32_t overruns;
-	struct req *reset_req;
-
-	enum esp_version version;
-	bool passive, dinfo;
-	uint32_t baud, target_baud;
-	char at_version[ESP_VERSION_MAX + 1];
-	char sdk_version[ESP_VERSION_MAX + 1];
-	unsigned next_source;
-
-	struct esp_stats st;
-} esp;
-
-static const struct esp_ops esp_own_ops;
-static void esp_unexpected_ready(void);
-
-static void esp_set_baud(uint32_t baud)
+void esp_set_baud(uint32_t baud)
 {
 	esp.baud = baud;
 	port_esp_set_baud(baud);
@@ -144,7 +66,7 @@ static void esp_lost(const char *why)
 }
 
 /* Reset through WIFI_EN, pausing first when resets keep failing. */
-static void esp_hard_reset(uint64_t now, const char *why)
+void esp_hard_reset(uint64_t now, const char *why)
 {
 	esp_lost(why);
 	esp_hold(now);
@@ -175,7 +97,7 @@ void esp_host_down(void)
 }
 
 /* The module booted (ready seen, or it answered a probe): configure it from scratch. */
-static void esp_start_init(void)
+void esp_start_init(void)
 {
 	esp.state = ESP_S_INIT;
 	esp.tries = 0;
@@ -203,15 +125,6 @@ bool esp_cmd_end(struct esp_cmd *c, struct txt *t)
 	return ok;
 }
 
-static bool esp_own(struct esp_cmd *c, uint8_t kind, uint32_t timeout_ms, const char *text)
-{
-	struct txt t;
-
-	esp_cmd_begin(c, &t, &esp_own_ops, kind, timeout_ms);
-	txt_str(&t, text);
-	return esp_cmd_end(c, &t);
-}
-
 static void esp_issue(uint64_t now)
 {
 	esp.garbled_pending = false;
@@ -224,49 +137,7 @@ static void esp_issue(uint64_t now)
 	esp.st.commands++;
 }
 
-/* Initialisation: the next configuration command, or false when done. */
-static bool esp_init_next(struct esp_cmd *c)
-{
-	const char *cur = esp_cur();
-	struct txt t;
-
-	switch (esp.tries) {
-	case 0:
-		return esp_own(c, K_ATE0, CONFIG_ESP_CMD_MS, "ATE0");
-	case 1:
-		return esp_own(c, K_GMR, CONFIG_ESP_CMD_MS, "AT+GMR");
-	case 2:
-		/* ESP-AT 2.x writes settings to flash unless told not to. */
-		if (esp.version == ESP_V2)
-			return esp_own(c, K_SYSSTORE, CONFIG_ESP_CMD_MS, "AT+SYSSTORE=0");
-		esp.tries++;
-		/* fall through */
-	case 3:
-		esp_cmd_begin(c, &t, &esp_own_ops, K_CWMODE, CONFIG_ESP_CMD_MS);
-		txt_str(&t, "AT+CWMODE");
-		txt_str(&t, cur);
-		txt_str(&t, "=1");
-		return esp_cmd_end(c, &t);
-	case 4:
-		return esp_own(c, K_CIPMUX, CONFIG_ESP_CMD_MS, "AT+CIPMUX=1");
-	case 5:
-		return esp_own(c, K_RECVMODE, CONFIG_ESP_CMD_MS, "AT+CIPRECVMODE=1");
-	case 6:
-		return esp_own(c, K_DINFO, CONFIG_ESP_CMD_MS, "AT+CIPDINFO=1");
-	case 7:
-		esp.target_baud = port_esp_max_baud();
-		if (esp.target_baud <= esp.baud)
-			break;
-		esp_cmd_begin(c, &t, &esp_own_ops, K_UART, CONFIG_ESP_CMD_MS);
-		txt_str(&t, "AT+UART_CUR=");
-		txt_u32_put(&t, esp.target_baud);
-		txt_str(&t, ",8,1,0,0");
-		return esp_cmd_end(c, &t);
-	}
-	return false;
-}
-
-static void esp_become_ready(void)
+void esp_become_ready(void)
 {
 	esp.state = ESP_S_READY;
 	esp.resets_in_row = 0;
@@ -280,171 +151,15 @@ static void esp_become_ready(void)
 	}
 }
 
-/* "AT version:1.7.4.0(...)": the major and minor numbers decide the dialect. */
-static void esp_take_version(const char *line)
-{
-	const char *s = line, *end = line + strlen(line);
-	uint32_t major = 0, minor = 0;
-
-	if (txt_lit(&s, end, "AT version:")) {
-		size_t n = (size_t)(end - s) < ESP_VERSION_MAX ? (size_t)(end - s) : ESP_VERSION_MAX;
-
-		memcpy(esp.at_version, s, n);
-		esp.at_version[n] = '\0';
-		if (txt_u32(&s, end, 99, &major) && txt_char(&s, end, '.'))
-			txt_u32(&s, end, 99, &minor);
-		if (major >= 2)
-			esp.version = ESP_V2;
-		else if (major == 1 && minor >= 7)
-			esp.version = ESP_V17;
-		else
-			esp.version = ESP_V11;
-	} else if (txt_lit(&s, end, "SDK version:")) {
-		size_t n = (size_t)(end - s) < ESP_VERSION_MAX ? (size_t)(end - s) : ESP_VERSION_MAX;
-
-		memcpy(esp.sdk_version, s, n);
-		esp.sdk_version[n] = '\0';
-	}
-}
-
-static void esp_own_event(struct esp_cmd *c, const struct at_event *ev)
-{
-	if (c->kind == K_GMR && ev->type == AT_EV_LINE)
-		esp_take_version(ev->text);
-	if (c->kind == K_CHECK && ev->type == AT_EV_LINE && strcmp(ev->text, "+CIPMUX:0") == 0)
-		esp.check_rebooted = true;
-}
-
-static void esp_init_done(struct esp_cmd *c, enum esp_result r)
-{
-	switch (c->kind) {
-	case K_GMR:
-		if (esp.version == ESP_V_UNKNOWN) {
-			log_warn("AT+GMR gave no version; assuming AT 1.7", "");
-			esp.version = ESP_V17;
-		}
-		break;
-	case K_CIPMUX:
-		if (r != ESP_OK) {
-			esp_hard_reset(esp.now, "AT+CIPMUX=1 refused");
-			return;
-		}
-		break;
-	case K_RECVMODE:
-		esp.passive = r == ESP_OK;
-		if (!esp.passive)
-			log_info("no passive receive: data arrives unsolicited", "");
-		break;
-	case K_DINFO:
-		esp.dinfo = r == ESP_OK;
-		break;
-	case K_UART:
-		if (r == ESP_OK) {
-			/* The OK came at the old rate; the module now listens at the new one. */
-			esp.state = ESP_S_SWITCH;
-			return;
-		}
-		log_warn("AT+UART_CUR refused: staying at 115200", "");
-		break;
-	default:
-		break;
-	}
-	if (r == ESP_TIMEOUT || r == ESP_LOST || r == ESP_GARBLED) {
-		if (r == ESP_TIMEOUT)
-			esp_hard_reset(esp.now, "no answer during initialisation");
-		return;
-	}
-	esp.tries++;
-}
-
-static void esp_own_done(struct esp_cmd *c, enum esp_result r)
-{
-	switch (c->kind) {
-	case K_PROBE:
-		if (r == ESP_OK)
-			esp_start_init();
-		else if (r != ESP_LOST && ++esp.tries >= 2 * CONFIG_ESP_PROBE_TRIES)
-			esp_hard_reset(esp.now, "no answer to AT");
-		return;
-	case K_VERIFY:
-		if (r == ESP_OK) {
-			if (esp.state == ESP_S_VERIFY)
-				shim_device_event(PROTO_DEV_BAUD, esp.baud);
-			else
-				log_warn("ESP8285 kept 115200 after AT+UART_CUR", "");
-			esp_become_ready();
-			return;
-		}
-		if (r == ESP_LOST || ++esp.tries < CONFIG_ESP_VERIFY_TRIES)
-			return;
-		esp.tries = 0;
-		if (esp.state == ESP_S_VERIFY) {
-			/* Never leave the module unreachable: it may still be at the old rate. */
-			esp.state = ESP_S_FALLBACK;
-			esp_set_baud(CONFIG_ESP_BASE_BAUD);
-		} else {
-			esp_hard_reset(esp.now, "lost after a baud change");
-		}
-		return;
-	case K_CHECK:
-		if (r == ESP_OK && esp.check_rebooted) {
-			esp_unexpected_ready();
-		} else if (r == ESP_OK) {
-			esp.suspect = false;
-			conn_esp_sound();
-		} else if (r == ESP_TIMEOUT || r == ESP_ERROR || r == ESP_FAIL) {
-			esp_hard_reset(esp.now, "garbage on the line and no sense after it");
-		}
-		/* Busy, or more garbage: the check runs again. */
-		return;
-	default:
-		esp_init_done(c, r);
-		return;
-	}
-}
-
-static size_t esp_no_payload(struct esp_cmd *c, uint32_t off, uint8_t *buf, size_t cap)
-{
-	(void)c;
-	(void)off;
-	(void)buf;
-	(void)cap;
-	return 0;
-}
-
-static const struct esp_ops esp_own_ops = {
-	.event = esp_own_event,
-	.done = esp_own_done,
-	.payload = esp_no_payload,
-};
 
 /* The next command to run in the current state, or false. */
 static bool esp_next(struct esp_cmd *c, uint64_t now)
 {
-	switch (esp.state) {
-	case ESP_S_PROBE:
-		/* The module reboots at 115200, but may have kept a raised rate if it never reset. */
-		esp_set_baud(esp.tries < CONFIG_ESP_PROBE_TRIES || port_esp_max_baud() <= CONFIG_ESP_BASE_BAUD
-				     ? CONFIG_ESP_BASE_BAUD : port_esp_max_baud());
-		return esp_own(c, K_PROBE, CONFIG_ESP_PROBE_MS, "AT");
-	case ESP_S_INIT:
-		if (esp_init_next(c))
-			return true;
-		esp_become_ready();
-		break;
-	case ESP_S_VERIFY:
-	case ESP_S_FALLBACK:
-		return esp_own(c, K_VERIFY, CONFIG_ESP_VERIFY_MS, "AT");
-	case ESP_S_READY:
-		break;
-	default:
+	/* Bringing the module up, and checking it after garbage, comes before any other work. */
+	if (boot_next(c))
+		return true;
+	if (esp.state != ESP_S_READY || esp.suspect)
 		return false;
-	}
-	if (esp.suspect) {
-		/* A module that restarted unseen answers with its defaults: multi-link mode off. */
-		esp.check_rebooted = false;
-		return esp_own(c, K_CHECK, CONFIG_ESP_PROBE_MS, "AT+CIPMUX?");
-	}
 	/* Round robin: WiFi and requests, socket control, socket data. */
 	for (unsigned i = 0; i < 3; i++) {
 		unsigned src = (esp.next_source + i) % 3;
@@ -504,7 +219,7 @@ static void esp_busy(void)
 	esp.resend_at = esp.now + CONFIG_ESP_BUSY_QUIET_MS * 1000ull;
 }
 
-static void esp_unexpected_ready(void)
+void esp_unexpected_ready(void)
 {
 	switch (esp.state) {
 	case ESP_S_HOLD:

@@ -1,0 +1,261 @@
+#include <string.h>
+
+#include "log.h"
+#include "proto.h"
+#include "serve.h"
+#include "shim_int.h"
+#include "sock_int.h"
+#include "txt.h"
+#include "wifi.h"
+
+enum serve_kind {
+	V_STATUS = 1,
+	V_SERVER,
+	V_UNSERVE,
+	V_STO,
+	V_REFUSE,
+};
+
+static const struct esp_ops serve_ops;
+
+/* Links the module gave to clients nobody can take: close them. */
+static uint8_t serve_refuse_mask;
+
+static bool serve_listener_cmd(struct esp_cmd *c)
+{
+	struct sock_listener *l = &sk.lis;
+	struct txt t;
+
+	if (l->busy)
+		return false;
+	if (l->state == LIS_STARTING) {
+		if (wifi_settling())
+			return false;
+		esp_cmd_begin(c, &t, &serve_ops, V_SERVER, CONFIG_ESP_CMD_MS);
+		txt_str(&t, "AT+CIPSERVER=1,");
+		txt_u32_put(&t, l->port);
+		if (l->req)
+			l->req->started = true;
+	} else if (l->state == LIS_ACTIVE && l->sto_due) {
+		esp_cmd_begin(c, &t, &serve_ops, V_STO, CONFIG_ESP_CMD_MS);
+		txt_str(&t, "AT+CIPSTO=");
+		txt_u32_put(&t, l->sto);
+		if (l->sto_req)
+			l->sto_req->started = true;
+	} else if (l->state == LIS_STOPPING) {
+		esp_cmd_begin(c, &t, &serve_ops, V_UNSERVE, CONFIG_ESP_CMD_MS);
+		txt_str(&t, "AT+CIPSERVER=0");
+	} else {
+		return false;
+	}
+	if (!esp_cmd_end(c, &t))
+		return false;
+	l->busy = true;
+	return true;
+}
+
+bool serve_next(struct esp_cmd *c)
+{
+	struct txt t;
+
+	if (!sk.status_busy) {
+		for (unsigned i = 0; i < SOCK_SLOTS; i++) {
+			if (sk.s[i].state != SOCK_ACCEPTING)
+				continue;
+			/* Who connected: the remote address only shows in AT+CIPSTATUS. */
+			esp_cmd_begin(c, &t, &serve_ops, V_STATUS, CONFIG_ESP_CMD_MS);
+			txt_str(&t, "AT+CIPSTATUS");
+			sk.status_busy = esp_cmd_end(c, &t);
+			return sk.status_busy;
+		}
+	}
+	for (uint8_t l = 0; l < CONFIG_LINKS; l++) {
+		if (!(serve_refuse_mask & 1u << l) || sk.link_slot[l] != SOCK_NONE)
+			continue;
+		serve_refuse_mask &= (uint8_t)~(1u << l);
+		esp_cmd_begin(c, &t, &serve_ops, V_REFUSE, CONFIG_ESP_CMD_MS);
+		c->link = l;
+		txt_str(&t, "AT+CIPCLOSE=");
+		txt_u32_put(&t, l);
+		return esp_cmd_end(c, &t);
+	}
+	return serve_listener_cmd(c);
+}
+
+/* "+CIPSTATUS:<id>,"TCP","<ip>",<rport>,<lport>,<tetype>" */
+static void serve_take_status(const char *line)
+{
+	const char *p = line, *end = line + strlen(line);
+	uint32_t link, rport, lport;
+	char type[8];
+	uint8_t ip[4];
+	struct sock *s;
+
+	if (!txt_lit(&p, end, "+CIPSTATUS:") || !txt_u32(&p, end, CONFIG_LINKS - 1, &link) ||
+	    !txt_char(&p, end, ',') || !txt_quoted(&p, end, type, sizeof(type)) || !txt_char(&p, end, ',') ||
+	    !txt_char(&p, end, '"') || !txt_ipv4(&p, end, ip) || !txt_char(&p, end, '"') ||
+	    !txt_char(&p, end, ',') || !txt_u32(&p, end, 65535, &rport) || !txt_char(&p, end, ',') ||
+	    !txt_u32(&p, end, 65535, &lport))
+		return;
+	s = sock_of_link((uint8_t)link);
+	if (!s || s->state != SOCK_ACCEPTING)
+		return;
+	memcpy(s->remote.ip, ip, 4);
+	s->remote.port = (uint16_t)rport;
+	s->local_port = (uint16_t)lport;
+}
+
+static void serve_event(struct esp_cmd *c, const struct at_event *ev)
+{
+	if (c->kind == V_STATUS && ev->type == AT_EV_LINE)
+		serve_take_status(ev->text);
+}
+
+static void serve_status_done(enum esp_result r)
+{
+	sk.status_busy = false;
+	/* A damaged answer is asked again. */
+	if (r == ESP_GARBLED || r == ESP_BUSY)
+		return;
+	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
+		struct sock *s = &sk.s[i];
+
+		if (s->state != SOCK_ACCEPTING)
+			continue;
+		s->state = SOCK_OPEN;
+		s->host_knows = true;
+		s->announce = true;
+	}
+}
+
+static void serve_listener_done(uint8_t kind, enum esp_result r)
+{
+	struct sock_listener *l = &sk.lis;
+	uint8_t err = r == ESP_OK ? PROTO_OK : r == ESP_TIMEOUT ? PROTO_ETIMEDOUT : PROTO_EIO;
+
+	l->busy = false;
+	if (r == ESP_LOST)
+		return;
+	/* A damaged answer leaves the outcome unknown: the command goes again (it is idempotent). */
+	if (r == ESP_GARBLED)
+		r = ESP_BUSY;
+	switch (kind) {
+	case V_SERVER:
+		if (r == ESP_BUSY) {
+			if (l->req)
+				l->req->started = false;
+			return;
+		}
+		if (l->req)
+			shim_answer_err(l->req, r == ESP_ERROR ? PROTO_EADDRINUSE : err);
+		l->req = NULL;
+		if (r == ESP_OK) {
+			l->state = LIS_ACTIVE;
+		} else {
+			memset(l, 0, sizeof(*l));
+			l->close_err = SOCK_NO_ERR;
+		}
+		break;
+	case V_STO:
+		if (r == ESP_BUSY)
+			return;
+		l->sto_due = false;
+		if (l->sto_req)
+			shim_answer_err(l->sto_req, err);
+		l->sto_req = NULL;
+		break;
+	default:
+		if (r == ESP_BUSY)
+			return;
+		if (l->req)
+			shim_answer_err(l->req, PROTO_OK);
+		memset(l, 0, sizeof(*l));
+		l->close_err = SOCK_NO_ERR;
+		break;
+	}
+}
+
+static void serve_done(struct esp_cmd *c, enum esp_result r)
+{
+	switch (c->kind) {
+	case V_STATUS:
+		serve_status_done(r);
+		break;
+	case V_REFUSE:
+		if (r == ESP_TIMEOUT || r == ESP_GARBLED)
+			sk.stale[c->link] = true;
+		break;
+	default:
+		serve_listener_done(c->kind, r);
+		break;
+	}
+}
+
+static size_t serve_no_payload(struct esp_cmd *c, uint32_t off, uint8_t *buf, size_t cap)
+{
+	(void)c;
+	(void)off;
+	(void)buf;
+	(void)cap;
+	return 0;
+}
+
+static const struct esp_ops serve_ops = {
+	.event = serve_event,
+	.done = serve_done,
+	.payload = serve_no_payload,
+};
+
+/* "<link>,CONNECT" nobody asked for: a client of the listening socket. */
+void serve_incoming(uint8_t link)
+{
+	struct sock *s = sock_of_link(link);
+
+	if (s && s->state == SOCK_CONNECTING && s->busy)
+		return;
+	if (s && s->state == SOCK_CONNECTING) {
+		/* The module took the link we had in mind for a queued CONNECT. */
+		sock_relocate(s);
+	} else if (s) {
+		/* The module reused a link we still hold: our socket lost it without a word. */
+		if (s->state == SOCK_DRAINING && (s->esp_pending || s->recvlen_due)) {
+			s->close_err = PROTO_ECONNRESET;
+			s->esp_pending = 0;
+			s->recvlen_due = false;
+		}
+		s->esp_open = false;
+		if (s->state == SOCK_OPEN)
+			sock_fail(s, PROTO_ECONNRESET);
+		sock_unlink(s);
+		sock_settle(s);
+	}
+	if (!sock_accept(link)) {
+		sk.st.refused++;
+		serve_refuse_mask |= (uint8_t)(1u << link);
+		log_warn("incoming connection refused: no listener or no free socket", "");
+	}
+}
+
+void serve_esp_lost(void)
+{
+	serve_refuse_mask = 0;
+	sk.status_busy = false;
+	if (sk.lis.state != LIS_NONE) {
+		struct req *r = sk.lis.req;
+
+		if (r)
+			shim_answer_err(r, r->m.type == PROTO_CLOSE ? PROTO_OK : PROTO_ECONNRESET);
+		if (sk.lis.sto_req)
+			shim_answer_err(sk.lis.sto_req, PROTO_ECONNRESET);
+		/* The host learns of a listener it still believes in. */
+		if (sk.lis.state == LIS_ACTIVE && !(r && r->m.type == PROTO_CLOSE)) {
+			sk.lis.closed_id = sk.lis.id;
+			sk.lis.close_err = PROTO_ECONNRESET;
+		}
+		sk.lis.state = LIS_NONE;
+		sk.lis.req = NULL;
+		sk.lis.sto_req = NULL;
+		sk.lis.busy = false;
+		sk.lis.sto_due = false;
+	}
+}

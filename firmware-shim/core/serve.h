@@ -1,0 +1,21 @@
+/*
+ * The listening socket on the ESP side: AT+CIPSERVER and AT+CIPSTO, clients
+ * the module accepts ("<id>,CONNECT" nobody asked for) and their addresses
+ * from AT+CIPSTATUS, and refusals when nobody can take a client.
+ */
+#ifndef K210_SERVE_H
+#define K210_SERVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "esp.h"
+
+/* The next listener or accept command, if any. */
+bool serve_next(struct esp_cmd *c);
+/* "<link>,CONNECT" nobody asked for. */
+void serve_incoming(uint8_t link);
+/* The module restarted: the server and its pending work are gone. */
+void serve_esp_lost(void);
+
+#endif
