@@ -26,6 +26,8 @@
 #define BOARD_OUT_BUF 16384        /* bytes handed to one write() */
 #define BOARD_IN_BUF 65536
 #define BOARD_BAUD_DRAIN_US 1000000
+#define BOARD_REJOIN_MS 2000        /* after an ESP reset or a failed join, look again */
+#define BOARD_WIFI_LOST_MS 10000    /* the WiFi down this long: rejoin [wifi] ssid */
 
 static struct {
 	enum board_state state;
@@ -36,6 +38,7 @@ static struct {
 	size_t tx_buffer;
 	struct msg_reader reader;
 	struct event *ev_read, *ev_write, *ev_deadline, *ev_flush, *ev_reconnect, *ev_baud;
+	struct event *ev_wifi;        /* look at the WiFi again, and rejoin if needed */
 	struct event *ev_inotify;
 	int inotify_fd;
 	char watch_dir[256], watch_name[128];
@@ -207,14 +210,25 @@ static const char *board_wifi_state_name(uint8_t st)
 	}
 }
 
+static void board_wifi_later(uint32_t ms)
+{
+	struct timeval tv = daemon_tv(ms);
+
+	if (daemon_state.cfg->wifi.ssid[0] && B.state == BOARD_ATTACHED)
+		evtimer_add(B.ev_wifi, &tv);
+}
+
 static void board_join_done(void *ctx, const struct msg *resp)
 {
 	(void)ctx;
-	if (resp->err == PROTO_OK)
+	if (resp->err == PROTO_OK) {
 		log_info("WiFi: joined \"%s\"", daemon_state.cfg->wifi.ssid);
-	else
-		log_warnx("WiFi: joining \"%s\" failed: %s", daemon_state.cfg->wifi.ssid,
-			  proto_err_str(resp->err));
+		return;
+	}
+	log_warnx("WiFi: joining \"%s\" failed: %s", daemon_state.cfg->wifi.ssid,
+		  proto_err_str(resp->err));
+	/* The ESP may still be starting (EAGAIN) or the network out of reach: again later. */
+	board_wifi_later(resp->err == PROTO_EAGAIN ? BOARD_REJOIN_MS : BOARD_WIFI_LOST_MS);
 }
 
 static void board_join(void)
@@ -244,6 +258,9 @@ static void board_wifi_status_done(void *ctx, const struct msg *resp)
 		notify_status();
 	} else {
 		log_warnx("WiFi: status request failed: %s", proto_err_str(resp->err));
+		if (want_join)
+			board_wifi_later(BOARD_REJOIN_MS);
+		return;
 	}
 	if (!want_join || !cfg->wifi.ssid[0] || B.state != BOARD_ATTACHED)
 		return;
@@ -262,6 +279,15 @@ static void board_wifi_refresh(bool then_join)
 	msg_init(&m, PROTO_WIFI_STATUS);
 	breq_submit(&m, daemon_state.cfg->limits.request_timeout_ms, 0, board_wifi_status_done,
 		      then_join ? &B : NULL);
+}
+
+static void board_wifi_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (B.state == BOARD_ATTACHED && B.info.wifi_state != PROTO_WIFI_GOT_IP)
+		board_wifi_refresh(true);
 }
 
 void board_wifi_changed(void)
@@ -306,8 +332,10 @@ static void board_take_wifi(const struct msg *m)
 		log_info("WiFi: %s", board_wifi_state_name(m->u.wifi.state));
 	if (m->u.wifi.state == PROTO_WIFI_GOT_IP && old != PROTO_WIFI_GOT_IP)
 		board_wifi_refresh(false);
-	if (m->u.wifi.state == PROTO_WIFI_DOWN)
+	if (m->u.wifi.state == PROTO_WIFI_DOWN) {
 		B.info.wifi_ssid[0] = 0;
+		board_wifi_later(BOARD_WIFI_LOST_MS);
+	}
 	client_broadcast(m, PROTO_SUB_WIFI);
 	notify_status();
 }
@@ -318,6 +346,8 @@ static void board_take_device(const struct msg *m)
 	case PROTO_DEV_ESP_RESET:
 		log_warnx("board: the ESP8285 restarted; its sockets are gone");
 		B.info.wifi_state = PROTO_WIFI_DOWN;
+		/* It forgot the network it was on ([wifi] joins with _CUR settings). */
+		board_wifi_later(BOARD_REJOIN_MS);
 		break;
 	case PROTO_DEV_BAUD:
 		log_info("board: ESP UART at %u baud", m->u.device.value);
@@ -477,6 +507,7 @@ static void board_down(const struct link_event *ev)
 	unsigned reason = ev->u.down.reason;
 
 	B.state = B.port_open ? BOARD_CONNECTING : BOARD_ABSENT;
+	evtimer_del(B.ev_wifi);
 	B.info.link_restarts++;
 	B.info.have_info = false;
 	B.info.wifi_state = PROTO_WIFI_DOWN;
@@ -842,8 +873,9 @@ void board_init(void)
 	B.ev_flush = event_new(daemon_state.base, -1, 0, board_flush_cb, NULL);
 	B.ev_reconnect = evtimer_new(daemon_state.base, board_reconnect_cb, NULL);
 	B.ev_baud = evtimer_new(daemon_state.base, board_baud_cb, NULL);
+	B.ev_wifi = evtimer_new(daemon_state.base, board_wifi_cb, NULL);
 	if (!B.ev_read || !B.ev_write || !B.ev_deadline || !B.ev_flush || !B.ev_reconnect ||
-	    !B.ev_baud)
+	    !B.ev_baud || !B.ev_wifi)
 		fatalx("out of memory");
 	B.state = BOARD_ABSENT;
 }

@@ -9,8 +9,8 @@ import threading
 import time
 
 from harness import (Env, Native, fail, log, recv_exact, s8, msg, ERR, ERRNO, UDP_BIND,
-                     DATAGRAM, EV_CLOSED, EV_ACCEPTED, LISTEN, ACCEPT, CLOSE, DEVICE_INFO,
-                     WIFI_STATUS)
+                     DATAGRAM, EV_CLOSED, EV_ACCEPTED, EV_DEVICE, EV_WIFI, LISTEN, ACCEPT, CLOSE,
+                     DEVICE_INFO, RESET, SUBSCRIBE, WIFI_STATUS)
 
 
 def free_port():
@@ -128,6 +128,29 @@ with Native(env.sock) as n:
         fail("CLOSE of the listener: " + ERR[r["err"]])
 
 env.wait_sockets_free()
+
+log("events: SUBSCRIBE, then an ESP reset and a board RESET")
+with Native(env.sock) as n:
+    r = n.request(SUBSCRIBE, struct.pack(">I", 7))
+    if r["err"]:
+        fail("SUBSCRIBE: " + ERR[r["err"]])
+    if env.emu_command("esp-reset") != "ok":
+        fail("emulator refused esp-reset")
+    t, body = n.next_event((EV_DEVICE,))
+    if body[0] != 4:
+        fail("EV_DEVICE after an ESP reset: what=%d" % body[0])
+    t, body = n.next_event((EV_WIFI,))
+    log("EV_WIFI state %d after the ESP reset" % body[0])
+    env.wait_attached()
+    r = n.request(RESET, b"\x00")
+    if r["err"]:
+        fail("RESET board: " + ERR[r["err"]])
+    seen = set()
+    while not {2, 3} <= seen:
+        t, body = n.next_event((EV_DEVICE,))
+        seen.add(body[0])
+    log("board RESET: detached and reset events seen")
+env.wait_attached()
 if env.stop(env.daemon) != 0:
     fail("the daemon did not stop cleanly")
 print("native: 1 passed, 0 failed")
