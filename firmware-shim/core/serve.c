@@ -18,9 +18,6 @@ enum serve_kind {
 
 static const struct esp_ops serve_ops;
 
-/* Links the module gave to clients nobody can take: close them. */
-static uint8_t serve_refuse_mask;
-
 static bool serve_listener_cmd(struct esp_cmd *c)
 {
 	struct sock_listener *l = &sk.lis;
@@ -70,9 +67,9 @@ bool serve_next(struct esp_cmd *c)
 		}
 	}
 	for (uint8_t l = 0; l < CONFIG_LINKS; l++) {
-		if (!(serve_refuse_mask & 1u << l) || sk.link_slot[l] != SOCK_NONE)
+		if (!(sk.refuse_mask & 1u << l) || sk.link_slot[l] != SOCK_NONE)
 			continue;
-		serve_refuse_mask &= (uint8_t)~(1u << l);
+		sk.refuse_mask &= (uint8_t)~(1u << l);
 		esp_cmd_begin(c, &t, &serve_ops, V_REFUSE, CONFIG_ESP_CMD_MS);
 		c->link = l;
 		txt_str(&t, "AT+CIPCLOSE=");
@@ -231,14 +228,14 @@ void serve_incoming(uint8_t link)
 	}
 	if (!sock_accept(link)) {
 		sk.st.refused++;
-		serve_refuse_mask |= (uint8_t)(1u << link);
+		sk.refuse_mask |= (uint8_t)(1u << link);
 		log_warn("incoming connection refused: no listener or no free socket", "");
 	}
 }
 
 void serve_esp_lost(void)
 {
-	serve_refuse_mask = 0;
+	sk.refuse_mask = 0;
 	sk.status_busy = false;
 	if (sk.lis.state != LIS_NONE) {
 		struct req *r = sk.lis.req;

@@ -110,6 +110,7 @@ struct sock_table {
 	struct sock_listener lis;
 	bool recvlen_due;
 	bool status_busy;
+	uint8_t refuse_mask;               /* links given to clients nobody takes: to be closed */
 	unsigned data_rr, ctl_rr, pump_rr;
 	uint16_t next_board_id;
 	uint32_t next_port;
