@@ -3,12 +3,13 @@
 a .invalid name fails with ENOHOST), UDP echo with a bound socket, and
 listen/accept (a remote connects to the ESP's listening port, the client
 claims the connection on a new daemon connection and it is a byte pipe)."""
+import signal
 import socket
 import struct
 import threading
 import time
 
-from harness import (Env, Native, fail, log, recv_exact, s8, msg, ERR, ERRNO, UDP_BIND,
+from harness import (Env, Native, fail, log, wait_for, recv_exact, s8, msg, ERR, ERRNO, UDP_BIND,
                      DATAGRAM, EV_CLOSED, EV_ACCEPTED, EV_DEVICE, EV_WIFI, LISTEN, ACCEPT, CLOSE,
                      DEVICE_INFO, RESET, SUBSCRIBE, WIFI_STATUS)
 
@@ -22,12 +23,19 @@ def free_port():
 
 
 env = Env("native")
-# The daemon joins the WiFi itself here ([wifi]).
+# The daemon joins the WiFi itself here: [wifi] is added by a reload.
 env.start_board("--baud", "0", "--esp-baud", "0", autojoin=False)
-env.start_daemon(access={"allow_listen": "yes", "allow_udp": "yes"},
-                 wifi={"ssid": "k210sim", "psk": "k210sim-pass"})
+access = {"allow_listen": "yes", "allow_udp": "yes"}
+env.start_daemon(wait_attached=False, access=access)
+wait_for(lambda: env.status().get("board.firmware"), 15, "the board")
+time.sleep(1)
+if env.status()["wifi.state"] == "got-ip":
+    fail("the WiFi is up although nobody joined it")
+env.write_conf(access=access, wifi={"ssid": "k210sim", "psk": "k210sim-pass"})
+env.daemon.send_signal(signal.SIGHUP)
+env.wait_attached()
 if "WiFi: joined \"k210sim\"" not in env.read_log():
-    fail("the daemon did not join the configured network")
+    fail("the daemon did not join the configured network on reload")
 
 with Native(env.sock) as n:
     log("device info and WiFi status")
