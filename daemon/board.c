@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "bflow.h"
 #include "board.h"
 #include "breq.h"
 #include "bsock.h"
@@ -20,14 +21,13 @@
 #include "notify.h"
 #include "serial.h"
 #include "status.h"
+#include "wifi.h"
 
 #define BOARD_CTL_RESERVE 4096     /* link room kept for credits and requests */
 #define BOARD_DATA_MIN 6144        /* client data queued in the link, at least */
 #define BOARD_OUT_BUF 16384        /* bytes handed to one write() */
 #define BOARD_IN_BUF 65536
 #define BOARD_BAUD_DRAIN_US 1000000
-#define BOARD_REJOIN_MS 2000        /* after an ESP reset or a failed join, look again */
-#define BOARD_WIFI_LOST_MS 10000    /* the WiFi down this long: rejoin [wifi] ssid */
 
 static struct {
 	enum board_state state;
@@ -38,7 +38,6 @@ static struct {
 	size_t tx_buffer;
 	struct msg_reader reader;
 	struct event *ev_read, *ev_write, *ev_deadline, *ev_flush, *ev_reconnect, *ev_baud;
-	struct event *ev_wifi;        /* look at the WiFi again, and rejoin if needed */
 	struct event *ev_inotify;
 	int inotify_fd;
 	char watch_dir[256], watch_name[128];
@@ -156,7 +155,7 @@ void board_kick(void)
 
 bool board_idle(void)
 {
-	return breq_idle() && !bsock_tx_pending() &&
+	return breq_idle() && !bflow_pending() &&
 	       (!B.port_open || (link_drained(&B.link) && !link_pending(&B.link)));
 }
 
@@ -200,102 +199,6 @@ static void board_broadcast_device(uint8_t what, uint32_t value)
 
 /* ---- requests of the daemon's own ---- */
 
-static const char *board_wifi_state_name(uint8_t st)
-{
-	switch (st) {
-	case PROTO_WIFI_CONNECTING: return "connecting";
-	case PROTO_WIFI_CONNECTED: return "connected";
-	case PROTO_WIFI_GOT_IP: return "got-ip";
-	default: return "down";
-	}
-}
-
-static void board_wifi_later(uint32_t ms)
-{
-	struct timeval tv = daemon_tv(ms);
-
-	if (daemon_state.cfg->wifi.ssid[0] && B.state == BOARD_ATTACHED)
-		evtimer_add(B.ev_wifi, &tv);
-}
-
-static void board_join_done(void *ctx, const struct msg *resp)
-{
-	(void)ctx;
-	if (resp->err == PROTO_OK) {
-		log_info("WiFi: joined \"%s\"", daemon_state.cfg->wifi.ssid);
-		return;
-	}
-	log_warnx("WiFi: joining \"%s\" failed: %s", daemon_state.cfg->wifi.ssid,
-		  proto_err_str(resp->err));
-	/* The ESP may still be starting (EAGAIN) or the network out of reach: again later. */
-	board_wifi_later(resp->err == PROTO_EAGAIN ? BOARD_REJOIN_MS : BOARD_WIFI_LOST_MS);
-}
-
-static void board_join(void)
-{
-	const struct config *cfg = daemon_state.cfg;
-	struct msg m;
-
-	msg_init(&m, PROTO_WIFI_JOIN);
-	snprintf(m.u.join.ssid, sizeof(m.u.join.ssid), "%s", cfg->wifi.ssid);
-	snprintf(m.u.join.psk, sizeof(m.u.join.psk), "%s", cfg->wifi.psk);
-	log_info("WiFi: joining \"%s\"", cfg->wifi.ssid);
-	/* The board bounds the join itself; leave it a second more. */
-	if (!breq_submit(&m, cfg->wifi.join_timeout_ms + 1000, 0, board_join_done, NULL))
-		log_warnx("WiFi: cannot queue the join request");
-}
-
-static void board_wifi_status_done(void *ctx, const struct msg *resp)
-{
-	bool want_join = ctx != NULL;
-	const struct config *cfg = daemon_state.cfg;
-
-	if (resp->err == PROTO_OK) {
-		B.info.wifi_state = resp->u.wstatus.state;
-		memcpy(B.info.wifi_ssid, resp->u.wstatus.ssid, sizeof(B.info.wifi_ssid));
-		B.info.wifi_rssi = resp->u.wstatus.rssi;
-		memcpy(B.info.wifi_ip, resp->u.wstatus.ip, 4);
-		notify_status();
-	} else {
-		log_warnx("WiFi: status request failed: %s", proto_err_str(resp->err));
-		if (want_join)
-			board_wifi_later(BOARD_REJOIN_MS);
-		return;
-	}
-	if (!want_join || !cfg->wifi.ssid[0] || B.state != BOARD_ATTACHED)
-		return;
-	if (resp->err == PROTO_OK && resp->u.wstatus.state == PROTO_WIFI_GOT_IP &&
-	    strcmp(resp->u.wstatus.ssid, cfg->wifi.ssid) == 0) {
-		log_info("WiFi: already on \"%s\"", cfg->wifi.ssid);
-		return;
-	}
-	board_join();
-}
-
-static void board_wifi_refresh(bool then_join)
-{
-	struct msg m;
-
-	msg_init(&m, PROTO_WIFI_STATUS);
-	breq_submit(&m, daemon_state.cfg->limits.request_timeout_ms, 0, board_wifi_status_done,
-		      then_join ? &B : NULL);
-}
-
-static void board_wifi_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	if (B.state == BOARD_ATTACHED && B.info.wifi_state != PROTO_WIFI_GOT_IP)
-		board_wifi_refresh(true);
-}
-
-void board_wifi_changed(void)
-{
-	if (B.state == BOARD_ATTACHED && daemon_state.cfg->wifi.ssid[0])
-		board_wifi_refresh(true);
-}
-
 static void board_info_done(void *ctx, const struct msg *resp)
 {
 	const struct msg_addr *unused = ctx;
@@ -319,35 +222,12 @@ static void board_info_done(void *ctx, const struct msg *resp)
 
 /* ---- link callbacks ---- */
 
-static void board_take_wifi(const struct msg *m)
-{
-	uint8_t old = B.info.wifi_state;
-
-	B.info.wifi_state = m->u.wifi.state;
-	memcpy(B.info.wifi_ip, m->u.wifi.ip, 4);
-	if (m->u.wifi.state == PROTO_WIFI_GOT_IP)
-		log_info("WiFi: got-ip %u.%u.%u.%u", m->u.wifi.ip[0], m->u.wifi.ip[1], m->u.wifi.ip[2],
-			 m->u.wifi.ip[3]);
-	else
-		log_info("WiFi: %s", board_wifi_state_name(m->u.wifi.state));
-	if (m->u.wifi.state == PROTO_WIFI_GOT_IP && old != PROTO_WIFI_GOT_IP)
-		board_wifi_refresh(false);
-	if (m->u.wifi.state == PROTO_WIFI_DOWN) {
-		B.info.wifi_ssid[0] = 0;
-		board_wifi_later(BOARD_WIFI_LOST_MS);
-	}
-	client_broadcast(m, PROTO_SUB_WIFI);
-	notify_status();
-}
-
 static void board_take_device(const struct msg *m)
 {
 	switch (m->u.device.what) {
 	case PROTO_DEV_ESP_RESET:
 		log_warnx("board: the ESP8285 restarted; its sockets are gone");
-		B.info.wifi_state = PROTO_WIFI_DOWN;
-		/* It forgot the network it was on ([wifi] joins with _CUR settings). */
-		board_wifi_later(BOARD_REJOIN_MS);
+		wifi_esp_reset();
 		break;
 	case PROTO_DEV_BAUD:
 		log_info("board: ESP UART at %u baud", m->u.device.value);
@@ -431,7 +311,7 @@ static void board_dispatch(const uint8_t *buf, size_t len)
 		bsock_input(&m);
 		break;
 	case PROTO_EV_WIFI:
-		board_take_wifi(&m);
+		wifi_event(&m);
 		break;
 	case PROTO_EV_DEVICE:
 		board_take_device(&m);
@@ -490,7 +370,7 @@ static void board_up(const struct link_event *ev)
 	breq_board_up();
 	msg_init(&m, PROTO_DEVICE_INFO);
 	breq_submit(&m, cfg->limits.request_timeout_ms, 0, board_info_done, NULL);
-	board_wifi_refresh(true);
+	wifi_board_up();
 	bsock_board_up(5);
 	board_broadcast_device(PROTO_DEV_ATTACHED, link_baud(&B.link));
 	notify_status();
@@ -507,12 +387,9 @@ static void board_down(const struct link_event *ev)
 	unsigned reason = ev->u.down.reason;
 
 	B.state = B.port_open ? BOARD_CONNECTING : BOARD_ABSENT;
-	evtimer_del(B.ev_wifi);
 	B.info.link_restarts++;
 	B.info.have_info = false;
-	B.info.wifi_state = PROTO_WIFI_DOWN;
-	B.info.wifi_ssid[0] = 0;
-	memset(B.info.wifi_ip, 0, 4);
+	wifi_board_down();
 	log_info("board detached from the link: %s",
 		 reason < sizeof(why) / sizeof(why[0]) && why[reason] ? why[reason] : "unknown");
 	breq_fail_session();
@@ -665,9 +542,10 @@ static void board_flush(void)
 		B.restart_wanted = false;
 		link_restart(&B.link, daemon_now_us());
 	}
-	bsock_flush_control();
+	bflow_flush_control();
+	bsock_dispatch();
 	breq_send_queued();
-	bsock_flush_data();
+	bflow_flush_data();
 	if (B.port_open)
 		board_write_out();
 	B.in_flush = false;
@@ -873,9 +751,8 @@ void board_init(void)
 	B.ev_flush = event_new(daemon_state.base, -1, 0, board_flush_cb, NULL);
 	B.ev_reconnect = evtimer_new(daemon_state.base, board_reconnect_cb, NULL);
 	B.ev_baud = evtimer_new(daemon_state.base, board_baud_cb, NULL);
-	B.ev_wifi = evtimer_new(daemon_state.base, board_wifi_cb, NULL);
 	if (!B.ev_read || !B.ev_write || !B.ev_deadline || !B.ev_flush || !B.ev_reconnect ||
-	    !B.ev_baud || !B.ev_wifi)
+	    !B.ev_baud)
 		fatalx("out of memory");
 	B.state = BOARD_ABSENT;
 }

@@ -21,8 +21,6 @@ void board_init(void);
 void board_start(void);
 /* Stop: close the link politely and the port. */
 void board_stop(void);
-/* Reload: [wifi] changed, rejoin. */
-void board_wifi_changed(void);
 
 enum board_state board_state(void);
 bool board_attached(void);
@@ -47,10 +45,6 @@ struct board_info {
 	const char *path;             /* the port in use, or the configured path */
 	bool have_info;
 	struct msg info;              /* last DEVICE_INFO response */
-	uint8_t wifi_state;
-	char wifi_ssid[PROTO_SSID_MAX + 1];
-	int8_t wifi_rssi;
-	uint8_t wifi_ip[4];
 	uint32_t session;
 	uint64_t attached_us;
 	uint64_t board_resets, link_restarts, bad_messages, ignored_messages;

@@ -5,6 +5,7 @@
 
 #include "board.h"
 #include "breq.h"
+#include "bflow.h"
 #include "bsock.h"
 #include "daemon.h"
 #include "log.h"
@@ -16,11 +17,8 @@
 #define BSOCK_EMFILE_RETRY_MS 1000
 
 static struct bsock *bsock_table[65536];
-static TAILQ_HEAD(bsock_txq_head, bsock) bsock_txq = TAILQ_HEAD_INITIALIZER(bsock_txq);
-static TAILQ_HEAD(bsock_ctlq_head, bsock) bsock_ctlq = TAILQ_HEAD_INITIALIZER(bsock_ctlq);
 static TAILQ_HEAD(bsock_openq_head, bsock) bsock_openq = TAILQ_HEAD_INITIALIZER(bsock_openq);
 static TAILQ_HEAD(bsock_all_head, bsock) bsock_all = TAILQ_HEAD_INITIALIZER(bsock_all);
-static unsigned bsock_txq_len;
 static uint16_t bsock_next_id = 1;
 static uint16_t bsock_next_token = 1;
 static unsigned bsock_links_total = 5;
@@ -31,7 +29,6 @@ static unsigned bsock_unclaimed;
 
 static struct event *bsock_unblock;
 
-static void bsock_dispatch(void);
 static void bsock_timer_cb(evutil_socket_t fd, short what, void *arg);
 
 static void bsock_unblock_cb(evutil_socket_t fd, short what, void *arg)
@@ -45,8 +42,6 @@ static void bsock_unblock_cb(evutil_socket_t fd, short what, void *arg)
 
 void bsock_init(void)
 {
-	TAILQ_INIT(&bsock_txq);
-	TAILQ_INIT(&bsock_ctlq);
 	TAILQ_INIT(&bsock_openq);
 	TAILQ_INIT(&bsock_all);
 }
@@ -109,12 +104,7 @@ static void bsock_free(struct bsock *b)
 		breq_cancel(b->req);
 		b->req = NULL;
 	}
-	if (b->in_txq) {
-		TAILQ_REMOVE(&bsock_txq, b, txq);
-		bsock_txq_len--;
-	}
-	if (b->in_ctlq)
-		TAILQ_REMOVE(&bsock_ctlq, b, ctlq);
+	bflow_forget(b);
 	if (b->in_openq) {
 		TAILQ_REMOVE(&bsock_openq, b, openq);
 		bsock_queued--;
@@ -252,15 +242,7 @@ static void bsock_send_close(struct bsock *b)
 	m.sock = b->id;
 	b->state = BSOCK_CLOSING;
 	b->ops = NULL;
-	if (b->in_txq) {
-		TAILQ_REMOVE(&bsock_txq, b, txq);
-		bsock_txq_len--;
-		b->in_txq = false;
-	}
-	if (b->in_ctlq) {
-		TAILQ_REMOVE(&bsock_ctlq, b, ctlq);
-		b->in_ctlq = false;
-	}
+	bflow_forget(b);
 	b->req = breq_submit(&m, daemon_state.cfg->limits.request_timeout_ms,
 			       BREQ_URGENT | BREQ_SESSION, bsock_close_done, b);
 	if (!b->req)
@@ -344,7 +326,7 @@ static bool bsock_start_open(struct bsock *b)
 	return b->req != NULL;
 }
 
-static void bsock_dispatch(void)
+void bsock_dispatch(void)
 {
 	struct bsock *b;
 
@@ -506,80 +488,7 @@ void bsock_set_owner(struct bsock *b, const struct bsock_ops *ops, void *ctx)
 	b->ctx = ctx;
 }
 
-static void bsock_ctl_enqueue(struct bsock *b)
-{
-	if (b->in_ctlq)
-		return;
-	b->in_ctlq = true;
-	TAILQ_INSERT_TAIL(&bsock_ctlq, b, ctlq);
-	board_kick();
-}
-
-void bsock_consumed(struct bsock *b, size_t n)
-{
-	uint32_t threshold = b->rx_window / 4;
-
-	if (threshold > 16384)
-		threshold = 16384;
-	b->credit_due += (uint32_t)n;
-	/* Batch small credits, but never let the board run dry waiting for one. */
-	if (b->state == BSOCK_OPEN && b->id &&
-	    (b->credit_due >= threshold || b->rx_avail < PROTO_DATA_MAX))
-		bsock_ctl_enqueue(b);
-}
-
-void bsock_want_tx(struct bsock *b)
-{
-	if (b->in_txq || b->state != BSOCK_OPEN || !b->tx_credit || !b->id)
-		return;
-	b->in_txq = true;
-	bsock_txq_len++;
-	TAILQ_INSERT_TAIL(&bsock_txq, b, txq);
-	board_kick();
-}
-
-size_t bsock_send_stream(struct bsock *b, struct evbuffer *src, size_t max)
-{
-	size_t n = evbuffer_get_length(src), room = board_data_room();
-
-	if (n > max)
-		n = max;
-	if (n > b->tx_credit)
-		n = b->tx_credit;
-	if (n > PROTO_DATA_MAX)
-		n = PROTO_DATA_MAX;
-	if (room < BSOCK_DATA_HDR + (n < BSOCK_MIN_CHUNK ? n : BSOCK_MIN_CHUNK) || n == 0)
-		return 0;
-	if (n > room - BSOCK_DATA_HDR)
-		n = room - BSOCK_DATA_HDR;
-	if (!board_send_data(b->id, src, n))
-		return 0;
-	b->tx_credit -= (uint32_t)n;
-	status_ctr.bytes_up += n;
-	return n;
-}
-
-bool bsock_send_datagram(struct bsock *b, const struct msg_addr *to, const uint8_t *data,
-			 size_t len)
-{
-	struct msg m;
-
-	if (b->state != BSOCK_OPEN || len > b->tx_credit || len > PROTO_DATA_MAX)
-		return false;
-	msg_init(&m, PROTO_DATAGRAM);
-	m.sock = b->id;
-	m.u.data.addr = *to;
-	m.u.data.data = data;
-	m.u.data.len = (uint16_t)len;
-	if (!board_send(&m, true))
-		return false;
-	b->tx_credit -= (uint32_t)len;
-	status_ctr.bytes_up += len;
-	return true;
-}
-
-/* The board broke the flow control contract on this socket. */
-static void bsock_protocol_fail(struct bsock *b, const char *why)
+void bsock_fail_protocol(struct bsock *b, const char *why)
 {
 	const struct bsock_ops *ops = b->ops;
 	void *ctx = b->ctx;
@@ -590,34 +499,6 @@ static void bsock_protocol_fail(struct bsock *b, const char *why)
 	if (ops && ops->closed)
 		ops->closed(ctx, b, PROTO_EPROTO);
 	bsock_send_close(b);
-}
-
-static void bsock_take_data(struct bsock *b, const struct msg *m)
-{
-	if (b->state != BSOCK_OPEN) {
-		/* Closing: what was in flight when the owner left is of no use. */
-		return;
-	}
-	if (m->u.data.len > b->rx_avail) {
-		bsock_protocol_fail(b, "data beyond the credit granted");
-		return;
-	}
-	b->rx_avail -= m->u.data.len;
-	status_ctr.bytes_down += m->u.data.len;
-	if (b->token) {
-		evbuffer_add(b->held, m->u.data.data, m->u.data.len);
-		return;
-	}
-	if (m->type == PROTO_DATAGRAM) {
-		if (b->type == BSOCK_UDP && b->ops && b->ops->datagram)
-			b->ops->datagram(b->ctx, b, m);
-		else
-			bsock_consumed(b, m->u.data.len);
-	} else if (b->type == BSOCK_STREAM && b->ops && b->ops->data) {
-		b->ops->data(b->ctx, b, m->u.data.data, m->u.data.len);
-	} else {
-		bsock_protocol_fail(b, "stream data on a socket that is not a stream");
-	}
 }
 
 static void bsock_take_closed(struct bsock *b, uint8_t err)
@@ -698,16 +579,10 @@ void bsock_input(const struct msg *m)
 	switch (m->type) {
 	case PROTO_DATA:
 	case PROTO_DATAGRAM:
-		bsock_take_data(b, m);
+		bflow_take_data(b, m);
 		break;
 	case PROTO_CREDIT:
-		if (b->state != BSOCK_OPEN)
-			break;
-		b->tx_credit = m->u.credit.bytes > UINT32_MAX - b->tx_credit
-				       ? UINT32_MAX
-				       : b->tx_credit + m->u.credit.bytes;
-		if (b->ops && b->ops->tx)
-			bsock_want_tx(b);
+		bflow_take_credit(b, m->u.credit.bytes);
 		break;
 	case PROTO_EV_CLOSED:
 		bsock_take_closed(b, m->u.closed.err);
@@ -756,53 +631,6 @@ void bsock_fail_all(int err)
 	}
 	bsock_links_used = 0;
 	bsock_links_blocked = false;
-}
-
-void bsock_flush_control(void)
-{
-	struct bsock *b;
-
-	while ((b = TAILQ_FIRST(&bsock_ctlq))) {
-		struct msg m;
-
-		if (b->credit_due && b->state == BSOCK_OPEN && b->id) {
-			msg_init(&m, PROTO_CREDIT);
-			m.sock = b->id;
-			m.u.credit.bytes = b->credit_due;
-			if (!board_send(&m, false))
-				return;
-			b->rx_avail += b->credit_due;
-			b->credit_due = 0;
-		}
-		TAILQ_REMOVE(&bsock_ctlq, b, ctlq);
-		b->in_ctlq = false;
-	}
-	bsock_dispatch();
-}
-
-void bsock_flush_data(void)
-{
-	struct bsock *b;
-	unsigned idle = 0;
-
-	/* One message per socket per turn: five uploads share the link evenly. */
-	while ((b = TAILQ_FIRST(&bsock_txq)) && idle < bsock_txq_len) {
-		size_t before = board_data_room();
-
-		if (before < BSOCK_DATA_HDR + BSOCK_MIN_CHUNK)
-			return;
-		TAILQ_REMOVE(&bsock_txq, b, txq);
-		bsock_txq_len--;
-		b->in_txq = false;
-		if (b->ops && b->ops->tx && b->ops->tx(b->ctx, b))
-			bsock_want_tx(b);
-		idle = board_data_room() == before ? idle + 1 : 0;
-	}
-}
-
-bool bsock_tx_pending(void)
-{
-	return !TAILQ_EMPTY(&bsock_txq) || !TAILQ_EMPTY(&bsock_ctlq);
 }
 
 bool bsock_shutdown(void)

@@ -97,27 +97,17 @@ struct bsock *bsock_claim(uint16_t token, uid_t uid, const struct bsock_ops *ops
 
 /* Hand the socket to another owner (a CONNECT that became a pipe). */
 void bsock_set_owner(struct bsock *b, const struct bsock_ops *ops, void *ctx);
-/* The owner's client took n more received bytes: they become credit. */
-void bsock_consumed(struct bsock *b, size_t n);
-/* The owner has something to send: join the transmit rotation. */
-void bsock_want_tx(struct bsock *b);
-/* Send up to max bytes of src as DATA, as credit and the link allow;
- * returns the bytes sent. */
-size_t bsock_send_stream(struct bsock *b, struct evbuffer *src, size_t max);
-/* Send one datagram; false if credit or link room is short. */
-bool bsock_send_datagram(struct bsock *b, const struct msg_addr *to, const uint8_t *data,
-			 size_t len);
 
 /* Board messages about sockets: DATA, DATAGRAM, CREDIT, EV_CLOSED, EV_ACCEPTED. */
 void bsock_input(const struct msg *m);
 /* The board came up: start queued opens.  links_free from DEVICE_INFO. */
 void bsock_board_up(unsigned links_total);
+/* Start queued opens while links are free. */
+void bsock_dispatch(void);
+/* The board broke the flow contract on b: the owner is told, b closed. */
+void bsock_fail_protocol(struct bsock *b, const char *why);
 /* The session ended: every socket fails with err. */
 void bsock_fail_all(int err);
-/* Board flush: credits and closes first, then data round robin. */
-void bsock_flush_control(void);
-void bsock_flush_data(void);
-bool bsock_tx_pending(void);
 /* SIGTERM: close everything open on the board; true when nothing is left. */
 bool bsock_shutdown(void);
 

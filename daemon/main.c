@@ -18,6 +18,7 @@
 #include "notify.h"
 #include "pipe.h"
 #include "server.h"
+#include "wifi.h"
 
 #define MAIN_STOP_WAIT_MS 1000   /* SIGTERM: how long board sockets get to close */
 #define MAIN_STOP_POLL_MS 20
@@ -92,7 +93,7 @@ static void main_reload(void)
 	log_set_level((enum log_level)main_log_level(next));
 	if (config_wifi_changed(cur, next)) {
 		log_info("reload: [wifi] changed");
-		board_wifi_changed();
+		wifi_config_changed();
 	}
 	free(cur);
 	log_info("configuration reloaded");
@@ -235,6 +236,7 @@ int main(int argc, char **argv)
 	bsock_init();
 	client_init();
 	board_init();
+	wifi_init();
 	notify_init();
 	if (!server_start())
 		return 1;

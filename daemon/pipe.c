@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bflow.h"
 #include "bsock.h"
 #include "client.h"
 #include "daemon.h"
@@ -83,7 +84,7 @@ static void pipe_credit(struct pipe *p)
 	uint64_t consumed = p->added - out;
 
 	if (p->b && consumed > p->credited) {
-		bsock_consumed(p->b, (size_t)(consumed - p->credited));
+		bflow_consumed(p->b, (size_t)(consumed - p->credited));
 		p->credited = consumed;
 	}
 }
@@ -130,7 +131,7 @@ static void pipe_read_cb(struct bufferevent *bev, void *arg)
 		return;
 	}
 	if (p->b)
-		bsock_want_tx(p->b);
+		bflow_want_tx(p->b);
 	pipe_update_read(p);
 }
 
@@ -174,7 +175,7 @@ static void pipe_event_cb(struct bufferevent *bev, short what, void *arg)
 	 */
 	log_debug("pipe %u: client shut down its side", p->serial);
 	if (p->b && evbuffer_get_length(bufferevent_get_input(p->bev)))
-		bsock_want_tx(p->b);
+		bflow_want_tx(p->b);
 	pipe_update_read(p);
 }
 
@@ -211,7 +212,7 @@ static bool pipe_tx(void *ctx, struct bsock *b)
 	struct pipe *p = ctx;
 	struct evbuffer *in = bufferevent_get_input(p->bev);
 
-	bsock_send_stream(b, in, SIZE_MAX);
+	bflow_send_stream(b, in, SIZE_MAX);
 	pipe_update_read(p);
 	return evbuffer_get_length(in) > 0 && b->tx_credit > 0;
 }
@@ -259,7 +260,7 @@ void pipe_start(struct bufferevent *bev, struct bsock *b, uid_t uid, bool tcp, u
 		return;
 	}
 	if (evbuffer_get_length(bufferevent_get_input(bev)))
-		bsock_want_tx(b);
+		bflow_want_tx(b);
 	pipe_update_read(p);
 }
 

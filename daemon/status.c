@@ -7,6 +7,7 @@
 #include "daemon.h"
 #include "link.h"
 #include "status.h"
+#include "wifi.h"
 
 struct status_counters status_ctr;
 
@@ -19,16 +20,6 @@ static const char *status_board_state(enum board_state st)
 	}
 }
 
-static const char *status_wifi_state(uint8_t st)
-{
-	switch (st) {
-	case PROTO_WIFI_CONNECTING: return "connecting";
-	case PROTO_WIFI_CONNECTED: return "connected";
-	case PROTO_WIFI_GOT_IP: return "got-ip";
-	default: return "down";
-	}
-}
-
 static void status_ip(char *out, size_t len, const uint8_t ip[4])
 {
 	snprintf(out, len, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
@@ -37,6 +28,7 @@ static void status_ip(char *out, size_t len, const uint8_t ip[4])
 void status_build(struct msg *resp, uint8_t *buf, size_t cap)
 {
 	const struct board_info *bi = board_info();
+	const struct wifi_info *wi = wifi_info();
 	const struct status_counters *k = &status_ctr;
 	struct msg_list_builder b;
 	struct link_stats ls;
@@ -78,11 +70,11 @@ void status_build(struct msg *resp, uint8_t *buf, size_t cap)
 	msg_list_add_int(&b, "link.payload", ls.payload);
 	msg_list_add_int(&b, "link.restarts", (int64_t)bi->link_restarts);
 	msg_list_add_int(&b, "link.bad_messages", (int64_t)bi->bad_messages);
-	msg_list_add_str(&b, "wifi.state", status_wifi_state(attached ? bi->wifi_state : 0));
-	msg_list_add_str(&b, "wifi.ssid", attached ? bi->wifi_ssid : "");
-	msg_list_add_int(&b, "wifi.rssi", attached ? bi->wifi_rssi : 0);
-	status_ip(text, sizeof(text), bi->wifi_ip);
-	msg_list_add_str(&b, "wifi.ip", attached && bi->wifi_state == PROTO_WIFI_GOT_IP ? text : "");
+	msg_list_add_str(&b, "wifi.state", wifi_state_name(attached ? wi->state : 0));
+	msg_list_add_str(&b, "wifi.ssid", attached ? wi->ssid : "");
+	msg_list_add_int(&b, "wifi.rssi", attached ? wi->rssi : 0);
+	status_ip(text, sizeof(text), wi->ip);
+	msg_list_add_str(&b, "wifi.ip", attached && wi->state == PROTO_WIFI_GOT_IP ? text : "");
 	msg_list_add_int(&b, "sockets.links_total", sc.links_total);
 	msg_list_add_int(&b, "sockets.links_free",
 			 sc.links_total > sc.links_used ? sc.links_total - sc.links_used : 0);
@@ -113,6 +105,7 @@ void status_build(struct msg *resp, uint8_t *buf, size_t cap)
 void status_summary(char *out, size_t len)
 {
 	const struct board_info *bi = board_info();
+	const struct wifi_info *wi = wifi_info();
 
 	switch (bi->state) {
 	case BOARD_ABSENT:
@@ -124,10 +117,10 @@ void status_summary(char *out, size_t len)
 	case BOARD_ATTACHED: {
 		char ip[20] = "";
 
-		if (bi->wifi_state == PROTO_WIFI_GOT_IP)
-			status_ip(ip, sizeof(ip), bi->wifi_ip);
+		if (wi->state == PROTO_WIFI_GOT_IP)
+			status_ip(ip, sizeof(ip), wi->ip);
 		snprintf(out, len, "board attached, link %u baud, WiFi %s%s%s%s%s", board_baud(),
-			 status_wifi_state(bi->wifi_state), bi->wifi_ssid[0] ? " " : "", bi->wifi_ssid,
+			 wifi_state_name(wi->state), wi->ssid[0] ? " " : "", wi->ssid,
 			 ip[0] ? " " : "", ip);
 		break;
 	}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "bflow.h"
 #include "bsock.h"
 #include "client.h"
 #include "daemon.h"
@@ -250,8 +251,8 @@ bool usock_datagram(struct client *c, const struct msg *m)
 		client_send(c, &ev);
 		return true;
 	}
-	if (!bsock_send_datagram(s->b, &m->u.data.addr, m->u.data.data, m->u.data.len)) {
-		bsock_want_tx(s->b);
+	if (!bflow_send_datagram(s->b, &m->u.data.addr, m->u.data.data, m->u.data.len)) {
+		bflow_want_tx(s->b);
 		return false;
 	}
 	status_ctr.datagrams_up++;
@@ -264,7 +265,7 @@ void usock_credit(struct client *c)
 
 	LIST_FOREACH(s, &c->socks_owned, entry) {
 		if (s->rx_pending && s->b) {
-			bsock_consumed(s->b, s->rx_pending);
+			bflow_consumed(s->b, s->rx_pending);
 			s->rx_pending = 0;
 		}
 	}
