@@ -95,6 +95,13 @@ static bool conn_connect_step(struct esp_cmd *c, struct sock *s)
 {
 	struct txt t;
 
+	if (s->cancel || !s->req) {
+		/* Closed by the host, or its session ended, between two steps. */
+		shim_answer_err(s->req, PROTO_ECANCELED);
+		shim_answer_err(s->close_req, PROTO_OK);
+		sock_free(s);
+		return false;
+	}
 	if (wifi_settling())
 		return false;
 	if (wifi_state() != PROTO_WIFI_GOT_IP) {

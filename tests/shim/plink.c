@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,8 +13,10 @@
 #include "proto.h"
 
 #define PLINK_SOCKS 64
-#define PLINK_IO 8192
+#define PLINK_IO 2048
 #define PLINK_FDS 16
+/* Bytes left queued in the tty before more frames are taken from the link. */
+#define PLINK_QUEUE_MAX 1024
 
 static struct {
 	int fd;
@@ -246,12 +249,26 @@ static const struct link_ops plink_ops = {
 	.set_baud = plink_set_baud,
 };
 
+/*
+ * Bytes the line has not sent yet.  Frames wait inside the link rather than
+ * in the kernel: a frame the link hands out starts its retransmission
+ * clock, and time spent queued in the tty would look like a slow round trip.
+ */
+static bool plink_line_busy(void)
+{
+	int queued = 0;
+
+	return ioctl(pl.fd, TIOCOUTQ, &queued) == 0 && queued > PLINK_QUEUE_MAX;
+}
+
 static void plink_flush(void)
 {
 	for (;;) {
 		ssize_t w;
 
 		if (pl.out_off == pl.out_len) {
+			if (plink_line_busy())
+				return;
 			pl.out_len = link_output(&pl.link, plink_now_us(), pl.out, sizeof(pl.out));
 			pl.out_off = 0;
 			if (pl.out_len == 0)
@@ -271,6 +288,9 @@ void plink_poll(int timeout_ms, struct pollfd *extra, int nextra)
 	int n = 0, t = timeout_ms;
 
 	plink_flush();
+	/* Frames wait for the tty queue to shrink: look again soon. */
+	if (pl.out_off == pl.out_len && link_pending(&pl.link) && t > 1)
+		t = 1;
 	if (deadline <= now)
 		t = 0;
 	else if ((deadline - now) / 1000 < (uint64_t)t)
@@ -346,6 +366,14 @@ int plink_open(const char *path, uint32_t baud, int verbose)
 void plink_close(void)
 {
 	int64_t end = plink_now_ms() + 500;
+	struct link_stats st;
+
+	link_get_stats(&pl.link, &st);
+	if (pl.verbose)
+		fprintf(stderr, "k210-probe: link frames_tx=%llu frames_rx=%llu retransmits=%llu timeouts=%llu "
+			"crc_errors=%llu srtt_us=%u payload=%u\n", (unsigned long long)st.frames_tx,
+			(unsigned long long)st.frames_rx, (unsigned long long)st.retransmits,
+			(unsigned long long)st.timeouts, (unsigned long long)st.crc_errors, st.srtt_us, st.payload);
 
 	/* Leave politely: the board then forgets the session at once. */
 	while (pl.up && !link_drained(&pl.link) && plink_now_ms() < end)
