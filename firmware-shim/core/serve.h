@@ -2,6 +2,10 @@
  * The listening socket on the ESP side: AT+CIPSERVER and AT+CIPSTO, clients
  * the module accepts ("<id>,CONNECT" nobody asked for) and their addresses
  * from AT+CIPSTATUS, and refusals when nobody can take a client.
+ *
+ * AT+CIPSERVER=0 stops the server and leaves accepted links open (ESP-AT
+ * documents that as the default of its optional second argument), so a
+ * closed listener's clients live on as ordinary sockets.
  */
 #ifndef K210_SERVE_H
 #define K210_SERVE_H

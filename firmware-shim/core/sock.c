@@ -553,8 +553,10 @@ void sock_host_data(const struct msg *m)
 		return;
 	}
 	if (s->state != SOCK_OPEN) {
-		/* It is closing: the host hears about it in time; the bytes have nowhere to go. */
+		/* It is closing: the bytes have nowhere to go, and its EV_CLOSED must not sound clean. */
 		sk.st.stray_data++;
+		if (s->state == SOCK_DRAINING && s->close_err == PROTO_OK)
+			s->close_err = PROTO_EPIPE;
 		return;
 	}
 	if (len == 0)

@@ -775,6 +775,35 @@ static const struct hs_step t_active_cut[] = {
 	END
 };
 
+static const struct hs_step t_cancel_steps[] = {
+	{ 'H', "SETSOCKOPT sock=2 opt=3 value=4096", 0 },
+	{ 'R', "SETSOCKOPT|R tag=1 err=0", 0 },
+	{ 'H', "CONNECT sock=2 kind=3 host=secure.example port=443", 0 },
+	{ 'A', "AT+CIPSSLSIZE=4096", 0 },
+	{ 'H', "CLOSE sock=2", 0 },
+	OK_REPLY,
+	{ 'R', "CONNECT|R tag=2 err=24", 0 },
+	{ 'R', "CLOSE|R tag=3 err=0", 0 },
+	{ 'H', "SETSOCKOPT sock=2 opt=3 value=4096", 0 },
+	{ 'R', "SETSOCKOPT|R tag=4 err=0", 0 },
+	{ 'H', "CONNECT sock=2 kind=3 host=secure.example port=443", 0 },
+	{ 'A', "AT+CIPSSLSIZE=4096", 0 },
+	{ 'D', "", 0 },
+	OK_REPLY,
+	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
+	END
+};
+
+static const struct hs_step t_write_after_close[] = {
+	CONNECT_1,
+	{ 'E', "0,CLOSED\r\n", 0 },
+	{ 'H', "DATA sock=1 data=too late", 0 },
+	{ 'A', "AT+CIPRECVLEN?", 0 },
+	{ 'E', "+CIPRECVLEN:0,0,0,0,0\r\nOK\r\n", 0 },
+	{ 'R', "EV_CLOSED sock=1 err=25", 0 },
+	END
+};
+
 static const struct hs_case cases[] = {
 	{ "connect, send, passive receive", HS_V17, t_basic, 0 },
 	{ "binary passive data holding OK and +IPD", HS_V17, t_binary_read, 0 },
@@ -812,6 +841,8 @@ static const struct hs_case cases[] = {
 	{ "a stalled read is taken back", HS_V17, t_stalled_read, 0 },
 	{ "a stalled read from a module that restarted", HS_V17, t_stalled_reboot, 0 },
 	{ "unsolicited data cut short", HS_V11, t_active_cut, 0 },
+	{ "a connect closed between its steps", HS_V17, t_cancel_steps, 0 },
+	{ "data after the remote closed", HS_V17, t_write_after_close, 0 },
 };
 
 int main(int argc, char **argv)

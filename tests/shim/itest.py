@@ -21,6 +21,8 @@ import tempfile
 import threading
 import time
 
+# The test server module is imported from the source tree: leave no bytecode there.
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import testserver  # noqa: E402
 
@@ -379,6 +381,12 @@ def t_get(ctx):
     check(out["sha256"] == hashlib.sha256(testserver.pattern(0, 150000)).hexdigest(), "HTTP body checksum")
     fb = board.probe("first-byte", "127.0.0.1", banner.port, "--count", 10, baud=2000000)
     check(float(fb["median_ms"]) < 100, "first byte takes too long: %s ms" % fb["median_ms"])
+    # connect: stdin to the socket, the socket to stdout, until the remote closes.
+    p = subprocess.run([ctx.args.probe, "--link", board.link, "--timeout", "20", "connect", "127.0.0.1",
+                        str(srv.port)], input=b"GET 5000 9\n", stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=30)
+    check(p.returncode == 0, "connect failed: %s" % p.stderr.decode())
+    check(p.stdout.startswith(testserver.pattern(9, 5000)), "connect: the remote's bytes on stdout")
 
 
 @test("lifecycle")
