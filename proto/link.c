@@ -108,6 +108,7 @@ static void link_clear_session(struct link *l)
 	l->srtt_us = 0;
 	l->rttvar_us = 0;
 	l->rto_us = 0;
+	l->rto_backoff = 0;
 	memset(l->tx, 0, sizeof(l->tx));
 	/* A fresh nonce for every attempt keeps old frames out of the next session. */
 	l->nonce = link_mix(l->cfg.boot_id + link_mix(++l->attempts));

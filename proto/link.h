@@ -159,6 +159,7 @@ struct link {
 	uint64_t now_us;
 	uint64_t last_rx_us, last_tx_us, hello_due_us;
 	uint32_t srtt_us, rttvar_us, rto_us;
+	uint8_t rto_backoff;   /* doublings of the timeout since the last sample */
 
 	/* adaptive payload */
 	uint32_t loss_fp;      /* EWMA of frame loss, 1/65536 units */

@@ -6,6 +6,7 @@
 #define LINK_ACK_DELAY_US 2000u
 #define LINK_RTO_MAX_US 2000000u
 #define LINK_EWMA_SHIFT 4
+#define LINK_RTO_BACKOFF_MAX 5
 
 static uint8_t *link_arq_rxslot(struct link *l, uint16_t seq)
 {
@@ -23,18 +24,23 @@ static void link_arq_rtt_sample(struct link *l, uint32_t rtt)
 		l->rttvar_us = l->rttvar_us - l->rttvar_us / 4 + diff / 4;
 		l->srtt_us = l->srtt_us - l->srtt_us / 8 + rtt / 8;
 	}
-	l->rto_us = l->srtt_us + 4 * l->rttvar_us;
+	/* RFC 6298 allows a steady line a margin of almost nothing; frames
+	 * queued ahead of the wire on either side add delay in steps, so keep
+	 * at least half a round trip in hand. */
+	l->rto_us = l->srtt_us + (4 * l->rttvar_us > l->srtt_us / 2 ? 4 * l->rttvar_us : l->srtt_us / 2);
+	l->rto_backoff = 0;
 }
 
 uint32_t link_arq_rto(const struct link *l)
 {
 	/* Never below what a full frame each way plus slack needs. */
 	uint32_t floor = 3 * link_frame_time_us(l) + 5000;
-	uint32_t rto = l->rto_us ? l->rto_us : 4 * floor;
+	uint64_t rto = l->rto_us ? l->rto_us : 4 * floor;
 
 	if (rto < floor)
 		rto = floor;
-	return rto > LINK_RTO_MAX_US ? LINK_RTO_MAX_US : rto;
+	rto <<= l->rto_backoff;
+	return rto > LINK_RTO_MAX_US ? LINK_RTO_MAX_US : (uint32_t)rto;
 }
 
 static uint32_t link_arq_isqrt(uint64_t v)
@@ -230,19 +236,26 @@ void link_arq_take_data(struct link *l, uint16_t seq, const uint8_t *data, size_
 
 /*
  * Retransmit by timer what no later arrival could reveal (a lost tail).
- * No exponential backoff: a serial line has no congestion to relieve, and
- * a dead peer is detected by dead_ms, not by backing off.
+ * The timeout doubles with each expiry until a round trip is measured
+ * again: acknowledgements queued behind the peer's frames can take longer
+ * than any estimate, and with every frame sent twice Karn's rule would
+ * never allow a new sample.  An expiry says nothing sure about the line,
+ * so it does not count as a loss for frame sizing.
  */
 void link_arq_retransmit_timer(struct link *l)
 {
 	uint32_t rto = link_arq_rto(l);
+	bool expired = false;
 
 	for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
 		struct link_txslot *s = link_slot(l, seq);
 
 		if (!s->sacked && !s->lost && l->now_us - s->sent_us >= rto) {
 			l->st.timeouts++;
-			link_arq_mark_lost(l, s);
+			s->lost = true;
+			expired = true;
 		}
 	}
+	if (expired && l->rto_backoff < LINK_RTO_BACKOFF_MAX)
+		l->rto_backoff++;
 }

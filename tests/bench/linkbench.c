@@ -25,6 +25,7 @@ static void usage(FILE *f)
 		"  --window N        link window in frames (default 32)\n"
 		"  --payload N       largest frame payload (default 2048)\n"
 		"  --peer-max-baud N highest rate the second endpoint accepts\n"
+		"  --tx-queue N      bytes each transmitter queues ahead of the wire (default 64)\n"
 		"  --min-goodput R   exit 1 if the goodput ratio is below R\n"
 		"The last line is: goodput_ratio=R lost=L corrupted=C retransmits=N\n");
 }
@@ -74,6 +75,7 @@ int main(int argc, char **argv)
 		{ "window", required_argument, NULL, 'w' },
 		{ "payload", required_argument, NULL, 'p' },
 		{ "peer-max-baud", required_argument, NULL, 'P' },
+		{ "tx-queue", required_argument, NULL, 'q' },
 		{ "min-goodput", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -98,6 +100,7 @@ int main(int argc, char **argv)
 		case 'w': p.window = (uint32_t)parse_size(optarg); break;
 		case 'p': p.payload = (uint32_t)parse_size(optarg); break;
 		case 'P': p.max_baud_b = (uint32_t)parse_size(optarg); break;
+		case 'q': p.tx_queue = (uint32_t)parse_size(optarg); break;
 		case 'm': min_goodput = parse_double(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -113,6 +116,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)p.seed);
 	printf("completed=%s virtual_seconds=%.3f goodput_a_to_b=%.4f goodput_b_to_a=%.4f\n",
 	       r.completed ? "yes" : "no", r.seconds, r.goodput_ratio[0], r.goodput_ratio[1]);
+	printf("timeouts=%llu ", (unsigned long long)r.timeouts);
 	printf("crc_errors=%llu stale_frames=%llu final_payload=%u sessions=%u downs_timeout=%u "
 	       "downs_peer_reset=%u peer_rebooted_reported=%s baud_changes=%u baud_failures=%u\n",
 	       (unsigned long long)r.crc_errors, (unsigned long long)r.stale, r.final_payload, r.ups,

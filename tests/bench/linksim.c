@@ -5,7 +5,6 @@
 #include "link.h"
 #include "linksim.h"
 
-#define LINKSIM_CHUNK 64          /* bytes a UART takes from the link at once */
 #define LINKSIM_NS 1000000000ull
 
 struct linksim;
@@ -303,7 +302,7 @@ static void linksim_faults(struct linksim *s)
 
 static void linksim_pull(struct linksim *s, struct linksim_end *e)
 {
-	uint8_t buf[LINKSIM_CHUNK];
+	uint8_t buf[LINKSIM_QUEUE_MAX];
 
 	if (e->busy_until_ns > s->now_ns) {
 		/* Transmitter busy: only let the timers run. */
@@ -311,7 +310,7 @@ static void linksim_pull(struct linksim *s, struct linksim_end *e)
 			link_output(&e->link, linksim_now_us(s), buf, 0);
 		return;
 	}
-	linksim_transmit(s, e, buf, link_output(&e->link, linksim_now_us(s), buf, sizeof(buf)));
+	linksim_transmit(s, e, buf, link_output(&e->link, linksim_now_us(s), buf, s->p->tx_queue));
 }
 
 static uint64_t linksim_next(const struct linksim *s)
@@ -347,6 +346,7 @@ void linksim_defaults(struct linksim_params *p)
 	p->garbage_len = 200;
 	p->window = 32;
 	p->payload = 2048;
+	p->tx_queue = 64;
 	p->time_limit_us = 0;
 }
 
@@ -359,13 +359,13 @@ bool linksim_run(const struct linksim_params *p, struct linksim_result *r)
 	memset(&s, 0, sizeof(s));
 	memset(r, 0, sizeof(*r));
 	if (p->baud < LINK_BASE_BAUD || p->bytes == 0 || p->ber < 0 || p->ber >= 1 ||
-	    p->drop < 0 || p->drop >= 1)
+	    p->drop < 0 || p->drop >= 1 || p->tx_queue == 0 || p->tx_queue > LINKSIM_QUEUE_MAX)
 		return false;
 	s.p = p;
 	s.r = r;
 	s.rng = p->seed;
 	/* Bytes in flight: the bandwidth-delay product plus a chunk. */
-	wire_cap = (uint64_t)p->latency_us * (p->baud / 10 + 1) / 1000000 + 4 * LINKSIM_CHUNK;
+	wire_cap = (uint64_t)p->latency_us * (p->baud / 10 + 1) / 1000000 + 2 * p->tx_queue;
 	for (int i = 0; i < 2; i++) {
 		s.wire[i].cap = wire_cap;
 		s.wire[i].q = calloc(wire_cap, sizeof(*s.wire[i].q));
@@ -405,6 +405,7 @@ bool linksim_run(const struct linksim_params *p, struct linksim_result *r)
 			r->lost += s.end[!i].tx_off - e->rx_off;
 		link_get_stats(&e->link, &st);
 		r->retransmits += st.retransmits;
+		r->timeouts += st.timeouts;
 		r->crc_errors += st.crc_errors;
 		r->stale += st.stale;
 		if (i == 0) {

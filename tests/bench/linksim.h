@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Largest transmit queue ahead of the wire the simulation models. */
+#define LINKSIM_QUEUE_MAX 16384
+
 struct linksim_params {
 	uint32_t baud;            /* rate negotiated after the 115200 start */
 	uint64_t bytes;           /* to deliver in each direction */
@@ -25,6 +28,7 @@ struct linksim_params {
 	uint32_t payload;         /* largest frame payload */
 	uint32_t max_baud_b;      /* B's highest rate (0 = same as baud) */
 	uint32_t broken_baud;     /* a rate the wire garbles (cable too long) */
+	uint32_t tx_queue;        /* bytes a transmitter takes from its link at once */
 	uint64_t time_limit_us;   /* virtual time before giving up */
 };
 
@@ -36,6 +40,7 @@ struct linksim_result {
 	uint64_t lost;            /* written in the final session, never delivered */
 	uint64_t corrupted;       /* delivered bytes that differ from what was sent */
 	uint64_t retransmits;
+	uint64_t timeouts;        /* retransmissions by timer, both ends */
 	uint64_t crc_errors;
 	uint64_t stale;           /* frames rejected as another session's */
 	uint32_t final_baud;

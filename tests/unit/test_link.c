@@ -454,16 +454,19 @@ struct sim_case {
 	uint32_t peer_max, broken;
 	double min_goodput;
 	uint32_t expect_baud;
+	uint32_t tx_queue;
 };
 
 static const struct sim_case sims[] = {
-	{ "clean wire", 2000000, 1 << 20, 0, 0, 0, 0, 0, 0, 0.95, 2000000 },
-	{ "noisy wire", 921600, 1 << 20, 1e-5, 1e-4, 0, 0, 0, 0, 0.80, 921600 },
-	{ "very noisy wire", 921600, 256 << 10, 1e-4, 0, 0, 0, 0, 0, 0.50, 921600 },
-	{ "garbage bursts", 921600, 512 << 10, 0, 0, 8, 0, 0, 0, 0.90, 921600 },
-	{ "peer reset mid-stream", 921600, 256 << 10, 0, 0, 0, 0.5, 0, 0, 0, 921600 },
-	{ "slower peer", 2000000, 256 << 10, 0, 0, 0, 0, 921600, 0, 0.40, 921600 },
-	{ "rate the cable cannot carry", 2000000, 64 << 10, 0, 0, 0, 0, 0, 2000000, 0, 115200 },
+	{ "clean wire", 2000000, 1 << 20, 0, 0, 0, 0, 0, 0, 0.95, 2000000, 0 },
+	{ "noisy wire", 921600, 1 << 20, 1e-5, 1e-4, 0, 0, 0, 0, 0.80, 921600, 0 },
+	{ "very noisy wire", 921600, 256 << 10, 1e-4, 0, 0, 0, 0, 0, 0.50, 921600, 0 },
+	{ "garbage bursts", 921600, 512 << 10, 0, 0, 8, 0, 0, 0, 0.90, 921600, 0 },
+	{ "peer reset mid-stream", 921600, 256 << 10, 0, 0, 0, 0.5, 0, 0, 0, 921600, 0 },
+	{ "slower peer", 2000000, 256 << 10, 0, 0, 0, 0, 921600, 0, 0.40, 921600, 0 },
+	{ "rate the cable cannot carry", 2000000, 64 << 10, 0, 0, 0, 0, 0, 2000000, 0, 115200, 0 },
+	/* Acks wait behind 40 ms of queued frames: the timeout must learn that. */
+	{ "deep transmit queues", 2000000, 2 << 20, 0, 0, 0, 0, 0, 0, 0.90, 2000000, 8192 },
 };
 
 static void test_simulated(void)
@@ -483,6 +486,8 @@ static void test_simulated(void)
 		p.reset_at = c->reset_at;
 		p.max_baud_b = c->peer_max;
 		p.broken_baud = c->broken;
+		if (c->tx_queue)
+			p.tx_queue = c->tx_queue;
 		p.seed = 7 + i;
 		CHECK(linksim_run(&p, &r));
 		CHECK(r.completed);
@@ -497,6 +502,9 @@ static void test_simulated(void)
 		}
 		if (c->broken) {
 			CHECK(r.baud_failures >= 1);
+		}
+		if (c->tx_queue) {
+			CHECK(r.timeouts < 64);
 		}
 		if (check_failures)
 			fprintf(stderr, "  %s: goodput %.3f/%.3f baud %u lost %llu corrupted %llu\n",
