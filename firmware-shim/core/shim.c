@@ -45,6 +45,7 @@ static struct {
 	uint64_t reboot_at;
 	uint8_t stage[CONFIG_HOST_CHUNK];
 	size_t stage_len, stage_off;
+	size_t tx_cap;               /* the host UART's transmit ring, as its largest room */
 	bool dev_due[DEV_SLOTS];
 	uint32_t dev_value[DEV_SLOTS];
 	uint32_t unknown;            /* messages of unknown types, ignored */
@@ -461,6 +462,14 @@ static void shim_read_host(void)
 	}
 }
 
+/* Bytes allowed to queue in the host UART: about 4 ms of line, at least 256. */
+static size_t shim_tx_queue_max(void)
+{
+	size_t n = link_baud(&sh.link) / 2500u;
+
+	return n < 256 ? 256 : n;
+}
+
 /* Move link output to the host UART; false while bytes or a rate change wait for the transmitter. */
 static bool shim_write_host(void)
 {
@@ -479,8 +488,18 @@ static bool shim_write_host(void)
 				return false;
 		}
 		room = port_host_tx_room();
-		if (room == 0)
+		if (room > sh.tx_cap)
+			sh.tx_cap = room;
+		/*
+		 * Frames wait inside the link until the UART has nearly caught up: a
+		 * frame handed out starts its retransmission clock, and time queued
+		 * in the transmit ring would read as a slow round trip.
+		 */
+		if (room == 0 || sh.tx_cap - room > shim_tx_queue_max()) {
+			/* No bytes now, but the link's timers still run. */
+			link_output(&sh.link, sh.now, sh.stage, 0);
 			return !link_pending(&sh.link);
+		}
 		if (room > sizeof(sh.stage))
 			room = sizeof(sh.stage);
 		/* Bytes produced after a set_baud callback belong to the new rate: staged until it is set. */

@@ -640,7 +640,8 @@ void sock_host_down(void)
 static bool sock_pump_one(struct sock *s)
 {
 	static uint8_t chunk[PROTO_DATA_MAX];
-	uint32_t n = ring_used(&s->rx) - s->uncommitted;
+	uint32_t used = ring_used(&s->rx);
+	uint32_t n = used > s->uncommitted ? used - s->uncommitted : 0;
 	struct msg m;
 
 	if (n > s->credit)

@@ -163,6 +163,7 @@ static void port_signals(void)
 void port_wait(uint64_t deadline_us)
 {
 	int64_t deadline = (int64_t)deadline_us * 1000;
+	bool polled = false;
 
 	for (;;) {
 		struct pollfd fds[PORT_FDS];
@@ -171,8 +172,15 @@ void port_wait(uint64_t deadline_us)
 		struct timespec ts;
 
 		board_timers(now, &wake);
-		if (emu.quit || emu.reboot_due || now >= deadline)
+		if (emu.quit || emu.reboot_due)
 			return;
+		/* Even a core that is due again at once gets one look at the lines first. */
+		if (now >= deadline) {
+			if (polled)
+				return;
+			wake = now;
+		}
+		polled = true;
 		fds[n++] = (struct pollfd){ .fd = emu.sigfd, .events = POLLIN };
 		if (emu.plugged) {
 			host = n;
