@@ -2,8 +2,8 @@
 
 #include "conn.h"
 #include "log.h"
-#include "serve.h"
 #include "proto.h"
+#include "serve.h"
 #include "shim_int.h"
 #include "sock_int.h"
 #include "txt.h"
@@ -112,19 +112,28 @@ static bool conn_connect_step(struct esp_cmd *c, struct sock *s)
 	s->req->started = true;
 	switch (s->step) {
 	case SOCK_STEP_RECLOSE:
-		return conn_link_cmd(c, s, C_RECLOSE, CONFIG_ESP_CMD_MS, "AT+CIPCLOSE=");
+		if (conn_link_cmd(c, s, C_RECLOSE, CONFIG_ESP_CMD_MS, "AT+CIPCLOSE="))
+			return true;
+		break;
 	case SOCK_STEP_SSLSIZE:
 		esp_cmd_begin(c, &t, &conn_ops, C_SSLSIZE, CONFIG_ESP_CMD_MS);
 		c->arg = (uint32_t)(s - sk.s);
 		txt_str(&t, "AT+CIPSSLSIZE=");
 		txt_u32_put(&t, s->tls_size);
-		if (!esp_cmd_end(c, &t))
-			return false;
-		s->busy = true;
-		return true;
+		if (esp_cmd_end(c, &t)) {
+			s->busy = true;
+			return true;
+		}
+		break;
 	default:
-		return conn_start_cmd(c, s);
+		if (conn_start_cmd(c, s))
+			return true;
+		break;
 	}
+	/* A command that does not fit its buffer cannot be sent: the request cannot be served. */
+	shim_answer_err(s->req, PROTO_EINVAL);
+	sock_free(s);
+	return false;
 }
 
 bool conn_next_control(struct esp_cmd *c, uint64_t now)
@@ -340,9 +349,11 @@ static uint8_t conn_start_error(const struct sock *s, enum esp_result r)
 		return PROTO_ENETDOWN;
 	if (s->already)
 		return s->kind == PROTO_KIND_TLS ? PROTO_EBUSY : PROTO_EIO;
-	if (s->bound)
-		return PROTO_EADDRINUSE;
-	return PROTO_ECONNREFUSED;
+	/* "<id>,CONNECT FAIL", or a plain ERROR (what NonOS AT says for a refused TCP connect). */
+	if (s->fail_seen || !s->bound)
+		return PROTO_ECONNREFUSED;
+	/* A UDP bind fails when the local port is taken. */
+	return PROTO_EADDRINUSE;
 }
 
 static void conn_start_done(struct sock *s, enum esp_result r)

@@ -151,7 +151,6 @@ void esp_become_ready(void)
 	}
 }
 
-
 /* The next command to run in the current state, or false. */
 static bool esp_next(struct esp_cmd *c, uint64_t now)
 {
