@@ -51,11 +51,6 @@ static struct {
 	uint32_t unknown;            /* messages of unknown types, ignored */
 } sh;
 
-uint64_t shim_now(void)
-{
-	return sh.now;
-}
-
 void shim_link_stats(struct link_stats *st)
 {
 	link_get_stats(&sh.link, st);

@@ -41,7 +41,6 @@ size_t shim_data_room(void);
 bool shim_link_up(void);
 /* EV_DEVICE (queued if the link is busy; the latest of each kind wins). */
 void shim_device_event(uint8_t what, uint32_t value);
-uint64_t shim_now(void);
 /* The host link's counters (for a port's diagnostics). */
 void shim_link_stats(struct link_stats *st);
 

@@ -304,6 +304,9 @@ static uint8_t sock_connect_check(const struct msg *m, uint8_t kind)
 		return PROTO_ENETDOWN;
 	if (kind == PROTO_KIND_TLS && sock_tls_in_use())
 		return PROTO_EBUSY;
+	/* Without AT+CIPDINFO the module never says who sent a datagram: DATAGRAM cannot be honest. */
+	if (m->type == PROTO_UDP_BIND && esp_ready() && !esp_dinfo())
+		return PROTO_ENOTSUP;
 	return PROTO_OK;
 }
 

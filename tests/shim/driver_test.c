@@ -804,6 +804,24 @@ static const struct hs_step t_write_after_close[] = {
 	END
 };
 
+static const struct hs_step t_no_dinfo[] = {
+	{ 'W', "30", 0 },
+	{ 'E', "\r\nready\r\n", 0 },
+	{ 'A', "ATE0", 0 }, OK_REPLY,
+	{ 'A', "AT+GMR", 0 }, { 'E', "AT version:1.7.4.0(May 11 2020 19:13:04)\r\nOK\r\n", 0 },
+	{ 'A', "AT+CWMODE_CUR=1", 0 }, OK_REPLY,
+	{ 'A', "AT+CIPMUX=1", 0 }, OK_REPLY,
+	{ 'A', "AT+CIPRECVMODE=1", 0 }, OK_REPLY,
+	{ 'A', "AT+CIPDINFO=1", 0 },
+	{ 'E', "\r\nERROR\r\n", 0 },
+	{ 'A', "AT+CIFSR", 0 },
+	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
+	{ 'H', "UDP_BIND sock=3 lport=5000", 0 },
+	{ 'R', "UDP_BIND|R tag=1 err=2", 0 },
+	END
+};
+
 static const struct hs_case cases[] = {
 	{ "connect, send, passive receive", HS_V17, t_basic, 0 },
 	{ "binary passive data holding OK and +IPD", HS_V17, t_binary_read, 0 },
@@ -843,6 +861,7 @@ static const struct hs_case cases[] = {
 	{ "unsolicited data cut short", HS_V11, t_active_cut, 0 },
 	{ "a connect closed between its steps", HS_V17, t_cancel_steps, 0 },
 	{ "data after the remote closed", HS_V17, t_write_after_close, 0 },
+	{ "no sender addresses, no UDP_BIND", HS_V17, t_no_dinfo, 1 },
 };
 
 int main(int argc, char **argv)

@@ -401,6 +401,13 @@ def t_lifecycle(ctx):
     board.probe("wait-wifi", "10")
     stats = board.control("stats")
     check(stats["board_resets"] == "2" and stats["esp_pulses"] == "1", "SIGUSR1/SIGUSR2: %s" % stats)
+    # RESET from the host: the board answers, reboots, and a new session follows.
+    board.probe("reset", "board")
+    board.probe("wait-wifi", "10")
+    board.probe("reset", "esp")
+    board.probe("wait-wifi", "10")
+    stats = board.control("stats")
+    check(stats["board_resets"] == "3", "RESET what=BOARD reboots the board: %s" % stats["board_resets"])
     check(int(stats["esp_resets"]) >= 1, "the core saw the ESP8285 restart")
     for bad in ["frobnicate", "noise 2 0", "unplug-for soon", "unplug now"]:
         try:
