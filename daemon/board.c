@@ -220,6 +220,14 @@ static void board_info_done(void *ctx, const struct msg *resp)
 	notify_status();
 }
 
+static void board_fetch_info(void)
+{
+	struct msg m;
+
+	msg_init(&m, PROTO_DEVICE_INFO);
+	breq_submit(&m, daemon_state.cfg->limits.request_timeout_ms, 0, board_info_done, NULL);
+}
+
 /* ---- link callbacks ---- */
 
 static void board_take_device(const struct msg *m)
@@ -233,6 +241,10 @@ static void board_take_device(const struct msg *m)
 		log_info("board: ESP UART at %u baud", m->u.device.value);
 		if (B.info.have_info)
 			B.info.info.u.info.esp_baud = m->u.device.value;
+		break;
+	case PROTO_DEV_ESP_READY:
+		/* Versions and addresses are known only now. */
+		board_fetch_info();
 		break;
 	default:
 		log_debug("board: device event %u (%u)", m->u.device.what, m->u.device.value);
@@ -349,7 +361,6 @@ static void board_deliver(void *ctx, const uint8_t *data, size_t len)
 static void board_up(const struct link_event *ev)
 {
 	const struct config *cfg = daemon_state.cfg;
-	struct msg m;
 	uint32_t want = cfg->device.baud;
 
 	B.state = BOARD_ATTACHED;
@@ -368,8 +379,7 @@ static void board_up(const struct link_event *ev)
 	if (want > LINK_BASE_BAUD && !link_request_baud(&B.link, want))
 		log_warnx("board: cannot ask for %u baud", want);
 	breq_board_up();
-	msg_init(&m, PROTO_DEVICE_INFO);
-	breq_submit(&m, cfg->limits.request_timeout_ms, 0, board_info_done, NULL);
+	board_fetch_info();
 	wifi_board_up();
 	bsock_board_up(5);
 	board_broadcast_device(PROTO_DEV_ATTACHED, link_baud(&B.link));

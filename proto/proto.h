@@ -152,7 +152,8 @@ enum proto_device_event {
 	PROTO_DEV_DETACHED = 2,    /* board gone (unplugged or link dead) */
 	PROTO_DEV_BOARD_RESET = 3, /* board restarted: all its sockets are gone */
 	PROTO_DEV_ESP_RESET = 4,   /* ESP8285 restarted: all its sockets are gone */
-	PROTO_DEV_BAUD = 5,        /* link rate changed (value = baud) */
+	PROTO_DEV_BAUD = 5,        /* a rate changed (value = baud) */
+	PROTO_DEV_ESP_READY = 6,   /* ESP8285 up: DEVICE_INFO has its versions now */
 };
 
 /* Capability bits in DEVICE_INFO. */

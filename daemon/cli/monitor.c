@@ -18,6 +18,7 @@ static const char *monitor_device_name(int what)
 	case K210SOCK_DEV_BOARD_RESET: return "board-reset";
 	case K210SOCK_DEV_ESP_RESET: return "esp-reset";
 	case K210SOCK_DEV_BAUD: return "baud";
+	case K210SOCK_DEV_ESP_READY: return "esp-ready";
 	}
 	return "unknown";
 }

@@ -24,7 +24,11 @@
 #define SHIM_TX_RETRY_US 1000ull
 #define SHIM_INPUT_ROUNDS 16
 
-enum shim_dev_slot { DEV_ESP_RESET, DEV_BAUD, DEV_SLOTS };
+/* Device events waiting for room in the link, one slot each, sent in this order. */
+enum shim_dev_slot { DEV_ESP_RESET, DEV_BAUD, DEV_ESP_READY, DEV_SLOTS };
+static const uint8_t shim_dev_what[DEV_SLOTS] = {
+	PROTO_DEV_ESP_RESET, PROTO_DEV_BAUD, PROTO_DEV_ESP_READY,
+};
 
 static struct {
 	struct link link;
@@ -140,12 +144,14 @@ void shim_answer_err(struct req *r, uint8_t err)
 
 void shim_device_event(uint8_t what, uint32_t value)
 {
-	enum shim_dev_slot slot = what == PROTO_DEV_BAUD ? DEV_BAUD : DEV_ESP_RESET;
-
 	if (!sh.up)
 		return;
-	sh.dev_due[slot] = true;
-	sh.dev_value[slot] = value;
+	for (unsigned slot = 0; slot < DEV_SLOTS; slot++) {
+		if (shim_dev_what[slot] == what) {
+			sh.dev_due[slot] = true;
+			sh.dev_value[slot] = value;
+		}
+	}
 }
 
 static void shim_flush_answers(void)
@@ -163,8 +169,6 @@ static void shim_flush_answers(void)
 
 static void shim_flush_device(void)
 {
-	static const uint8_t what[DEV_SLOTS] = { PROTO_DEV_ESP_RESET, PROTO_DEV_BAUD };
-
 	for (unsigned i = 0; i < DEV_SLOTS; i++) {
 		struct msg m;
 
@@ -173,8 +177,11 @@ static void shim_flush_device(void)
 		/* Every socket hears of an ESP reset before the host hears of the reset itself. */
 		if (i == DEV_ESP_RESET && sock_closes_pending())
 			continue;
+		/* A module is not ready before the host heard that it went away. */
+		if (i == DEV_ESP_READY && sh.dev_due[DEV_ESP_RESET])
+			continue;
 		msg_init(&m, PROTO_EV_DEVICE);
-		m.u.device.what = what[i];
+		m.u.device.what = shim_dev_what[i];
 		m.u.device.value = sh.dev_value[i];
 		if (!shim_write(&m))
 			return;

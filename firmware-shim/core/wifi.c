@@ -29,6 +29,7 @@ static struct {
 	uint8_t events[WIFI_EVENTS];
 	unsigned nevents;
 	bool refresh_due, refreshing;
+	bool announce_ready;       /* the module just started: tell the host after CIFSR */
 	bool busy;
 	struct req *queue[CONFIG_REQUESTS];
 	unsigned head, count;
@@ -433,6 +434,11 @@ static void wifi_refresh_done(enum esp_result r)
 	wf.refreshing = false;
 	if (r == ESP_GARBLED || r == ESP_BUSY)
 		wf.refresh_due = true;
+	/* The host asks for DEVICE_INFO on this news: the MAC is known now. */
+	if (wf.announce_ready && r != ESP_GARBLED && r != ESP_BUSY) {
+		wf.announce_ready = false;
+		shim_device_event(PROTO_DEV_ESP_READY, esp_baud());
+	}
 	if (r != ESP_OK || !wf.got_addr)
 		return;
 	wf.got_addr = false;
@@ -565,4 +571,5 @@ void wifi_esp_ready(void)
 {
 	wf.busy = false;
 	wf.refresh_due = true;
+	wf.announce_ready = true;
 }

@@ -161,6 +161,7 @@ static const struct hs_step t_unexpected_ready[] = {
 	{ 'E', "WIFI CONNECTED\r\nWIFI GOT IP\r\n", 0 },
 	{ 'A', "AT+CIFSR", 0 },
 	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n+CIFSR:STAMAC,\"5c:cf:7f:21:0a:85\"\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_DEVICE what=6 value=115200", 0 },
 	{ 'R', "EV_WIFI state=2 ip=0.0.0.0", 0 },
 	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
 	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=80", 0 },
@@ -594,6 +595,7 @@ static const struct hs_step t_reset_esp[] = {
 	{ 'A', "AT+CIFSR", 0 },
 	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n\r\nOK\r\n", 0 },
 	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
+	{ 'R', "EV_DEVICE what=6 value=115200", 0 },
 	{ 'H', "RESET what=0", 0 },
 	{ 'R', "RESET|R tag=3 err=0", 0 },
 	END
@@ -641,6 +643,7 @@ static const struct hs_step t_uart_raise[] = {
 	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n\r\nOK\r\n", 0 },
 	{ 'R', "EV_DEVICE what=5 value=2000000", 0 },
 	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
+	{ 'R', "EV_DEVICE what=6 value=2000000", 0 },
 	END
 };
 
@@ -663,6 +666,7 @@ static const struct hs_step t_uart_fallback[] = {
 	{ 'A', "AT+CIFSR", 0 },
 	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n\r\nOK\r\n", 0 },
 	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
+	{ 'R', "EV_DEVICE what=6 value=115200", 0 },
 	END
 };
 
@@ -674,6 +678,7 @@ static const struct hs_step t_uart_refused[] = {
 	{ 'B', "115200", 0 },
 	{ 'A', "AT+CIFSR", 0 },
 	{ 'E', "+CIFSR:STAIP,\"0.0.0.0\"\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_DEVICE what=6 value=115200", 0 },
 	END
 };
 
@@ -817,6 +822,7 @@ static const struct hs_step t_no_dinfo[] = {
 	{ 'A', "AT+CIFSR", 0 },
 	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n\r\nOK\r\n", 0 },
 	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
+	{ 'R', "EV_DEVICE what=6 value=115200", 0 },
 	{ 'H', "UDP_BIND sock=3 lport=5000", 0 },
 	{ 'R', "UDP_BIND|R tag=1 err=2", 0 },
 	END

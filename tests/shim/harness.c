@@ -627,6 +627,7 @@ static const struct hs_step hs_boot_v17[] = {
 	{ 'A', "AT+CIFSR", 0 },
 	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n+CIFSR:STAMAC,\"5c:cf:7f:21:0a:85\"\r\n\r\nOK\r\n", 0 },
 	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
+	{ 'R', "EV_DEVICE what=6 value=115200", 0 },
 	{ 0, NULL, 0 },
 };
 
@@ -650,6 +651,7 @@ static const struct hs_step hs_boot_v11[] = {
 	{ 'A', "AT+CIFSR", 0 },
 	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n+CIFSR:STAMAC,\"5c:cf:7f:21:0a:85\"\r\n\r\nOK\r\n", 0 },
 	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
+	{ 'R', "EV_DEVICE what=6 value=115200", 0 },
 	{ 0, NULL, 0 },
 };
 
@@ -675,6 +677,7 @@ static const struct hs_step hs_boot_v2[] = {
 	{ 'A', "AT+CIFSR", 0 },
 	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n+CIFSR:STAMAC,\"5c:cf:7f:21:0a:85\"\r\n\r\nOK\r\n", 0 },
 	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
+	{ 'R', "EV_DEVICE what=6 value=115200", 0 },
 	{ 0, NULL, 0 },
 };
 
