@@ -376,7 +376,9 @@ static size_t msg_encode_into(const struct msg *m, uint8_t *out, size_t cap)
 	struct msg copy = *m;
 	struct codec c = { .enc = true, .st = MSG_OK };
 
-	if (cap < PROTO_MSG_HDR || !msg_known(m->type))
+	/* An error answer carries only tag and err, so any request may get one. */
+	if (cap < PROTO_MSG_HDR ||
+	    !(msg_known(m->type) || (PROTO_IS_RESPONSE(m->type) && m->err != PROTO_OK)))
 		return 0;
 	c.out = out ? out + PROTO_MSG_HDR : NULL;
 	c.len = (cap < PROTO_MSG_MAX ? cap : PROTO_MSG_MAX) - PROTO_MSG_HDR;
@@ -418,8 +420,13 @@ enum msg_status msg_decode(struct msg *m, const uint8_t *buf, size_t len)
 	c.len = body;
 	if (!msg_known(m->type)) {
 		/* Keep the tag so that an unknown request can be refused. */
-		if (PROTO_IS_REQUEST(m->type) && body >= 2)
+		if ((PROTO_IS_REQUEST(m->type) || PROTO_IS_RESPONSE(m->type)) && body >= 2)
 			m->tag = wire_get_u16(c.in);
+		/* A refusal of a request this side does not know is still an answer. */
+		if (PROTO_IS_RESPONSE(m->type) && body >= 3 && c.in[2] != PROTO_OK) {
+			m->err = c.in[2];
+			return MSG_OK;
+		}
 		return MSG_ETYPE;
 	}
 	msg_fields(&c, m);

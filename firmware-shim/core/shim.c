@@ -231,24 +231,14 @@ static struct req *shim_req_alloc(const struct msg *m)
 	return NULL;
 }
 
-/*
- * An error answer that needs no slot (refusals before any work).  It is
- * written by hand: the codec only encodes types it knows, and an unknown
- * request still deserves its ENOTSUP.
- */
+/* An error answer that needs no slot (refusals before any work). */
 static void shim_refuse(const struct msg *m, uint8_t err)
 {
-	uint8_t out[PROTO_MSG_HDR + 3];
+	struct msg resp;
 
-	out[0] = (uint8_t)(m->type | PROTO_RESPONSE);
-	wire_put_u16(out + 1, 3);
-	wire_put_u16(out + 3, m->tag);
-	out[5] = err;
-	if (!sh.up || link_writable(&sh.link) < sizeof(out)) {
+	msg_init_response(&resp, m, err);
+	if (!sh.up || !shim_write(&resp))
 		log_warn("no room to refuse a request: ", proto_type_name(m->type));
-		return;
-	}
-	link_write(&sh.link, out, sizeof(out));
 }
 
 static void shim_request(const struct msg *m)

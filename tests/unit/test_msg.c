@@ -274,7 +274,7 @@ static const struct bad_vector bad[] = {
 	{ "declared length above the maximum", "20 0a 00 00 01", MSG_EOVERSIZE, PROTO_DATA, 0 },
 	{ "unknown request keeps its tag", "1f 00 02 12 34", MSG_ETYPE, 0x1f, 0x1234 },
 	{ "unknown event", "5f 00 00", MSG_ETYPE, 0x5f, 0 },
-	{ "response to an unknown request", "9f 00 03 00 01 00", MSG_ETYPE, 0x9f, 0 },
+	{ "success answer to an unknown request", "9f 00 03 00 01 00", MSG_ETYPE, 0x9f, 1 },
 	{ "response to a non-request", "a0 00 03 00 01 00", MSG_ETYPE, 0xa0, 0 },
 	{ "CONNECT without host", "10 00 0d 00 0b 00 01 01 00 50 00 00 00 01 00 00", MSG_ETRUNC, PROTO_CONNECT, 11 },
 	{ "string length past the body", "08 00 05 00 08 09 61 62", MSG_ETRUNC, PROTO_RESOLVE, 8 },
@@ -339,6 +339,22 @@ static void test_bad(void)
 
 		CHECK_EQ(msg_decode(&m, buf, n), MSG_OK);
 		CHECK_EQ(m.u.credit.bytes, 2048);
+	}
+	check_case = "a refusal of an unknown request encodes and decodes";
+	{
+		struct msg req, resp, back;
+		uint8_t out[16], want[16];
+		size_t n, wlen = check_hex("9f 00 03 12 34 02", want, sizeof(want));
+
+		msg_init(&req, 0x1f);
+		req.tag = 0x1234;
+		msg_init_response(&resp, &req, PROTO_ENOTSUP);
+		n = msg_encode(&resp, out, sizeof(out));
+		CHECK_EQ(n, wlen);
+		CHECK_MEM(out, want, wlen);
+		CHECK_EQ(msg_decode(&back, out, n), MSG_OK);
+		CHECK_EQ(back.tag, 0x1234);
+		CHECK_EQ(back.err, PROTO_ENOTSUP);
 	}
 	check_case = "error response carries no body";
 	{
