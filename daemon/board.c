@@ -28,6 +28,7 @@
 #define BOARD_OUT_BUF 16384        /* bytes handed to one write() */
 #define BOARD_IN_BUF 65536
 #define BOARD_BAUD_DRAIN_US 1000000
+#define BOARD_QUEUE_MS 4           /* line time queued in the tty beyond one frame */
 
 static struct {
 	enum board_state state;
@@ -37,11 +38,12 @@ static struct {
 	void *linkmem;
 	size_t tx_buffer;
 	struct msg_reader reader;
-	struct event *ev_read, *ev_write, *ev_deadline, *ev_flush, *ev_reconnect, *ev_baud;
+	struct event *ev_read, *ev_write, *ev_deadline, *ev_flush, *ev_reconnect, *ev_drain;
 	struct event *ev_inotify;
 	int inotify_fd;
 	char watch_dir[256], watch_name[128];
 	uint8_t out[BOARD_OUT_BUF];
+	bool queue_full;              /* the tty holds all it may: wait for it to drain */
 	size_t out_len, out_pos;
 	uint32_t baud_pending;
 	uint64_t baud_pending_since;
@@ -468,7 +470,7 @@ static void board_close_port(const char *why)
 	event_del(B.ev_read);
 	event_del(B.ev_write);
 	event_del(B.ev_deadline);
-	event_del(B.ev_baud);
+	event_del(B.ev_drain);
 	serial_close(&B.ser);
 	B.out_len = B.out_pos = 0;
 	B.baud_pending = 0;
@@ -487,7 +489,7 @@ static bool board_apply_baud(void)
 	if (serial_outq(&B.ser) && now - B.baud_pending_since < BOARD_BAUD_DRAIN_US) {
 		struct timeval tv = { 0, 1000 };
 
-		evtimer_add(B.ev_baud, &tv);
+		evtimer_add(B.ev_drain, &tv);
 		return false;
 	}
 	serial_drain(&B.ser);
@@ -497,9 +499,40 @@ static bool board_apply_baud(void)
 	return true;
 }
 
+/*
+ * Frames wait in the link rather than in the kernel: only there can an
+ * acknowledgement or a retransmission still overtake them, and only there
+ * does the retransmission clock start when they really leave.  So the tty
+ * holds at most one frame and a few milliseconds of line time; returns
+ * how much more it may take now, arming a timer for when it has drained.
+ */
+static size_t board_queue_room(void)
+{
+	uint32_t baud = link_baud(&B.link);
+	size_t limit = FRAME_ENCODED_MAX(LINK_HDR_LEN + LINK_SACK_LEN + LINK_PAYLOAD_MAX) +
+		       (size_t)baud / 10 * BOARD_QUEUE_MS / 1000;
+	size_t queued = serial_outq(&B.ser);
+	uint64_t wait_us;
+	struct timeval tv;
+
+	B.queue_full = queued >= limit;
+	if (!B.queue_full)
+		return limit - queued;
+	/* Come back when half of the limit is left. */
+	wait_us = (queued - limit / 2) * 10 * 1000000ull / baud;
+	if (wait_us < 1000)
+		wait_us = 1000;
+	tv.tv_sec = (time_t)(wait_us / 1000000);
+	tv.tv_usec = (suseconds_t)(wait_us % 1000000);
+	evtimer_add(B.ev_drain, &tv);
+	return 0;
+}
+
 static void board_write_out(void)
 {
 	for (;;) {
+		size_t room;
+
 		if (B.baud_pending && !board_apply_baud())
 			return;
 		if (B.out_pos < B.out_len) {
@@ -523,7 +556,18 @@ static void board_write_out(void)
 			continue;
 		}
 		B.out_pos = 0;
-		B.out_len = link_output(&B.link, daemon_now_us(), B.out, sizeof(B.out));
+		B.out_len = 0;
+		if (!link_pending(&B.link)) {
+			/* Timers only. */
+			link_output(&B.link, daemon_now_us(), B.out, 0);
+			if (!link_pending(&B.link))
+				return;
+		}
+		room = board_queue_room();
+		if (room == 0)
+			return;
+		B.out_len = link_output(&B.link, daemon_now_us(), B.out,
+					room < sizeof(B.out) ? room : sizeof(B.out));
 		if (!B.out_len)
 			return;
 	}
@@ -533,6 +577,11 @@ static void board_arm_deadline(void)
 {
 	uint64_t now = daemon_now_us(), dl = link_deadline(&B.link);
 	struct timeval tv = { 0, 0 };
+
+	/* A timer that is due waits for the frame it wants to send: the tty is
+	 * full, and the drain timer comes back when it has room. */
+	if (dl <= now && B.queue_full)
+		return;
 
 	if (dl > now) {
 		uint64_t d = dl - now;
@@ -717,7 +766,7 @@ static void board_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	board_flush();
 }
 
-static void board_baud_cb(evutil_socket_t fd, short what, void *arg)
+static void board_drain_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
@@ -760,9 +809,9 @@ void board_init(void)
 	B.ev_deadline = evtimer_new(daemon_state.base, board_deadline_cb, NULL);
 	B.ev_flush = event_new(daemon_state.base, -1, 0, board_flush_cb, NULL);
 	B.ev_reconnect = evtimer_new(daemon_state.base, board_reconnect_cb, NULL);
-	B.ev_baud = evtimer_new(daemon_state.base, board_baud_cb, NULL);
+	B.ev_drain = evtimer_new(daemon_state.base, board_drain_cb, NULL);
 	if (!B.ev_read || !B.ev_write || !B.ev_deadline || !B.ev_flush || !B.ev_reconnect ||
-	    !B.ev_baud)
+	    !B.ev_drain)
 		fatalx("out of memory");
 	B.state = BOARD_ABSENT;
 }

@@ -424,7 +424,7 @@ static bool link_next_frame(struct link *l)
 		return true;
 	}
 	if (l->state == LINK_S_DOWN) {
-		if (!(l->pending_ctl & CTL_HELLO) && l->now_us < l->hello_due_us)
+		if (!(l->pending_ctl & CTL_HELLO))
 			return false;
 		l->pending_ctl = 0;
 		l->hello_due_us = l->now_us + link_ms(l->cfg.hello_ms);
@@ -467,22 +467,31 @@ static bool link_next_frame(struct link *l)
 			return true;
 		}
 	}
-	if ((l->pending_ctl & CTL_ACK) || (l->ack_due_us && l->now_us >= l->ack_due_us) ||
-	    l->now_us - l->last_tx_us >= link_ms(l->cfg.keepalive_ms)) {
+	if (l->pending_ctl & CTL_ACK) {
 		link_seal(l, link_header(l, LINK_T_ACK, 0));
 		return true;
 	}
 	return false;
 }
 
+/* Turn what the clock says into frames to send (so link_pending knows). */
 static void link_timers(struct link *l)
 {
+	if (l->state == LINK_S_DOWN) {
+		if (l->now_us >= l->hello_due_us)
+			link_send_ctl(l, CTL_HELLO);
+		return;
+	}
 	if (l->state != LINK_S_UP)
 		return;
 	if (l->now_us - l->last_rx_us >= link_ms(l->cfg.dead_ms)) {
 		link_go_down(l, LINK_DOWN_TIMEOUT);
+		link_send_ctl(l, CTL_HELLO);
 		return;
 	}
+	if ((l->ack_due_us && l->now_us >= l->ack_due_us) ||
+	    l->now_us - l->last_tx_us >= link_ms(l->cfg.keepalive_ms))
+		link_send_ctl(l, CTL_ACK);
 	link_baud_timers(l);
 	if (l->baud_state != BAUD_IDLE)
 		return;

@@ -192,7 +192,11 @@ bool link_init(struct link *l, const struct link_config *cfg, const struct link_
 
 void link_input(struct link *l, uint64_t now_us, const uint8_t *in, size_t n);
 size_t link_output(struct link *l, uint64_t now_us, uint8_t *out, size_t cap);
-/* True if link_output has bytes to hand out now. */
+/*
+ * True if link_output has bytes to hand out now.  Timers that fell due
+ * since the last link_output call are only seen after the next one, which
+ * may pass cap 0 to run them without taking bytes.
+ */
 bool link_pending(const struct link *l);
 /* Absolute time of the next timer: call link_output by then at the latest. */
 uint64_t link_deadline(const struct link *l);
