@@ -136,7 +136,6 @@ struct link {
 
 	/* transmit */
 	uint8_t *ring;         /* outgoing stream */
-	uint32_t ring_cap;
 	uint32_t acked_off, sent_off, write_off;
 	struct link_txslot tx[LINK_WINDOW_MAX];
 	uint16_t snd_una, snd_nxt;
