@@ -130,7 +130,9 @@ static enum socks_result socks_byte(struct socks_parser *p, uint8_t b)
 		p->port = (uint16_t)(p->port << 8 | b);
 		if (--p->need)
 			return SOCKS_NEED_MORE;
-		if (p->port == 0)
+		/* UDP ASSOCIATE and BIND may leave the address zero (RFC 1928); they are
+		 * refused later with "command not supported", not as malformed. */
+		if (p->port == 0 && p->cmd == SOCKS_CMD_CONNECT)
 			return socks_fail(p, SOCKS_REP_FAILURE, "port 0");
 		p->state = S_DONE;
 		return SOCKS_REQUEST;

@@ -42,7 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (ra == SOCKS_REQUEST) {
 		if (strlen(a.host) > PROTO_HOST_MAX || strcmp(a.host, b.host) != 0 ||
-		    a.port != b.port || a.port == 0)
+		    a.port != b.port || a.cmd != b.cmd ||
+		    (a.port == 0 && a.cmd == SOCKS_CMD_CONNECT))
 			abort();
 	}
 	return 0;

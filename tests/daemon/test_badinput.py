@@ -233,6 +233,12 @@ def _():
         s.close()
         if data[:4] != b"\x05\x00\x05\x07":
             fail("SOCKS command %d: %r" % (cmd, data))
+    # Clients that do not know their UDP address yet send 0.0.0.0 port 0.
+    s = raw(b"\x05\x01\x00\x05\x03\x00\x01\x00\x00\x00\x00\x00\x00")
+    data, closed = read_all(s)
+    s.close()
+    if data[:4] != b"\x05\x00\x05\x07":
+        fail("SOCKS UDP ASSOCIATE from 0.0.0.0 port 0: %r" % data)
 
 
 @case("300 connections of random bytes, native and SOCKS")

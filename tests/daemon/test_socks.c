@@ -53,6 +53,10 @@ static const struct socks_vector vectors[] = {
 	  NULL, false, 0, SOCKS_REP_HOST_UNREACH },
 	{ "port zero", "05 01 00  05 01 00 01 7f 00 00 01 00 00", SOCKS_ERROR, true, 1, NULL, false,
 	  0, SOCKS_REP_FAILURE },
+	{ "udp associate from an unknown address", "05 01 00  05 03 00 01 00 00 00 00 00 00",
+	  SOCKS_REQUEST, true, 3, "0.0.0.0", true, 0, 0 },
+	{ "bind with port zero", "05 01 00  05 02 00 01 01 02 03 04 00 00", SOCKS_REQUEST, true, 2,
+	  "1.2.3.4", true, 0, 0 },
 };
 
 struct socks_outcome {
