@@ -112,6 +112,9 @@ static void boot_event(struct esp_cmd *c, const struct at_event *ev)
 
 static void boot_init_done(struct esp_cmd *c, enum esp_result r)
 {
+	/* A reset or a restart ended the command: the engine has already started over. */
+	if (r == ESP_LOST)
+		return;
 	switch (c->kind) {
 	case K_GMR:
 		if (esp.version == ESP_V_UNKNOWN) {
@@ -144,11 +147,13 @@ static void boot_init_done(struct esp_cmd *c, enum esp_result r)
 	default:
 		break;
 	}
-	if (r == ESP_TIMEOUT || r == ESP_LOST || r == ESP_GARBLED) {
-		if (r == ESP_TIMEOUT)
-			esp_hard_reset(esp.now, "no answer during initialisation");
+	if (r == ESP_TIMEOUT) {
+		esp_hard_reset(esp.now, "no answer during initialisation");
 		return;
 	}
+	/* A damaged answer: the same step runs again. */
+	if (r == ESP_GARBLED)
+		return;
 	esp.tries++;
 }
 
@@ -198,19 +203,9 @@ static void boot_done(struct esp_cmd *c, enum esp_result r)
 	}
 }
 
-static size_t boot_no_payload(struct esp_cmd *c, uint32_t off, uint8_t *buf, size_t cap)
-{
-	(void)c;
-	(void)off;
-	(void)buf;
-	(void)cap;
-	return 0;
-}
-
 static const struct esp_ops boot_ops = {
 	.event = boot_event,
 	.done = boot_done,
-	.payload = boot_no_payload,
 };
 
 bool boot_next(struct esp_cmd *c)

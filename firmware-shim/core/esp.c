@@ -130,6 +130,7 @@ static void esp_issue(uint64_t now)
 	esp.garbled_pending = false;
 	esp.phase = PH_CMD;
 	esp.out_off = 0;
+	esp.send_accepted = false;
 	esp.prompt_seen = false;
 	esp.busy_tries = 0;
 	esp.resend_at = 0;
@@ -208,8 +209,12 @@ static bool esp_final(const struct at_event *ev, enum esp_result *r)
 static void esp_busy(void)
 {
 	esp.st.busy++;
-	/* Once the payload is going out the command was accepted: never send it twice. */
-	if (esp.phase != PH_REPLY || esp.prompt_seen)
+	/*
+	 * An AT+CIPSEND the module said OK to is waiting for its payload: sent
+	 * again, the command line would become payload.  Busy then speaks of
+	 * stray bytes, not of the command.
+	 */
+	if (esp.phase != PH_REPLY || esp.send_accepted || esp.prompt_seen)
 		return;
 	if (++esp.busy_tries > CONFIG_ESP_BUSY_TRIES) {
 		esp_finish(ESP_BUSY);
@@ -266,6 +271,8 @@ static void esp_reply(const struct at_event *ev)
 		return;
 	}
 	esp.resend_at = 0;
+	if (ev->type == AT_EV_OK && esp.cmd.send_len > 0)
+		esp.send_accepted = true;
 	if (esp_final(ev, &r)) {
 		if (esp.state == ESP_S_READY)
 			esp.timeouts = 0;
@@ -418,7 +425,7 @@ static bool esp_write_output(void)
 				n = room;
 			if (n > sizeof(buf))
 				n = sizeof(buf);
-			got = esp.cmd.ops->payload(&esp.cmd, esp.out_off, buf, n);
+			got = esp.cmd.ops->payload ? esp.cmd.ops->payload(&esp.cmd, esp.out_off, buf, n) : 0;
 			if (got != n) {
 				/* The owner lost the bytes it promised: the module waits for them in vain. */
 				log_error("CIPSEND payload vanished", "");

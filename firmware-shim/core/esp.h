@@ -46,7 +46,7 @@ struct esp_ops {
 	void (*event)(struct esp_cmd *c, const struct at_event *ev);
 	/* The final result: the command is over. */
 	void (*done)(struct esp_cmd *c, enum esp_result r);
-	/* AT+CIPSEND: copy up to cap payload bytes starting at off. */
+	/* AT+CIPSEND: copy up to cap payload bytes starting at off (NULL for owners that send none). */
 	size_t (*payload)(struct esp_cmd *c, uint32_t off, uint8_t *buf, size_t cap);
 };
 

@@ -41,7 +41,6 @@ enum esp_data_to { DATA_NONE, DATA_IPD, DATA_CMD, DATA_DROP };
 #define ESP_RESETS_BEFORE_BACKOFF 3
 /* Wake-up interval while the transmitter has no room for what is waiting. */
 #define ESP_TX_RETRY_US 1000u
-#define ESP_VERSION_MAX PROTO_NAME_MAX
 
 struct esp_engine {
 	enum esp_state state;
@@ -56,6 +55,7 @@ struct esp_engine {
 	uint64_t deadline;
 	uint64_t resend_at;          /* after "busy": send the command again then */
 	uint8_t busy_tries;
+	bool send_accepted;          /* AT+CIPSEND answered OK: its prompt follows */
 	bool prompt_seen;
 	uint8_t timeouts;            /* consecutive */
 

@@ -51,20 +51,27 @@ static bool serve_listener_cmd(struct esp_cmd *c)
 	return true;
 }
 
+static bool serve_accepting(void)
+{
+	for (unsigned i = 0; i < SOCK_SLOTS; i++)
+		if (sk.s[i].state == SOCK_ACCEPTING)
+			return true;
+	return false;
+}
+
 bool serve_next(struct esp_cmd *c)
 {
 	struct txt t;
 
-	if (!sk.status_busy) {
-		for (unsigned i = 0; i < SOCK_SLOTS; i++) {
-			if (sk.s[i].state != SOCK_ACCEPTING)
-				continue;
-			/* Who connected: the remote address only shows in AT+CIPSTATUS. */
-			esp_cmd_begin(c, &t, &serve_ops, V_STATUS, CONFIG_ESP_CMD_MS);
-			txt_str(&t, "AT+CIPSTATUS");
-			sk.status_busy = esp_cmd_end(c, &t);
-			return sk.status_busy;
-		}
+	if (!sk.status_busy && serve_accepting()) {
+		/* Who connected: the remote address only shows in AT+CIPSTATUS. */
+		esp_cmd_begin(c, &t, &serve_ops, V_STATUS, CONFIG_ESP_CMD_MS);
+		txt_str(&t, "AT+CIPSTATUS");
+		sk.status_busy = esp_cmd_end(c, &t);
+		/* A client that arrives while the reply runs may be missing from it: it waits for the next. */
+		for (unsigned i = 0; i < SOCK_SLOTS; i++)
+			sk.s[i].status_asked = sk.status_busy && sk.s[i].state == SOCK_ACCEPTING;
+		return sk.status_busy;
 	}
 	for (uint8_t l = 0; l < CONFIG_LINKS; l++) {
 		if (!(sk.refuse_mask & 1u << l) || sk.link_slot[l] != SOCK_NONE)
@@ -117,8 +124,9 @@ static void serve_status_done(enum esp_result r)
 	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
 		struct sock *s = &sk.s[i];
 
-		if (s->state != SOCK_ACCEPTING)
+		if (s->state != SOCK_ACCEPTING || !s->status_asked)
 			continue;
+		s->status_asked = false;
 		s->state = SOCK_OPEN;
 		s->host_knows = true;
 		s->announce = true;
@@ -188,19 +196,9 @@ static void serve_done(struct esp_cmd *c, enum esp_result r)
 	}
 }
 
-static size_t serve_no_payload(struct esp_cmd *c, uint32_t off, uint8_t *buf, size_t cap)
-{
-	(void)c;
-	(void)off;
-	(void)buf;
-	(void)cap;
-	return 0;
-}
-
 static const struct esp_ops serve_ops = {
 	.event = serve_event,
 	.done = serve_done,
-	.payload = serve_no_payload,
 };
 
 /* "<link>,CONNECT" nobody asked for: a client of the listening socket. */

@@ -49,6 +49,7 @@ struct sock {
 	bool bound;             /* UDP_BIND: datagrams carry addresses */
 	bool host_knows;        /* CONNECT answered or EV_ACCEPTED sent */
 	bool announce;          /* EV_ACCEPTED is due */
+	bool status_asked;      /* accepted: the AT+CIPSTATUS in flight covers it */
 	bool cancel;            /* closed by the host while CIPSTART runs */
 	bool busy;              /* a command about this socket is in flight */
 	bool esp_open;          /* the module holds the link: CIPCLOSE releases it */

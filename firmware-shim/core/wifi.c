@@ -525,19 +525,9 @@ static void wifi_done(struct esp_cmd *c, enum esp_result r)
 	wifi_finish(cur, r, c->kind);
 }
 
-static size_t wifi_no_payload(struct esp_cmd *c, uint32_t off, uint8_t *buf, size_t cap)
-{
-	(void)c;
-	(void)off;
-	(void)buf;
-	(void)cap;
-	return 0;
-}
-
 static const struct esp_ops wifi_ops = {
 	.event = wifi_event,
 	.done = wifi_done,
-	.payload = wifi_no_payload,
 };
 
 void wifi_urc(const struct at_event *ev)

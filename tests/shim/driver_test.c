@@ -12,15 +12,35 @@
 #define END { 0, NULL, 0 }
 #define OK_REPLY { 'E', "\r\nOK\r\n", 0 }
 
-/* Socket 1 on link 0, TCP to 10.0.0.1:80, request tag 1. */
-#define CONNECT_1 \
-	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=80 win=65536", 0 }, \
-	{ 'A', "AT+CIPSTART=0,\"TCP\",\"10.0.0.1\",80", 0 }, \
-	{ 'E', "0,CONNECT\r\n\r\nOK\r\n", 0 }, \
-	{ 'R', "CONNECT|R tag=1 err=0 tx=8192 lport=0", 0 }
+/* Socket sock on module link link, TCP to 10.0.0.1:80, answered with request tag tag. */
+#define CONNECT_LINK(sock, link, tag) \
+	{ 'H', "CONNECT sock=" #sock " kind=1 host=10.0.0.1 port=80 win=65536", 0 }, \
+	{ 'A', "AT+CIPSTART=" #link ",\"TCP\",\"10.0.0.1\",80", 0 }, \
+	{ 'E', #link ",CONNECT\r\n\r\nOK\r\n", 0 }, \
+	{ 'R', "CONNECT|R tag=" #tag " err=0 tx=8192 lport=0", 0 }
+#define CONNECT_1 CONNECT_LINK(1, 0, 1)
+
+#define GMR_17 "AT version:1.7.4.0(May 11 2020 19:13:04)\r\nSDK version:3.0.4(9532ceb)\r\nOK\r\n"
+
+/* The module's configuration after "ready", up to the command asking for remote addresses. */
+#define CONFIGURE_TO_DINFO(gmr) \
+	{ 'A', "ATE0", 0 }, OK_REPLY, \
+	{ 'A', "AT+GMR", 0 }, { 'E', gmr, 0 }, \
+	{ 'A', "AT+CWMODE_CUR=1", 0 }, OK_REPLY, \
+	{ 'A', "AT+CIPMUX=1", 0 }, OK_REPLY, \
+	{ 'A', "AT+CIPRECVMODE=1", 0 }, OK_REPLY, \
+	{ 'A', "AT+CIPDINFO=1", 0 }
+#define CONFIGURE(gmr) CONFIGURE_TO_DINFO(gmr), OK_REPLY
+
+/* For cases that boot the module themselves: its "ready", then the configuration. */
+#define RAW_INIT(gmr) \
+	{ 'W', "30", 0 }, \
+	{ 'E', "\r\nready\r\n", 0 }, \
+	CONFIGURE(gmr)
 
 /* The board's first socket id for accepted clients with the fake board's entropy. */
 #define ACCEPTED_ID "43508"
+#define ACCEPTED_NEXT_ID "43509"
 
 static const struct hs_step t_basic[] = {
 	CONNECT_1,
@@ -144,18 +164,7 @@ static const struct hs_step t_unexpected_ready[] = {
 	{ 'R', "EV_CLOSED sock=1 err=11", 0 },
 	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
 	{ 'R', "EV_DEVICE what=4 value=0", 0 },
-	{ 'A', "ATE0", 0 },
-	{ 'E', "ATE0\r\r\n\r\nOK\r\n", 0 },
-	{ 'A', "AT+GMR", 0 },
-	{ 'E', "AT version:1.7.4.0(May 11 2020 19:13:04)\r\nSDK version:3.0.4(9532ceb)\r\nOK\r\n", 0 },
-	{ 'A', "AT+CWMODE_CUR=1", 0 },
-	OK_REPLY,
-	{ 'A', "AT+CIPMUX=1", 0 },
-	OK_REPLY,
-	{ 'A', "AT+CIPRECVMODE=1", 0 },
-	OK_REPLY,
-	{ 'A', "AT+CIPDINFO=1", 0 },
-	OK_REPLY,
+	CONFIGURE(GMR_17),
 	{ 'A', "AT+CIFSR", 0 },
 	{ 'E', "+CIFSR:STAIP,\"0.0.0.0\"\r\n+CIFSR:STAMAC,\"5c:cf:7f:21:0a:85\"\r\n\r\nOK\r\n", 0 },
 	{ 'E', "WIFI CONNECTED\r\nWIFI GOT IP\r\n", 0 },
@@ -501,14 +510,8 @@ static const struct hs_step t_window_violation[] = {
 
 static const struct hs_step t_round_robin[] = {
 	CONNECT_1,
-	{ 'H', "CONNECT sock=2 kind=1 host=10.0.0.2 port=80", 0 },
-	{ 'A', "AT+CIPSTART=1,\"TCP\",\"10.0.0.2\",80", 0 },
-	{ 'E', "1,CONNECT\r\n\r\nOK\r\n", 0 },
-	{ 'R', "CONNECT|R tag=2 err=0 tx=8192 lport=0", 0 },
-	{ 'H', "CONNECT sock=3 kind=1 host=10.0.0.3 port=80", 0 },
-	{ 'A', "AT+CIPSTART=2,\"TCP\",\"10.0.0.3\",80", 0 },
-	{ 'E', "2,CONNECT\r\n\r\nOK\r\n", 0 },
-	{ 'R', "CONNECT|R tag=3 err=0 tx=8192 lport=0", 0 },
+	CONNECT_LINK(2, 1, 2),
+	CONNECT_LINK(3, 2, 3),
 	{ 'E', "+IPD,0,5000\r\n", 0 },
 	{ 'A', "AT+CIPRECVDATA=0,2048", 0 },
 	{ 'E', "+IPD,1,5000\r\n+IPD,2,5000\r\n+CIPRECVDATA,2048:", 0 },
@@ -577,20 +580,9 @@ static const struct hs_step t_reset_esp[] = {
 	{ 'R', "EV_CLOSED sock=1 err=11", 0 },
 	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
 	{ 'R', "EV_DEVICE what=4 value=0", 0 },
-	{ 'W', "30", 0 },
-	{ 'E', "\r\nready\r\n", 0 },
-	{ 'A', "ATE0", 0 },
-	OK_REPLY,
-	{ 'A', "AT+GMR", 0 },
-	{ 'E', "AT version:1.7.4.0(May 11 2020 19:13:04)\r\nOK\r\n", 0 },
-	{ 'A', "AT+CWMODE_CUR=1", 0 },
-	OK_REPLY,
-	{ 'A', "AT+CIPMUX=1", 0 },
-	OK_REPLY,
-	{ 'A', "AT+CIPRECVMODE=1", 0 },
-	OK_REPLY,
-	{ 'A', "AT+CIPDINFO=1", 0 },
-	OK_REPLY,
+	{ 'G', "on=0 pulses=1", 0 },
+	RAW_INIT(GMR_17),
+	{ 'G', "on=1 pulses=2", 0 },
 	{ 'R', "RESET|R tag=2 err=0", 0 },
 	{ 'A', "AT+CIFSR", 0 },
 	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n\r\nOK\r\n", 0 },
@@ -620,20 +612,9 @@ static const struct hs_step t_requests[] = {
 	END
 };
 
-/* Boots itself: the baud raise to 2 Mbaud, with the fall-back to 115200 when the new rate fails. */
-#define RAW_INIT(gmr) \
-	{ 'W', "30", 0 }, \
-	{ 'E', "\r\nready\r\n", 0 }, \
-	{ 'A', "ATE0", 0 }, OK_REPLY, \
-	{ 'A', "AT+GMR", 0 }, { 'E', gmr, 0 }, \
-	{ 'A', "AT+CWMODE_CUR=1", 0 }, OK_REPLY, \
-	{ 'A', "AT+CIPMUX=1", 0 }, OK_REPLY, \
-	{ 'A', "AT+CIPRECVMODE=1", 0 }, OK_REPLY, \
-	{ 'A', "AT+CIPDINFO=1", 0 }, OK_REPLY
-
 static const struct hs_step t_uart_raise[] = {
 	{ 'S', "esp_max_baud=2000000", 0 },
-	RAW_INIT("AT version:1.7.4.0(May 11 2020 19:13:04)\r\nOK\r\n"),
+	RAW_INIT(GMR_17),
 	{ 'A', "AT+UART_CUR=2000000,8,1,0,0", 0 },
 	OK_REPLY,
 	{ 'B', "2000000", 0 },
@@ -649,7 +630,7 @@ static const struct hs_step t_uart_raise[] = {
 
 static const struct hs_step t_uart_fallback[] = {
 	{ 'S', "esp_max_baud=2000000", 0 },
-	RAW_INIT("AT version:1.7.4.0(May 11 2020 19:13:04)\r\nOK\r\n"),
+	RAW_INIT(GMR_17),
 	{ 'A', "AT+UART_CUR=2000000,8,1,0,0", 0 },
 	OK_REPLY,
 	{ 'B', "2000000", 0 },
@@ -672,7 +653,7 @@ static const struct hs_step t_uart_fallback[] = {
 
 static const struct hs_step t_uart_refused[] = {
 	{ 'S', "esp_max_baud=4000000", 0 },
-	RAW_INIT("AT version:1.7.4.0(May 11 2020 19:13:04)\r\nOK\r\n"),
+	RAW_INIT(GMR_17),
 	{ 'A', "AT+UART_CUR=4000000,8,1,0,0", 0 },
 	{ 'E', "\r\nERROR\r\n", 0 },
 	{ 'B', "115200", 0 },
@@ -706,22 +687,10 @@ static const struct hs_step t_overrun[] = {
 
 static const struct hs_step t_emfile[] = {
 	CONNECT_1,
-	{ 'H', "CONNECT sock=2 kind=1 host=10.0.0.1 port=80", 0 },
-	{ 'A', "AT+CIPSTART=1,\"TCP\",\"10.0.0.1\",80", 0 },
-	{ 'E', "1,CONNECT\r\n\r\nOK\r\n", 0 },
-	{ 'R', "CONNECT|R tag=2 err=0 tx=8192 lport=0", 0 },
-	{ 'H', "CONNECT sock=3 kind=1 host=10.0.0.1 port=80", 0 },
-	{ 'A', "AT+CIPSTART=2,\"TCP\",\"10.0.0.1\",80", 0 },
-	{ 'E', "2,CONNECT\r\n\r\nOK\r\n", 0 },
-	{ 'R', "CONNECT|R tag=3 err=0 tx=8192 lport=0", 0 },
-	{ 'H', "CONNECT sock=4 kind=1 host=10.0.0.1 port=80", 0 },
-	{ 'A', "AT+CIPSTART=3,\"TCP\",\"10.0.0.1\",80", 0 },
-	{ 'E', "3,CONNECT\r\n\r\nOK\r\n", 0 },
-	{ 'R', "CONNECT|R tag=4 err=0 tx=8192 lport=0", 0 },
-	{ 'H', "CONNECT sock=5 kind=1 host=10.0.0.1 port=80", 0 },
-	{ 'A', "AT+CIPSTART=4,\"TCP\",\"10.0.0.1\",80", 0 },
-	{ 'E', "4,CONNECT\r\n\r\nOK\r\n", 0 },
-	{ 'R', "CONNECT|R tag=5 err=0 tx=8192 lport=0", 0 },
+	CONNECT_LINK(2, 1, 2),
+	CONNECT_LINK(3, 2, 3),
+	CONNECT_LINK(4, 3, 4),
+	CONNECT_LINK(5, 4, 5),
 	{ 'H', "CONNECT sock=6 kind=1 host=10.0.0.1 port=80", 0 },
 	{ 'R', "CONNECT|R tag=6 err=4", 0 },
 	{ 'E', "2,CLOSED\r\n", 0 },
@@ -812,12 +781,7 @@ static const struct hs_step t_write_after_close[] = {
 static const struct hs_step t_no_dinfo[] = {
 	{ 'W', "30", 0 },
 	{ 'E', "\r\nready\r\n", 0 },
-	{ 'A', "ATE0", 0 }, OK_REPLY,
-	{ 'A', "AT+GMR", 0 }, { 'E', "AT version:1.7.4.0(May 11 2020 19:13:04)\r\nOK\r\n", 0 },
-	{ 'A', "AT+CWMODE_CUR=1", 0 }, OK_REPLY,
-	{ 'A', "AT+CIPMUX=1", 0 }, OK_REPLY,
-	{ 'A', "AT+CIPRECVMODE=1", 0 }, OK_REPLY,
-	{ 'A', "AT+CIPDINFO=1", 0 },
+	CONFIGURE_TO_DINFO(GMR_17),
 	{ 'E', "\r\nERROR\r\n", 0 },
 	{ 'A', "AT+CIFSR", 0 },
 	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n\r\nOK\r\n", 0 },
@@ -825,6 +789,56 @@ static const struct hs_step t_no_dinfo[] = {
 	{ 'R', "EV_DEVICE what=6 value=115200", 0 },
 	{ 'H', "UDP_BIND sock=3 lport=5000", 0 },
 	{ 'R', "UDP_BIND|R tag=1 err=2", 0 },
+	END
+};
+
+static const struct hs_step t_ready_while_configuring[] = {
+	{ 'W', "30", 0 },
+	{ 'E', "\r\nready\r\n", 0 },
+	{ 'A', "ATE0", 0 }, OK_REPLY,
+	{ 'A', "AT+GMR", 0 }, { 'E', GMR_17, 0 },
+	{ 'A', "AT+CWMODE_CUR=1", 0 }, OK_REPLY,
+	{ 'A', "AT+CIPMUX=1", 0 },
+	/* It restarted by itself: configured again from the start, no reset through WIFI_EN. */
+	{ 'E', "\r\nready\r\n", 0 },
+	CONFIGURE(GMR_17),
+	{ 'G', "on=1 pulses=1", 0 },
+	{ 'A', "AT+CIFSR", 0 },
+	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
+	{ 'R', "EV_DEVICE what=6 value=115200", 0 },
+	END
+};
+
+static const struct hs_step t_busy_after_send_ok[] = {
+	CONNECT_1,
+	{ 'H', "DATA sock=1 data=xyz", 0 },
+	{ 'A', "AT+CIPSEND=0,3", 0 },
+	/* Accepted: the busy speaks of stray bytes, and the command must not go again (it would be payload). */
+	{ 'E', "\r\nOK\r\nbusy p...\r\n", 0 },
+	{ 'W', "150", 0 },
+	{ 'Q', "", 0 },
+	{ 'E', "> ", 0 },
+	{ 'P', "xyz", 0 },
+	{ 'E', "\r\nRecv 3 bytes\r\n\r\nSEND OK\r\n", 0 },
+	{ 'R', "CREDIT sock=1 bytes=3", 0 },
+	END
+};
+
+static const struct hs_step t_accept_during_status[] = {
+	{ 'H', "LISTEN sock=9 port=8080 win=65536", 0 },
+	{ 'A', "AT+CIPSERVER=1,8080", 0 },
+	OK_REPLY,
+	{ 'R', "LISTEN|R tag=1 err=0", 0 },
+	{ 'E', "0,CONNECT\r\n", 0 },
+	{ 'A', "AT+CIPSTATUS", 0 },
+	/* A second client arrives after the reply listed the links: it needs a reply of its own. */
+	{ 'E', "STATUS:3\r\n+CIPSTATUS:0,\"TCP\",\"10.0.0.7\",40000,8080,1\r\n1,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_ACCEPTED sock=9 new=" ACCEPTED_ID " remote=10.0.0.7:40000 tx=8192", 0 },
+	{ 'A', "AT+CIPSTATUS", 0 },
+	{ 'E', "STATUS:3\r\n+CIPSTATUS:0,\"TCP\",\"10.0.0.7\",40000,8080,1\r\n"
+	       "+CIPSTATUS:1,\"TCP\",\"10.0.0.8\",40001,8080,1\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_ACCEPTED sock=9 new=" ACCEPTED_NEXT_ID " remote=10.0.0.8:40001 tx=8192", 0 },
 	END
 };
 
@@ -868,6 +882,9 @@ static const struct hs_case cases[] = {
 	{ "a connect closed between its steps", HS_V17, t_cancel_steps, 0 },
 	{ "data after the remote closed", HS_V17, t_write_after_close, 0 },
 	{ "no sender addresses, no UDP_BIND", HS_V17, t_no_dinfo, 1 },
+	{ "ready while configuring starts over", HS_V17, t_ready_while_configuring, 1 },
+	{ "busy after CIPSEND's OK sends nothing twice", HS_V17, t_busy_after_send_ok, 0 },
+	{ "a client accepted during CIPSTATUS", HS_V17, t_accept_during_status, 0 },
 };
 
 int main(int argc, char **argv)

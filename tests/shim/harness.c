@@ -535,6 +535,20 @@ static void hs_knob(const char *text)
 	hs_settle();
 }
 
+static void hs_expect_pin(const char *text)
+{
+	unsigned on, pulses;
+
+	if (sscanf(text, "on=%u pulses=%u", &on, &pulses) != 2) {
+		hs_fail("bad pin step %s", text);
+		return;
+	}
+	hs_settle();
+	if (fake.esp_on != (on != 0) || fake.esp_pulses != pulses)
+		hs_fail("WIFI_EN %s after %u pulses, expected %s", fake.esp_on ? "high" : "low", fake.esp_pulses,
+			text);
+}
+
 static void hs_step(const struct hs_step *s, int split, size_t at)
 {
 	static uint8_t buf[HS_CAPTURE];
@@ -579,6 +593,9 @@ static void hs_step(const struct hs_step *s, int split, size_t at)
 		break;
 	case 'S':
 		hs_knob(s->text);
+		break;
+	case 'G':
+		hs_expect_pin(s->text);
 		break;
 	case 'D':
 		/* The host side drops the session without a word, as a daemon restart does. */

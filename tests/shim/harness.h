@@ -13,6 +13,7 @@
  *   'W'  time passes: text is milliseconds
  *   'B'  the core's ESP UART rate is now this number
  *   'S'  set a fake-board knob: "esp_max_baud=N", "esp_tx_cap=N", "overrun"
+ *   'G'  the ESP's enable pin: "on=0|1 pulses=N" (N: low-to-high changes of WIFI_EN so far)
  *   'D'  the host drops its session (link restart): the board must forget everything
  *   'Q'  nothing is waiting: no unread host message, no unread ESP output
  *
