@@ -12,8 +12,6 @@
 #include "status.h"
 
 #define BSOCK_UNCLAIMED_MAX 64   /* accepted connections waiting for a claim */
-#define BSOCK_DATA_HDR 5         /* DATA: type, len, sock */
-#define BSOCK_MIN_CHUNK 512      /* do not cut DATA smaller than this for lack of room */
 #define BSOCK_EMFILE_RETRY_MS 1000
 
 static struct bsock *bsock_table[65536];
@@ -242,6 +240,12 @@ static void bsock_send_close(struct bsock *b)
 	m.sock = b->id;
 	b->state = BSOCK_CLOSING;
 	b->ops = NULL;
+	/* A closing connection can no longer be claimed: the claimant would own
+	 * a socket that is freed under it when the answer comes. */
+	if (b->token) {
+		b->token = 0;
+		bsock_unclaimed--;
+	}
 	bflow_forget(b);
 	b->req = breq_submit(&m, daemon_state.cfg->limits.request_timeout_ms,
 			       BREQ_URGENT | BREQ_SESSION, bsock_close_done, b);
@@ -272,10 +276,7 @@ static void bsock_open_done(void *ctx, const struct msg *resp)
 		if (bsock_unblock || (bsock_unblock = evtimer_new(daemon_state.base,
 								  bsock_unblock_cb, NULL)))
 			evtimer_add(bsock_unblock, &tv);
-		b->in_openq = true;
-		b->state = BSOCK_QUEUED;
-		bsock_queued++;
-		TAILQ_INSERT_HEAD(&bsock_openq, b, openq);
+		bsock_enqueue(b, true);
 		return;
 	}
 	if (resp->err != PROTO_OK) {
@@ -363,12 +364,16 @@ static struct bsock *bsock_open_common(uint8_t type, uid_t uid, const struct bso
 	return b;
 }
 
-/* Open through the link queue: streams and UDP sockets take an ESP link. */
+/*
+ * Open through the link queue: streams and UDP sockets take an ESP link.
+ * The queue is served on the next board flush, never from here: a failure
+ * there calls the owner back, which must not happen before it holds b.
+ */
 static struct bsock *bsock_queue_open(struct bsock *b, int *err)
 {
 	const struct config *cfg = daemon_state.cfg;
 	bool link_free = board_attached() && !bsock_links_blocked &&
-			 bsock_links_used < bsock_links_total && TAILQ_EMPTY(&bsock_openq);
+			 bsock_links_used + bsock_queued < bsock_links_total;
 
 	if (!link_free && bsock_queued >= cfg->limits.connect_queue) {
 		log_info("connect to %s:%u refused: %u connects already wait for a link (limit)",
@@ -379,7 +384,7 @@ static struct bsock *bsock_queue_open(struct bsock *b, int *err)
 	}
 	bsock_enqueue(b, false);
 	bsock_arm_open(b);
-	bsock_dispatch();
+	board_kick();
 	return b;
 }
 
@@ -546,10 +551,13 @@ static void bsock_take_accepted(struct bsock *l, const struct msg *m)
 	c->rx_window = c->rx_avail;
 	c->remote = m->u.accepted.remote;
 	c->listener_id = m->sock;
-	if (!l || l->state != BSOCK_OPEN || !l->ops || bsock_unclaimed >= BSOCK_UNCLAIMED_MAX ||
-	    !(c->held = evbuffer_new())) {
-		log_info("accepted connection %u refused: %s", id,
-			 l ? "too many unclaimed connections" : "no such listener");
+	if (!l || l->state != BSOCK_OPEN || !l->ops) {
+		log_info("accepted connection %u refused: no such listener", id);
+		bsock_send_close(c);
+		return;
+	}
+	if (bsock_unclaimed >= BSOCK_UNCLAIMED_MAX || !(c->held = evbuffer_new())) {
+		log_info("accepted connection %u refused: too many unclaimed connections", id);
 		bsock_send_close(c);
 		return;
 	}
