@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/queue.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include "notify.h"
 #include "serial.h"
 #include "status.h"
+#include "watch.h"
 #include "wifi.h"
 
 #define BOARD_CTL_RESERVE 4096     /* link room kept for credits and requests */
@@ -39,9 +39,6 @@ static struct {
 	size_t tx_buffer;
 	struct msg_reader reader;
 	struct event *ev_read, *ev_write, *ev_deadline, *ev_flush, *ev_reconnect, *ev_drain;
-	struct event *ev_inotify;
-	int inotify_fd;
-	char watch_dir[256], watch_name[128];
 	uint8_t out[BOARD_OUT_BUF];
 	bool queue_full;              /* the tty holds all it may: wait for it to drain */
 	size_t out_len, out_pos;
@@ -203,10 +200,9 @@ static void board_broadcast_device(uint8_t what, uint32_t value)
 
 static void board_info_done(void *ctx, const struct msg *resp)
 {
-	const struct msg_addr *unused = ctx;
 	const uint8_t *mac;
 
-	(void)unused;
+	(void)ctx;
 	if (resp->err != PROTO_OK) {
 		log_warnx("board: DEVICE_INFO failed: %s", proto_err_str(resp->err));
 		return;
@@ -227,7 +223,8 @@ static void board_fetch_info(void)
 	struct msg m;
 
 	msg_init(&m, PROTO_DEVICE_INFO);
-	breq_submit(&m, daemon_state.cfg->limits.request_timeout_ms, 0, board_info_done, NULL);
+	if (!breq_submit(&m, daemon_state.cfg->limits.request_timeout_ms, 0, board_info_done, NULL))
+		log_warnx("board: cannot queue DEVICE_INFO: the board's facts stay unknown");
 }
 
 /* ---- link callbacks ---- */
@@ -275,15 +272,11 @@ static void board_take_log(const struct msg *m)
 /* Answer a request the board should never send. */
 static void board_refuse_request(const struct msg *m)
 {
-	/* By hand: the codec cannot encode answers to types it does not know. */
-	uint8_t r[6] = { (uint8_t)(m->type | PROTO_RESPONSE), 0, 3, (uint8_t)(m->tag >> 8),
-			 (uint8_t)m->tag, PROTO_ENOTSUP };
+	struct msg resp;
 
-	if (board_writable() < sizeof(r)) {
+	msg_init_response(&resp, m, PROTO_ENOTSUP);
+	if (!board_send(&resp, false))
 		B.info.ignored_messages++;
-		return;
-	}
-	link_write(&B.link, r, sizeof(r));
 }
 
 static void board_dispatch(const uint8_t *buf, size_t len)
@@ -485,12 +478,20 @@ static void board_close_port(const char *why)
 static bool board_apply_baud(void)
 {
 	uint64_t now = daemon_now_us();
+	size_t queued = serial_outq(&B.ser);
 
-	if (serial_outq(&B.ser) && now - B.baud_pending_since < BOARD_BAUD_DRAIN_US) {
+	if (queued && now - B.baud_pending_since < BOARD_BAUD_DRAIN_US) {
 		struct timeval tv = { 0, 1000 };
 
 		evtimer_add(B.ev_drain, &tv);
 		return false;
+	}
+	if (queued) {
+		/* A line that does not drain would hold the daemon in tcdrain; bytes
+		 * that straddle the switch are garbage anyway, and the link resends. */
+		log_warnx("line: %zu bytes still queued after %u ms: dropped before the rate change",
+			  queued, BOARD_BAUD_DRAIN_US / 1000);
+		serial_discard(&B.ser);
 	}
 	serial_drain(&B.ser);
 	serial_set_baud(&B.ser, B.baud_pending);
@@ -612,6 +613,8 @@ static void board_flush(void)
 		board_arm_deadline();
 }
 
+/* The port can take more, a link timer is due, the tty has drained, or
+ * something new waits to go out: all of it is a flush. */
 static void board_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
@@ -638,14 +641,6 @@ static void board_read_cb(evutil_socket_t fd, short what, void *arg)
 	board_flush();
 }
 
-static void board_write_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	board_flush();
-}
-
 static bool board_open_port(void)
 {
 	const struct config *cfg = daemon_state.cfg;
@@ -665,7 +660,7 @@ static bool board_open_port(void)
 	B.state = BOARD_CONNECTING;
 	event_assign(B.ev_read, daemon_state.base, B.ser.fd, EV_READ | EV_PERSIST, board_read_cb,
 		     NULL);
-	event_assign(B.ev_write, daemon_state.base, B.ser.fd, EV_WRITE, board_write_cb, NULL);
+	event_assign(B.ev_write, daemon_state.base, B.ser.fd, EV_WRITE, board_flush_cb, NULL);
 	event_add(B.ev_read, NULL);
 	link_restart(&B.link, daemon_now_us());
 	msg_reader_reset(&B.reader);
@@ -707,71 +702,15 @@ static void board_schedule_reconnect(void)
 	evtimer_add(B.ev_reconnect, &tv);
 }
 
-/* The device directory changed: a replugged board may be back. */
-static void board_inotify_cb(evutil_socket_t fd, short what, void *arg)
+/* The port's node (re)appeared: a replugged board may be back. */
+static void board_appeared(void)
 {
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool hit = false;
-	ssize_t n;
-
-	(void)what;
-	(void)arg;
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		for (char *p = buf; p < buf + n;) {
-			const struct inotify_event *ie = (const struct inotify_event *)(void *)p;
-
-			if (!B.watch_name[0] || (ie->len && strcmp(ie->name, B.watch_name) == 0))
-				hit = true;
-			p += sizeof(*ie) + ie->len;
-		}
-	}
-	if (hit && !B.port_open && !B.stopping) {
-		log_debug("%s/%s appeared: opening it", B.watch_dir, B.watch_name);
-		B.backoff_ms = 0;
-		evtimer_del(B.ev_reconnect);
-		/* udev may still be setting the node up: a failure backs off as usual. */
-		board_try_open();
-	}
-}
-
-static void board_watch(void)
-{
-	const struct config *cfg = daemon_state.cfg;
-
-	serial_watch_dir(cfg->device.path, B.watch_dir, sizeof(B.watch_dir), B.watch_name,
-			 sizeof(B.watch_name));
-	B.inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (B.inotify_fd < 0) {
-		log_warn("inotify");
+	if (B.port_open || B.stopping)
 		return;
-	}
-	if (inotify_add_watch(B.inotify_fd, B.watch_dir,
-			      IN_CREATE | IN_MOVED_TO | IN_ATTRIB) < 0) {
-		log_debug("cannot watch %s: %s", B.watch_dir, strerror(errno));
-		close(B.inotify_fd);
-		B.inotify_fd = -1;
-		return;
-	}
-	B.ev_inotify = event_new(daemon_state.base, B.inotify_fd, EV_READ | EV_PERSIST,
-				 board_inotify_cb, NULL);
-	if (B.ev_inotify)
-		event_add(B.ev_inotify, NULL);
-}
-
-static void board_deadline_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	board_flush();
-}
-
-static void board_drain_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	(void)arg;
-	board_flush();
+	B.backoff_ms = 0;
+	evtimer_del(B.ev_reconnect);
+	/* udev may still be setting the node up: a failure backs off as usual. */
+	board_try_open();
 }
 
 void board_init(void)
@@ -782,7 +721,6 @@ void board_init(void)
 	uint32_t window = 1;
 
 	memset(&B, 0, sizeof(B));
-	B.inotify_fd = -1;
 	link_config_default(&lc);
 	if (getrandom(&lc.boot_id, sizeof(lc.boot_id), 0) != sizeof(lc.boot_id))
 		lc.boot_id = (uint32_t)daemon_now_us() ^ (uint32_t)getpid();
@@ -805,11 +743,11 @@ void board_init(void)
 		fatalx("cannot set up the link (window %u, payload %u)", window, lc.max_payload);
 	msg_reader_reset(&B.reader);
 	B.ev_read = event_new(daemon_state.base, -1, 0, board_read_cb, NULL);
-	B.ev_write = event_new(daemon_state.base, -1, 0, board_write_cb, NULL);
-	B.ev_deadline = evtimer_new(daemon_state.base, board_deadline_cb, NULL);
+	B.ev_write = event_new(daemon_state.base, -1, 0, board_flush_cb, NULL);
+	B.ev_deadline = evtimer_new(daemon_state.base, board_flush_cb, NULL);
 	B.ev_flush = event_new(daemon_state.base, -1, 0, board_flush_cb, NULL);
 	B.ev_reconnect = evtimer_new(daemon_state.base, board_reconnect_cb, NULL);
-	B.ev_drain = evtimer_new(daemon_state.base, board_drain_cb, NULL);
+	B.ev_drain = evtimer_new(daemon_state.base, board_flush_cb, NULL);
 	if (!B.ev_read || !B.ev_write || !B.ev_deadline || !B.ev_flush || !B.ev_reconnect ||
 	    !B.ev_drain)
 		fatalx("out of memory");
@@ -818,7 +756,7 @@ void board_init(void)
 
 void board_start(void)
 {
-	board_watch();
+	watch_start(daemon_state.cfg->device.path, board_appeared);
 	board_try_open();
 }
 
@@ -839,11 +777,5 @@ void board_stop(void)
 		}
 		board_close_port("stopping");
 	}
-	if (B.ev_inotify) {
-		event_free(B.ev_inotify);
-		B.ev_inotify = NULL;
-	}
-	if (B.inotify_fd >= 0)
-		close(B.inotify_fd);
-	B.inotify_fd = -1;
+	watch_stop();
 }

@@ -306,15 +306,8 @@ void serial_drain(const struct serial *s)
 		log_debug("%s: tcdrain: %s", s->path, strerror(errno));
 }
 
-void serial_watch_dir(const char *spec, char *dir, size_t dirlen, char *name, size_t namelen)
+void serial_discard(const struct serial *s)
 {
-	const char *slash;
-
-	if (strncmp(spec, "usb:", 4) == 0 || !(slash = strrchr(spec, '/'))) {
-		snprintf(dir, dirlen, "/dev");
-		name[0] = 0;
-		return;
-	}
-	snprintf(dir, dirlen, "%.*s", (int)(slash - spec) ? (int)(slash - spec) : 1, spec);
-	snprintf(name, namelen, "%s", slash + 1);
+	if (tcflush(s->fd, TCOFLUSH) < 0 && errno != ENOTTY && errno != EINVAL)
+		log_debug("%s: tcflush: %s", s->path, strerror(errno));
 }

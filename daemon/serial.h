@@ -26,9 +26,9 @@ void serial_close(struct serial *s);
 bool serial_set_baud(struct serial *s, uint32_t baud);
 /* Bytes still queued in the kernel towards the line (0 if unknown). */
 size_t serial_outq(const struct serial *s);
-/* Wait until the kernel has sent everything (short once serial_outq is 0). */
+/* Wait until the kernel has sent everything (blocks: only once serial_outq is 0). */
 void serial_drain(const struct serial *s);
-/* The directory to watch for the device (re)appearing. */
-void serial_watch_dir(const char *spec, char *dir, size_t dirlen, char *name, size_t namelen);
+/* Drop what the kernel still holds towards the line. */
+void serial_discard(const struct serial *s);
 
 #endif
