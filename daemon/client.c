@@ -61,9 +61,8 @@ void client_count_add(int delta)
 /* The handshake deadline, shared by every new client (one timer queue). */
 static const struct timeval *client_handshake_tv(void)
 {
-	uint32_t ms = daemon_state.cfg->limits.handshake_timeout_ms;
-
 	static struct timeval plain;
+	uint32_t ms = daemon_state.cfg->limits.handshake_timeout_ms;
 
 	if (!client_hs_tv || client_hs_ms != ms) {
 		plain = daemon_tv(ms);
@@ -135,14 +134,6 @@ void client_reply(struct client *c, const struct msg *req, uint8_t err)
 {
 	struct msg resp;
 
-	if (err != PROTO_OK) {
-		/* Built by hand: the codec cannot encode answers to types it does not know. */
-		uint8_t r[6] = { (uint8_t)(req->type | PROTO_RESPONSE), 0, 3, (uint8_t)(req->tag >> 8),
-				 (uint8_t)req->tag, err };
-
-		bufferevent_write(c->bev, r, sizeof(r));
-		return;
-	}
 	msg_init_response(&resp, req, err);
 	client_send(c, &resp);
 }
@@ -156,12 +147,6 @@ void client_close_after_flush(struct client *c)
 	c->mode = CLIENT_CLOSING;
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	if (!c->timer)
-		c->timer = evtimer_new(daemon_state.base, client_timer_cb, c);
-	if (!c->timer) {
-		client_free(c);
-		return;
-	}
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
 		tv = daemon_tv(0);
 	evtimer_add(c->timer, &tv);
@@ -169,10 +154,7 @@ void client_close_after_flush(struct client *c)
 
 void client_stop_handshake_timer(struct client *c)
 {
-	if (c->timer) {
-		event_free(c->timer);
-		c->timer = NULL;
-	}
+	evtimer_del(c->timer);
 }
 
 void client_broadcast(const struct msg *m, uint32_t sub_bit)
@@ -428,7 +410,7 @@ static void client_req_done(void *ctx, const struct msg *resp)
 		bufferevent_trigger(c->bev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
 }
 
-void client_forward(struct client *c, const struct msg *req, uint32_t timeout_ms)
+void client_forward(struct client *c, const struct msg *req, uint32_t timeout_ms, unsigned flags)
 {
 	struct client_req *r = calloc(1, sizeof(*r));
 
@@ -439,7 +421,7 @@ void client_forward(struct client *c, const struct msg *req, uint32_t timeout_ms
 	r->c = c;
 	r->tag = req->tag;
 	r->type = req->type;
-	r->breq = breq_submit(req, timeout_ms, 0, client_req_done, r);
+	r->breq = breq_submit(req, timeout_ms, flags, client_req_done, r);
 	if (!r->breq) {
 		free(r);
 		client_reply(c, req, PROTO_EAGAIN);
@@ -528,10 +510,10 @@ static enum client_verdict client_request(struct client *c, const struct msg *m)
 	case PROTO_DEVICE_INFO:
 	case PROTO_WIFI_STATUS:
 	case PROTO_RESOLVE:
-		client_forward(c, m, cfg->limits.request_timeout_ms);
+		client_forward(c, m, cfg->limits.request_timeout_ms, 0);
 		break;
 	case PROTO_WIFI_SCAN:
-		client_forward(c, m, cfg->limits.request_timeout_ms + cfg->wifi.join_timeout_ms);
+		client_forward(c, m, cfg->limits.request_timeout_ms + cfg->wifi.join_timeout_ms, 0);
 		break;
 	case PROTO_WIFI_JOIN:
 	case PROTO_WIFI_LEAVE:
@@ -545,7 +527,7 @@ static enum client_verdict client_request(struct client *c, const struct msg *m)
 		log_info("client %u (uid %u): %s", c->serial, (unsigned)c->uid,
 			 proto_type_name(m->type));
 		client_forward(c, m, m->type == PROTO_WIFI_JOIN ? cfg->wifi.join_timeout_ms + 1000
-								: cfg->limits.request_timeout_ms);
+								: cfg->limits.request_timeout_ms, 0);
 		break;
 	case PROTO_STATUS:
 		client_status(c, m);

@@ -53,7 +53,8 @@ struct client {
 	bool connecting;               /* CONNECT/ACCEPT/SOCKS open in progress */
 	uint8_t outstanding;           /* requests waiting for an answer */
 	uint32_t sub_mask;
-	struct event *timer;           /* handshake deadline, or the final flush */
+	struct event *timer;           /* handshake deadline, or the final flush (for
+					* the whole life of the record) */
 	struct socks_parser *socks;    /* SOCKS handshake state */
 	struct bsock *opening;         /* CONNECT in progress */
 	uint16_t connect_tag;
@@ -81,8 +82,9 @@ void client_free(struct client *c);
 void client_shutdown_all(void);
 /* Answer a request (an error answer carries only the tag and the code). */
 void client_reply(struct client *c, const struct msg *req, uint8_t err);
-/* Pass a request to the board; its answer goes back with the client's tag. */
-void client_forward(struct client *c, const struct msg *req, uint32_t timeout_ms);
+/* Pass a request to the board; its answer goes back with the client's tag.
+ * flags: enum breq_flags (BREQ_SESSION for requests naming a board socket). */
+void client_forward(struct client *c, const struct msg *req, uint32_t timeout_ms, unsigned flags);
 void client_stop_handshake_timer(struct client *c);
 /* Destination check before opening a stream (err PROTO_EACCES when refused). */
 bool client_dest_allowed(const uint8_t ip[4], uint16_t port);

@@ -227,10 +227,7 @@ static void socks_request(struct client *c)
 	log_debug("client %u (uid %u): SOCKS CONNECT %s:%u", c->serial, (unsigned)c->uid, p->host,
 		  p->port);
 	c->connecting = true;
-	if (c->timer) {
-		event_free(c->timer);
-		c->timer = NULL;
-	}
+	client_stop_handshake_timer(c);
 	stream_open(c, PROTO_KIND_TCP, p->host, p->port);
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "bflow.h"
+#include "breq.h"
 #include "bsock.h"
 #include "client.h"
 #include "daemon.h"
@@ -80,12 +81,14 @@ static void usock_take_datagram(void *ctx, struct bsock *b, const struct msg *m)
 	struct usock *s = ctx;
 	struct msg out = *m;
 
-	(void)b;
 	out.sock = s->id;
-	if (client_send(s->c, &out)) {
-		s->rx_pending += m->u.data.len;
-		status_ctr.datagrams_down++;
+	if (!client_send(s->c, &out)) {
+		/* Lost like any datagram, but its credit must go back to the board. */
+		bflow_consumed(b, m->u.data.len);
+		return;
 	}
+	s->rx_pending += m->u.data.len;
+	status_ctr.datagrams_down++;
 }
 
 static void usock_closed(void *ctx, struct bsock *b, int err)
@@ -223,7 +226,8 @@ void usock_setsockopt(struct client *c, const struct msg *m)
 		return;
 	}
 	fwd.sock = s->b->id;
-	client_forward(c, &fwd, daemon_state.cfg->limits.request_timeout_ms);
+	/* The id means another socket, or none, once the link session has changed. */
+	client_forward(c, &fwd, daemon_state.cfg->limits.request_timeout_ms, BREQ_SESSION);
 }
 
 bool usock_datagram(struct client *c, const struct msg *m)
