@@ -6,19 +6,22 @@
 
 #include "acl.h"
 
-/* Decimal number of at most maxdigits digits in s[0..len); false if none. */
+/* Decimal number of at most maxdigits digits in s[0..len); false if none or
+ * above UINT32_MAX (ten digits can be). */
 static bool acl_number(const char *s, size_t len, size_t maxdigits, uint32_t *out)
 {
-	uint32_t v = 0;
+	uint64_t v = 0;
 
 	if (len == 0 || len > maxdigits)
 		return false;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return false;
-		v = v * 10 + (uint32_t)(s[i] - '0');
+		v = v * 10 + (uint64_t)(s[i] - '0');
 	}
-	*out = v;
+	if (v > UINT32_MAX)
+		return false;
+	*out = (uint32_t)v;
 	return true;
 }
 

@@ -108,7 +108,7 @@ bool bflow_send_datagram(struct bsock *b, const struct msg_addr *to, const uint8
 	return true;
 }
 
-/* The board broke the flow control contract on this socket. */
+/* Data beyond the credit granted breaks the contract: the socket fails. */
 void bflow_take_data(struct bsock *b, const struct msg *m)
 {
 	if (b->state != BSOCK_OPEN) {

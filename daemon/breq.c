@@ -144,7 +144,7 @@ bool breq_response(const struct msg *m)
 	TAILQ_FOREACH(r, &breq_inflight, entry) {
 		if (r->tag != m->tag)
 			continue;
-		if ((m->type & 0x7f) != r->type) {
+		if ((m->type & (uint8_t)~PROTO_RESPONSE) != r->type) {
 			log_warnx("board answered %s with %s: restarting the link",
 				  proto_type_name(r->type), proto_type_name(m->type));
 			return false;

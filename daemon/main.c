@@ -238,8 +238,11 @@ int main(int argc, char **argv)
 	board_init();
 	wifi_init();
 	notify_init();
-	if (!server_start())
+	if (!server_start()) {
+		/* Leave no socket file behind for a daemon that is not there. */
+		server_stop();
 		return 1;
+	}
 	log_info("k210sockd %s started (board %s, link %u baud)", K210SOCKD_VERSION,
 		 cfg->device.path, cfg->device.baud);
 	board_start();

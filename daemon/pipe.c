@@ -184,8 +184,12 @@ static void pipe_data(void *ctx, struct bsock *b, const uint8_t *data, size_t le
 	struct pipe *p = ctx;
 
 	(void)b;
-	if (bufferevent_write(p->bev, data, len) == 0)
-		p->added += len;
+	if (bufferevent_write(p->bev, data, len) < 0) {
+		/* A hole in the stream must not go unnoticed. */
+		pipe_reset(p, "out of memory for the remote's data");
+		return;
+	}
+	p->added += len;
 }
 
 static void pipe_closed(void *ctx, struct bsock *b, int err)

@@ -56,8 +56,10 @@ static void wifi_join(void)
 	snprintf(m.u.join.psk, sizeof(m.u.join.psk), "%s", cfg->wifi.psk);
 	log_info("WiFi: joining \"%s\"", cfg->wifi.ssid);
 	/* The board bounds the join itself; leave it a second more. */
-	if (!breq_submit(&m, cfg->wifi.join_timeout_ms + 1000, 0, wifi_join_done, NULL))
+	if (!breq_submit(&m, cfg->wifi.join_timeout_ms + 1000, 0, wifi_join_done, NULL)) {
 		log_warnx("WiFi: cannot queue the join request");
+		wifi_later(WIFI_REJOIN_MS);
+	}
 }
 
 static void wifi_status_done(void *ctx, const struct msg *resp)
@@ -79,7 +81,7 @@ static void wifi_status_done(void *ctx, const struct msg *resp)
 	}
 	if (!want_join || !cfg->wifi.ssid[0] || !board_attached())
 		return;
-	if (resp->err == PROTO_OK && resp->u.wstatus.state == PROTO_WIFI_GOT_IP &&
+	if (resp->u.wstatus.state == PROTO_WIFI_GOT_IP &&
 	    strcmp(resp->u.wstatus.ssid, cfg->wifi.ssid) == 0) {
 		log_info("WiFi: already on \"%s\"", cfg->wifi.ssid);
 		return;
@@ -92,8 +94,12 @@ static void wifi_refresh(bool then_join)
 	struct msg m;
 
 	msg_init(&m, PROTO_WIFI_STATUS);
-	breq_submit(&m, daemon_state.cfg->limits.request_timeout_ms, 0, wifi_status_done,
-		      then_join ? &W : NULL);
+	if (!breq_submit(&m, daemon_state.cfg->limits.request_timeout_ms, 0, wifi_status_done,
+			 then_join ? &W : NULL)) {
+		log_warnx("WiFi: cannot queue a status request");
+		if (then_join)
+			wifi_later(WIFI_REJOIN_MS);
+	}
 }
 
 static void wifi_timer_cb(evutil_socket_t fd, short what, void *arg)
