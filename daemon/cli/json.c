@@ -44,7 +44,8 @@ static size_t json_utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-void json_quote(FILE *f, const char *s, size_t n)
+/* Write s (n bytes) as a JSON string literal. */
+static void json_quote(FILE *f, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
@@ -130,13 +131,8 @@ void json_array_end(struct json *j)
 
 void json_string(struct json *j, const char *key, const char *s)
 {
-	json_string_n(j, key, s, strlen(s));
-}
-
-void json_string_n(struct json *j, const char *key, const char *s, size_t n)
-{
 	json_member(j, key);
-	json_quote(j->f, s, n);
+	json_quote(j->f, s, strlen(s));
 }
 
 void json_int(struct json *j, const char *key, int64_t v)
@@ -152,12 +148,6 @@ void json_double(struct json *j, const char *key, double v, int decimals)
 		fprintf(j->f, "%.*f", decimals, v);
 	else
 		fputs("null", j->f);
-}
-
-void json_bool(struct json *j, const char *key, bool v)
-{
-	json_member(j, key);
-	fputs(v ? "true" : "false", j->f);
 }
 
 void json_finish(struct json *j)

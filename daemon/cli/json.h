@@ -27,14 +27,9 @@ void json_object_end(struct json *j);
 void json_array_begin(struct json *j, const char *key);
 void json_array_end(struct json *j);
 void json_string(struct json *j, const char *key, const char *s);
-void json_string_n(struct json *j, const char *key, const char *s, size_t n);
 void json_int(struct json *j, const char *key, int64_t v);
 void json_double(struct json *j, const char *key, double v, int decimals);
-void json_bool(struct json *j, const char *key, bool v);
 /* End the top-level value with a newline and flush. */
 void json_finish(struct json *j);
-
-/* Write s (n bytes) as a JSON string literal. */
-void json_quote(FILE *f, const char *s, size_t n);
 
 #endif

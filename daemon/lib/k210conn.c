@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -261,16 +262,12 @@ static int k210conn_fill(struct k210conn *c, size_t need, int64_t deadline)
 }
 
 /* A request from the daemon: clients serve none, so refuse it. */
-static int k210conn_refuse_request(struct k210conn *c, uint8_t type, uint16_t tag, int64_t deadline)
+static int k210conn_refuse_request(struct k210conn *c, const struct msg *req, int64_t deadline)
 {
-	uint8_t out[PROTO_MSG_HDR + 3];
+	struct msg resp;
 
-	/* Written by hand: an unknown type cannot go through msg_encode. */
-	out[0] = (uint8_t)(type | PROTO_RESPONSE);
-	wire_put_u16(out + 1, 3);
-	wire_put_u16(out + 3, tag);
-	out[5] = PROTO_ENOTSUP;
-	return k210conn_write(c, out, sizeof(out), deadline);
+	msg_init_response(&resp, req, PROTO_ENOTSUP);
+	return k210conn_send(c, &resp, deadline);
 }
 
 int k210conn_recv(struct k210conn *c, struct msg *m, int64_t deadline)
@@ -307,7 +304,7 @@ int k210conn_recv(struct k210conn *c, struct msg *m, int64_t deadline)
 				if (c->have < PROTO_MSG_HDR + 2)
 					return k210conn_fail(c, EPROTO, "the daemon sent a request without a tag");
 				/* Unanswered, it would leave the daemon waiting: give up on the stream. */
-				if (k210conn_refuse_request(c, m->type, m->tag, deadline) < 0) {
+				if (k210conn_refuse_request(c, m, deadline) < 0) {
 					c->broken = errno;
 					return -1;
 				}
@@ -372,11 +369,31 @@ static int k210conn_hello(struct k210conn *c, char *daemon_name, size_t name_cap
 	return 0;
 }
 
-int k210conn_open(struct k210conn *c, const char *path, char *daemon_name, size_t name_cap,
-	      int64_t deadline)
+/* Bound the blocking connect() by the deadline (0: no bound, as for the stream). */
+static void k210conn_connect_bound(struct k210conn *c, int64_t deadline)
+{
+	int left = k210conn_remaining(deadline);
+	struct timeval tv = { 0, 0 };
+
+	if (left >= 0) {
+		tv.tv_sec = left / 1000;
+		/* Zero would mean no bound at all. */
+		tv.tv_usec = left ? (left % 1000) * 1000 : 1;
+	}
+	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/*
+ * Connect to the daemon's socket.  A daemon whose listen queue is full
+ * leaves connect() waiting: SO_SNDTIMEO bounds that wait (the kernel then
+ * says EAGAIN), and is lifted again so that the descriptor handed on as a
+ * stream blocks like any other.
+ */
+static int k210conn_connect(struct k210conn *c, const char *path, int64_t deadline)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t len = strlen(path);
+	int rc = 0;
 
 	if (len >= sizeof(sa.sun_path))
 		return k210conn_fail(c, ENAMETOOLONG, "%s: socket path too long", path);
@@ -384,21 +401,38 @@ int k210conn_open(struct k210conn *c, const char *path, char *daemon_name, size_
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		return k210conn_fail(c, errno, NULL);
-	while (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int errnum = errno;
+	for (;;) {
+		int errnum;
 
+		k210conn_connect_bound(c, deadline);
+		if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			break;
+		errnum = errno;
 		if (errnum == EINTR)
 			continue;
 		if (errnum == EISCONN)
 			break;
+		if (errnum == EAGAIN) {
+			rc = k210conn_fail(c, ETIMEDOUT, "%s: the daemon does not accept connections",
+					   path);
+		} else {
+			rc = k210conn_fail(c, errnum, "%s: ", path);
+			k210conn_describe_errno(c->err.text + strlen(c->err.text),
+						sizeof(c->err.text) - strlen(c->err.text), errnum);
+		}
 		k210conn_close(c);
-		k210conn_fail(c, errnum, NULL);
-		snprintf(c->err.text, sizeof(c->err.text), "%s: ", path);
-		k210conn_describe_errno(c->err.text + strlen(c->err.text),
-				    sizeof(c->err.text) - strlen(c->err.text), errnum);
-		errno = errnum;
-		return -1;
+		errno = c->err.errnum;
+		return rc;
 	}
+	k210conn_connect_bound(c, -1);
+	return 0;
+}
+
+int k210conn_open(struct k210conn *c, const char *path, char *daemon_name, size_t name_cap,
+		  int64_t deadline)
+{
+	if (k210conn_connect(c, path, deadline) < 0)
+		return -1;
 	if (k210conn_hello(c, daemon_name, name_cap, deadline) < 0) {
 		int errnum = errno;
 

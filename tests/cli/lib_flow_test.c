@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -386,6 +388,45 @@ static void test_timeouts(bool bytewise)
 	check_failures += fake_stop(&f);
 }
 
+/* A daemon whose listen queue is full: connect() would wait for ever, the call may not. */
+static void test_queue_full(void)
+{
+	char dir[] = "/tmp/k210sock-full-XXXXXX";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd, queued[4], nq = 0, fd;
+	struct timespec t0, t1;
+
+	if (!mkdtemp(dir)) {
+		CHECK(!"mkdtemp");
+		return;
+	}
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/sock", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK(lfd >= 0 && bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0 && listen(lfd, 0) == 0);
+	/* Nobody accepts: fill the queue until the kernel turns a connect away. */
+	while (nq < 4) {
+		int q = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+		if (connect(q, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			CHECK(errno == EAGAIN);
+			close(q);
+			break;
+		}
+		queued[nq++] = q;
+	}
+	CHECK(nq < 4);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fd = k210sock_connect(sa.sun_path, "example.org", 80, K210SOCK_TCP, 300);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(fd == -1 && errno == ETIMEDOUT);
+	CHECK(t1.tv_sec - t0.tv_sec < 3);
+	while (nq)
+		close(queued[--nq]);
+	close(lfd);
+	unlink(sa.sun_path);
+	rmdir(dir);
+}
+
 struct stream_case {
 	const char *name;
 	uint8_t err;             /* the answer to CONNECT; PROTO_ERR_COUNT: none */
@@ -476,6 +517,7 @@ int main(void)
 		test_streams(bytewise);
 	}
 	test_udp_blocked();
+	test_queue_full();
 	if (check_failures)
 		fprintf(stderr, "%d checks failed\n", check_failures);
 	else
