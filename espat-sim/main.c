@@ -18,6 +18,7 @@
 #include "links.h"
 #include "log.h"
 #include "loop.h"
+#include "opt.h"
 #include "reply.h"
 #include "resolve.h"
 #include "sim.h"
@@ -73,18 +74,6 @@ static void main_usage(FILE *out)
 	    "Signals: SIGUSR1 pulls WIFI_EN low (power off: links drop, no output, input ignored),\n"
 	    "SIGUSR2 raises it (boot). SIGTERM and SIGINT exit; so does EOF on stdin.\n",
 	    MAIN_DEFAULT_BOOT_DELAY_MS, MAIN_DEFAULT_JOIN_MS);
-}
-
-static unsigned long main_number(const char *opt, const char *s, unsigned long min, unsigned long max)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || *s == '-' || v < min || v > max)
-		log_fatalx("%s: expected a number in %lu..%lu, got '%s'", opt, min, max, s);
-	return v;
 }
 
 static void main_address(const char *opt, const char *s, struct in_addr *out)
@@ -221,19 +210,19 @@ int main(int argc, char **argv)
 			pty_link = optarg;
 			break;
 		case OPT_BAUD:
-			sim_opt.boot_baud = main_number("--baud", optarg, 80, 5000000);
+			sim_opt.boot_baud = opt_number("espat-sim", "--baud", optarg, 80, 5000000);
 			break;
 		case OPT_UNPACED:
 			unpaced = true;
 			break;
 		case OPT_BOOT_DELAY:
-			sim_opt.boot_delay_ms = (unsigned)main_number("--boot-delay-ms", optarg, 0, 60000);
+			sim_opt.boot_delay_ms = (unsigned)opt_number("espat-sim", "--boot-delay-ms", optarg, 0, 60000);
 			break;
 		case OPT_LATENCY:
-			sim_opt.cmd_latency_us = main_number("--cmd-latency-us", optarg, 0, 60000000);
+			sim_opt.cmd_latency_us = opt_number("espat-sim", "--cmd-latency-us", optarg, 0, 60000000);
 			break;
 		case OPT_JOIN_MS:
-			sim_opt.join_ms = (unsigned)main_number("--join-ms", optarg, 0, 60000);
+			sim_opt.join_ms = (unsigned)opt_number("espat-sim", "--join-ms", optarg, 0, 60000);
 			break;
 		case OPT_VERSION:
 			if (strcmp(optarg, "1.7") == 0 || strcmp(optarg, "1.7.4") == 0)
@@ -247,7 +236,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CHAOS:
 			chaos = true;
-			chaos_seed = main_number("--urc-chaos", optarg, 0, ULONG_MAX);
+			chaos_seed = opt_number("espat-sim", "--urc-chaos", optarg, 0, ULONG_MAX);
 			break;
 		case OPT_AP:
 			if (wifi_add_ap(optarg) < 0)

@@ -130,7 +130,8 @@ size_t reply_urc_room(void)
 
 void reply_pump(void)
 {
-	if (!reply.chaos && uart_pending() < REPLY_UART_BACKLOG)
+	/* In chaos mode an expired hold that found the UART full is released here once it has room. */
+	if (reply.chaos ? !loop_timer_active(LOOP_TIMER_URC) : uart_pending() < REPLY_UART_BACKLOG)
 		reply_flush();
 }
 

@@ -2,18 +2,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "loop.h"
 #include "trace.h"
+#include "tty.h"
 
 /* The ESP8266 UART TX FIFO holds 128 bytes: output may run this far ahead of the wire. */
 #define UART_FIFO_BYTES 128
@@ -25,7 +23,7 @@
 static struct {
 	int in_fd;
 	int out_fd;
-	int pty_slave;
+	struct tty_pty pty;
 	char *pty_link;
 	bool eof;
 	bool unpaced;
@@ -40,7 +38,7 @@ static struct {
 	unsigned long switch_baud;
 	uint64_t switch_at;
 	int64_t line_free;
-} uart = { .in_fd = -1, .out_fd = -1, .pty_slave = -1, .baud = UART_DEFAULT_BAUD };
+} uart = { .in_fd = -1, .out_fd = -1, .pty = { .master = -1, .hold = -1 }, .baud = UART_DEFAULT_BAUD };
 
 static void uart_make_nonblocking(int fd)
 {
@@ -66,57 +64,33 @@ int uart_open_stdio(uart_input_fn on_input)
 
 int uart_open_pty(const char *link_path, uart_input_fn on_input)
 {
-	char slave_name[PATH_MAX];
-	struct termios tio;
-	struct stat st;
-	int master;
-
-	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
-	    ptsname_r(master, slave_name, sizeof(slave_name)) != 0) {
+	/*
+	 * The pty holds its slave open, so the master stays usable while no host has the port open, as a
+	 * real chip keeps running when the host closes its serial port; raw mode makes the line binary safe.
+	 */
+	if (tty_pty_open(&uart.pty) < 0) {
 		log_warn("cannot create a pty");
 		return -1;
 	}
-	/*
-	 * Holding the slave open keeps the master usable while no host has the port open, as a real
-	 * chip keeps running when the host closes its serial port; raw mode makes the line binary safe.
-	 */
-	uart.pty_slave = open(slave_name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (uart.pty_slave < 0 || tcgetattr(uart.pty_slave, &tio) < 0) {
-		log_warn("cannot open pty slave %s", slave_name);
-		return -1;
-	}
-	cfmakeraw(&tio);
-	if (tcsetattr(uart.pty_slave, TCSANOW, &tio) < 0) {
-		log_warn("cannot make pty %s raw", slave_name);
-		return -1;
-	}
-	if (lstat(link_path, &st) == 0) {
-		if (!S_ISLNK(st.st_mode)) {
-			log_warnx("%s exists and is not a symlink", link_path);
-			return -1;
-		}
-		unlink(link_path);
-	}
-	if (symlink(slave_name, link_path) < 0) {
-		log_warn("cannot create symlink %s", link_path);
+	if (tty_publish(uart.pty.slave, link_path) < 0) {
+		log_warn("cannot publish %s as %s", uart.pty.slave, link_path);
+		tty_pty_close(&uart.pty);
 		return -1;
 	}
 	uart.pty_link = strdup(link_path);
 	if (uart.pty_link == NULL)
 		log_fatal("strdup");
-	uart.in_fd = master;
-	uart.out_fd = master;
+	uart.in_fd = uart.pty.master;
+	uart.out_fd = uart.pty.master;
 	uart.on_input = on_input;
-	uart_make_nonblocking(master);
-	log_info("serving pty %s as %s", slave_name, link_path);
+	log_info("serving pty %s as %s", uart.pty.slave, link_path);
 	return 0;
 }
 
 void uart_close(void)
 {
 	if (uart.pty_link != NULL) {
-		unlink(uart.pty_link);
+		tty_unpublish(uart.pty.slave, uart.pty_link);
 		free(uart.pty_link);
 		uart.pty_link = NULL;
 	}

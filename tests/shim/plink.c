@@ -11,6 +11,7 @@
 #include "link.h"
 #include "plink.h"
 #include "proto.h"
+#include "tty.h"
 
 #define PLINK_SOCKS 64
 #define PLINK_IO 2048
@@ -63,36 +64,6 @@ static uint64_t plink_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static speed_t plink_speed(uint32_t baud)
-{
-	switch (baud) {
-	case 115200: return B115200;
-	case 230400: return B230400;
-	case 460800: return B460800;
-	case 921600: return B921600;
-	case 1000000: return B1000000;
-	case 1500000: return B1500000;
-	case 2000000: return B2000000;
-	case 3000000: return B3000000;
-	case 4000000: return B4000000;
-	default: return 0;
-	}
-}
-
-static void plink_termios(uint32_t baud)
-{
-	struct termios tio;
-
-	if (tcgetattr(pl.fd, &tio) < 0)
-		return;
-	cfmakeraw(&tio);
-	/* DTR and RTS reset a K210 board: never drop them on close. */
-	tio.c_cflag &= (tcflag_t)~HUPCL;
-	tio.c_cflag |= CLOCAL | CREAD;
-	if (plink_speed(baud))
-		cfsetspeed(&tio, plink_speed(baud));
-	tcsetattr(pl.fd, TCSANOW, &tio);
-}
 
 bool plink_broken(void)
 {
@@ -240,7 +211,7 @@ static void plink_set_baud(void *ctx, uint32_t baud)
 {
 	(void)ctx;
 	tcdrain(pl.fd);
-	plink_termios(baud);
+	tty_raw(pl.fd, baud);
 }
 
 static const struct link_ops plink_ops = {
@@ -334,7 +305,7 @@ int plink_open(const char *path, uint32_t baud, int verbose)
 		fprintf(stderr, "k210-probe: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	plink_termios(LINK_BASE_BAUD);
+	tty_raw(pl.fd, LINK_BASE_BAUD);
 	link_config_default(&cfg);
 	cfg.boot_id = (uint32_t)plink_now_us() ^ (uint32_t)getpid() << 12;
 	cfg.max_baud = baud > LINK_BASE_BAUD ? baud : LINK_BASE_BAUD;

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +45,16 @@ int board_plug(void)
 {
 	if (emu.plugged)
 		return 0;
-	if (hostpty_open(&emu.pty, emu.link_path) < 0)
+	if (tty_pty_open(&emu.pty) < 0) {
+		elog_warn("cannot create a pty: %s", strerror(errno));
 		return -1;
+	}
+	if (tty_publish(emu.pty.slave, emu.link_path) < 0) {
+		elog_warn("cannot publish %s -> %s: %s", emu.link_path, emu.pty.slave, strerror(errno));
+		tty_pty_close(&emu.pty);
+		return -1;
+	}
+	elog_info("USB line %s -> %s", emu.link_path, emu.pty.slave);
 	emu.plugged = true;
 	line_attach(&emu.host, emu.pty.master);
 	/* Power comes with the USB cable: the board boots. */
@@ -57,7 +66,9 @@ void board_unplug(void)
 {
 	if (!emu.plugged)
 		return;
-	hostpty_close(&emu.pty);
+	/* The host sees EOF or EIO, and the device name goes. */
+	tty_unpublish(emu.pty.slave, emu.link_path);
+	tty_pty_close(&emu.pty);
 	line_attach(&emu.host, -1);
 	emu.plugged = false;
 	emu.powered = false;

@@ -14,11 +14,13 @@
 
 #define CONTROL_CLIENTS 4
 #define CONTROL_LINE 256
-#define CONTROL_OUT 4096
+/* The longest answer a command gives (stats). */
+#define CONTROL_REPLY 2048
+#define CONTROL_OUT (2 * CONTROL_REPLY)
 
 struct control_client {
 	int fd;
-	char in[CONTROL_LINE];
+	char in[CONTROL_LINE];   /* bytes not yet taken as commands */
 	size_t in_len;
 	bool skipping;           /* the rest of an overlong line */
 	char out[CONTROL_OUT];
@@ -76,6 +78,12 @@ void control_close(void)
 	ctl.fd = -1;
 }
 
+/* Room for one more whole answer: a command is taken only then, so no answer is ever cut. */
+static bool control_can_answer(const struct control_client *c)
+{
+	return CONTROL_OUT - c->out_len >= CONTROL_REPLY;
+}
+
 int control_pollfds(struct pollfd *fds, int max)
 {
 	int n = 0;
@@ -89,7 +97,7 @@ int control_pollfds(struct pollfd *fds, int max)
 		/* Stop reading a client that does not read its answers. */
 		fds[n++] = (struct pollfd){ .fd = c->fd,
 					    .events = (short)((c->out_len ? POLLOUT : 0) |
-							      (c->out_len < CONTROL_OUT / 2 ? POLLIN : 0)) };
+							      (control_can_answer(c) ? POLLIN : 0)) };
 	}
 	return n;
 }
@@ -121,46 +129,61 @@ static void control_reply(struct control_client *c, const char *text)
 	c->out_len += n;
 }
 
-static void control_line(struct control_client *c)
+static void control_line(struct control_client *c, char *line, size_t len)
 {
-	char reply[2048];
+	char reply[CONTROL_REPLY];
 
-	c->in[c->in_len] = '\0';
-	if (c->in_len && c->in[c->in_len - 1] == '\r')
-		c->in[--c->in_len] = '\0';
-	if (c->in_len == 0)
+	line[len] = '\0';
+	if (len && line[len - 1] == '\r')
+		line[--len] = '\0';
+	if (len == 0)
 		return;
-	elog_info("control: %s", c->in);
-	board_command(c->in, reply, sizeof(reply));
+	elog_info("control: %s", line);
+	board_command(line, reply, sizeof(reply));
 	control_reply(c, reply);
+}
+
+/* Answer the whole lines received, as far as the output has room. */
+static void control_lines(struct control_client *c)
+{
+	while (control_can_answer(c)) {
+		char *nl = memchr(c->in, '\n', c->in_len);
+		size_t len;
+
+		if (!nl) {
+			if (c->skipping) {
+				c->in_len = 0;
+			} else if (c->in_len == sizeof(c->in)) {
+				control_reply(c, "error: line too long\n");
+				c->skipping = true;
+				c->in_len = 0;
+			}
+			return;
+		}
+		len = (size_t)(nl - c->in);
+		if (c->skipping)
+			c->skipping = false;
+		else
+			control_line(c, c->in, len);
+		c->in_len -= len + 1;
+		memmove(c->in, nl + 1, c->in_len);
+	}
 }
 
 static void control_read(struct control_client *c)
 {
-	char buf[512];
-	ssize_t n = read(c->fd, buf, sizeof(buf));
+	ssize_t n;
 
+	if (c->in_len == sizeof(c->in))
+		return;
+	n = read(c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
 		control_drop(c);
 		return;
 	}
-	for (ssize_t i = 0; i < n; i++) {
-		if (buf[i] == '\n') {
-			if (!c->skipping)
-				control_line(c);
-			c->skipping = false;
-			c->in_len = 0;
-			continue;
-		}
-		if (c->skipping)
-			continue;
-		if (c->in_len == CONTROL_LINE - 1) {
-			control_reply(c, "error: line too long\n");
-			c->skipping = true;
-			continue;
-		}
-		c->in[c->in_len++] = buf[i];
-	}
+	if (n > 0)
+		c->in_len += (size_t)n;
+	control_lines(c);
 }
 
 static void control_write(struct control_client *c)
@@ -174,6 +197,8 @@ static void control_write(struct control_client *c)
 	}
 	memmove(c->out, c->out + n, c->out_len - (size_t)n);
 	c->out_len -= (size_t)n;
+	/* Commands that waited for room. */
+	control_lines(c);
 }
 
 void control_service(const struct pollfd *fds, int n)

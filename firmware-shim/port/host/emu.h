@@ -8,13 +8,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hostpty.h"
 #include "line.h"
+#include "tty.h"
 
 struct emu {
 	struct line host;          /* UARTHS: the USB serial line */
 	struct line esp;           /* UART2: the ESP8285 */
-	struct hostpty pty;
+	struct tty_pty pty;         /* the USB line: its master is the board's end */
 	const char *link_path;
 	uint32_t host_max_baud, esp_max_baud;
 	bool host_paced, esp_paced;

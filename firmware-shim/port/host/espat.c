@@ -8,12 +8,12 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "elog.h"
 #include "espat.h"
+#include "tty.h"
 
 #define ESPAT_MAX_ARGS 64
 #define ESPAT_STOP_WAIT_MS 2000
@@ -49,39 +49,14 @@ static const char *espat_find(char *buf, size_t cap)
 	return "espat-sim";
 }
 
-static speed_t espat_speed(uint32_t baud)
-{
-	switch (baud) {
-	case 9600: return B9600;
-	case 19200: return B19200;
-	case 38400: return B38400;
-	case 57600: return B57600;
-	case 115200: return B115200;
-	case 230400: return B230400;
-	case 460800: return B460800;
-	case 921600: return B921600;
-	case 1000000: return B1000000;
-	case 1500000: return B1500000;
-	case 2000000: return B2000000;
-	case 3000000: return B3000000;
-	case 4000000: return B4000000;
-	default: return 0;
-	}
-}
-
 static int espat_open_tty(const char *path, uint32_t baud)
 {
 	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-	struct termios tio;
 
 	if (fd < 0)
 		elog_fatal("--esp-tty %s: %s", path, strerror(errno));
-	if (tcgetattr(fd, &tio) == 0) {
-		cfmakeraw(&tio);
-		if (espat_speed(baud))
-			cfsetspeed(&tio, espat_speed(baud));
-		tcsetattr(fd, TCSANOW, &tio);
-	}
+	if (tty_raw(fd, baud) < 0)
+		elog_warn("--esp-tty %s: cannot make it a raw line: %s", path, strerror(errno));
 	espat_tty_fd = fd;
 	elog_info("ESP8285 on %s", path);
 	return fd;
@@ -92,6 +67,8 @@ int espat_start(const struct espat_config *c)
 	char found[PATH_MAX], *argv[ESPAT_MAX_ARGS + 4];
 	const char *path;
 	int sv[2], argc = 0;
+	pid_t parent;
+
 	if (c->tty)
 		return espat_open_tty(c->tty, c->tty_baud ? c->tty_baud : 115200);
 	path = c->sim ? c->sim : espat_find(found, sizeof(found));
@@ -105,14 +82,17 @@ int espat_start(const struct espat_config *c)
 	argv[argc] = NULL;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		elog_fatal("socketpair: %s", strerror(errno));
+	parent = getpid();
 	espat_pid = fork();
 	if (espat_pid < 0)
 		elog_fatal("fork: %s", strerror(errno));
 	if (espat_pid == 0) {
 		sigset_t pins;
 
-		/* The chip goes when the board goes, even if the board is killed. */
+		/* The chip goes when the board goes, even if the board is killed (before this line, too). */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(127);
 		/*
 		 * The reset pins stay blocked across exec: a WIFI_EN change that comes
 		 * before the simulator has set up its handling then waits instead of
@@ -144,12 +124,8 @@ void espat_enable(bool on)
 
 void espat_set_baud(uint32_t baud)
 {
-	struct termios tio;
-
-	if (espat_tty_fd < 0 || !espat_speed(baud) || tcgetattr(espat_tty_fd, &tio) < 0)
-		return;
-	cfsetspeed(&tio, espat_speed(baud));
-	tcsetattr(espat_tty_fd, TCSADRAIN, &tio);
+	if (espat_tty_fd >= 0 && tty_set_baud(espat_tty_fd, baud) < 0)
+		elog_warn("--esp-tty: cannot set %u baud: %s", baud, strerror(errno));
 }
 
 bool espat_reap(char *why, size_t cap)

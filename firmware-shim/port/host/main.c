@@ -18,6 +18,7 @@
 #include "elog.h"
 #include "emu.h"
 #include "espat.h"
+#include "opt.h"
 #include "port.h"
 #include "shim.h"
 
@@ -106,32 +107,6 @@ static const struct option main_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static unsigned long main_number(const char *opt, const char *s, unsigned long max)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *s == '\0' || *s == '-' || *end != '\0' || v > max) {
-		fprintf(stderr, "k210-emu: %s: expected a number up to %lu, got '%s'\n", opt, max, s);
-		exit(2);
-	}
-	return v;
-}
-
-static double main_probability(const char *opt, const char *s)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (*s == '\0' || *end != '\0' || !(v >= 0 && v <= 1)) {
-		fprintf(stderr, "k210-emu: %s: expected a probability 0..1, got '%s'\n", opt, s);
-		exit(2);
-	}
-	return v;
-}
-
 static int main_signals(void)
 {
 	sigset_t set;
@@ -169,19 +144,19 @@ int main(int argc, char **argv)
 			emu.link_path = optarg;
 			break;
 		case OPT_BAUD:
-			baud = main_number("--baud", optarg, 12000000);
+			baud = opt_number("k210-emu", "--baud", optarg, 0, 12000000);
 			break;
 		case OPT_BER:
-			emu.ber = main_probability("--ber", optarg);
+			emu.ber = opt_probability("k210-emu", "--ber", optarg);
 			break;
 		case OPT_DROP:
-			emu.drop = main_probability("--drop", optarg);
+			emu.drop = opt_probability("k210-emu", "--drop", optarg);
 			break;
 		case OPT_SEED:
-			seed = main_number("--seed", optarg, 0xffffffffUL);
+			seed = opt_number("k210-emu", "--seed", optarg, 0, 0xffffffffUL);
 			break;
 		case OPT_ESP_BAUD:
-			esp_baud = main_number("--esp-baud", optarg, 4608000);
+			esp_baud = opt_number("k210-emu", "--esp-baud", optarg, 0, 4608000);
 			break;
 		case OPT_ESP_SIM:
 			esp.sim = optarg;

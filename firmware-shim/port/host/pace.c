@@ -67,7 +67,7 @@ int64_t pace_when(const struct pace *p, size_t want, int64_t now)
 	return t > now ? t : now + 1;
 }
 
-int pace_idle(const struct pace *p, int64_t now)
+bool pace_idle(const struct pace *p, int64_t now)
 {
 	return p->baud == 0 || p->line_at <= now;
 }

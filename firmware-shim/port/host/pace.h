@@ -6,6 +6,7 @@
 #ifndef EMU_PACE_H
 #define EMU_PACE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,6 @@ void pace_take(struct pace *p, size_t n, int64_t now);
 /* When want bytes may move (now if they already may). */
 int64_t pace_when(const struct pace *p, size_t want, int64_t now);
 /* True once every byte taken has left the line. */
-int pace_idle(const struct pace *p, int64_t now);
+bool pace_idle(const struct pace *p, int64_t now);
 
 #endif
