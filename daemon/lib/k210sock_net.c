@@ -146,6 +146,31 @@ static int k210sock_close_sock(k210sock *h, int id, int kind)
 	return r;
 }
 
+/*
+ * A new socket of kind on the handle, opened on the daemon by req (whose
+ * sock is set here); NULL when either fails, the socket forgotten again.
+ */
+static struct k210socks_sock *k210sock_open_sock(k210sock *h, int kind, struct msg *req,
+						 struct msg *resp)
+{
+	struct k210socks_sock *s = k210socks_add(&h->socks, kind);
+
+	if (!s) {
+		k210conn_error(&h->conn, errno, errno == EMFILE ? "too many sockets on this handle"
+								: NULL);
+		return NULL;
+	}
+	req->sock = s->id;
+	if (k210sock_request(h, req, resp) < 0) {
+		int errnum = errno;
+
+		k210socks_remove(&h->socks, s);
+		errno = errnum;
+		return NULL;
+	}
+	return s;
+}
+
 int k210sock_udp_bind(k210sock *h, uint16_t local_port)
 {
 	struct k210socks_sock *s;
@@ -155,49 +180,42 @@ int k210sock_udp_bind(k210sock *h, uint16_t local_port)
 		errno = EINVAL;
 		return -1;
 	}
-	s = k210socks_add(&h->socks, K210SOCKS_UDP);
-	if (!s)
-		return k210conn_error(&h->conn, errno, errno == EMFILE ?
-				      "too many sockets on this handle" : NULL);
 	msg_init(&req, PROTO_UDP_BIND);
-	req.sock = s->id;
 	req.u.bind.local_port = local_port;
 	req.u.bind.rx_window = K210SOCKS_UDP_QUEUE;
-	if (k210sock_request(h, &req, &resp) < 0) {
-		int errnum = errno;
-
-		k210socks_remove(&h->socks, s);
-		errno = errnum;
+	s = k210sock_open_sock(h, K210SOCKS_UDP, &req, &resp);
+	if (!s)
 		return -1;
-	}
 	s->local_port = resp.u.opened.local_port ? resp.u.opened.local_port : local_port;
 	return s->id;
 }
 
-int k210sock_udp_port(const k210sock *h, int id)
+/* The UDP socket id of a handle that is only looked at; NULL with errno. */
+static const struct k210socks_sock *k210sock_udp_sock(const k210sock *h, int id)
 {
 	if (!h) {
 		errno = EINVAL;
-		return -1;
+		return NULL;
 	}
 	for (unsigned i = 0; i < K210SOCKS_MAX; i++)
 		if (h->socks.s[i].kind == K210SOCKS_UDP && h->socks.s[i].id == id)
-			return h->socks.s[i].local_port;
+			return &h->socks.s[i];
 	errno = EBADF;
-	return -1;
+	return NULL;
+}
+
+int k210sock_udp_port(const k210sock *h, int id)
+{
+	const struct k210socks_sock *s = k210sock_udp_sock(h, id);
+
+	return s ? s->local_port : -1;
 }
 
 long k210sock_udp_dropped(const k210sock *h, int id)
 {
-	if (!h) {
-		errno = EINVAL;
-		return -1;
-	}
-	for (unsigned i = 0; i < K210SOCKS_MAX; i++)
-		if (h->socks.s[i].kind == K210SOCKS_UDP && h->socks.s[i].id == id)
-			return (long)h->socks.s[i].drops;
-	errno = EBADF;
-	return -1;
+	const struct k210socks_sock *s = k210sock_udp_sock(h, id);
+
+	return s ? (long)s->drops : -1;
 }
 
 ssize_t k210sock_sendto(k210sock *h, int id, struct in_addr ip, uint16_t port,
@@ -282,22 +300,13 @@ int k210sock_listen(k210sock *h, uint16_t port)
 	}
 	if (port == 0)
 		return k210conn_error(&h->conn, EINVAL, "port 0");
-	s = k210socks_add(&h->socks, K210SOCKS_LISTENER);
-	if (!s)
-		return k210conn_error(&h->conn, errno, errno == EMFILE ?
-				      "too many sockets on this handle" : NULL);
 	msg_init(&req, PROTO_LISTEN);
-	req.sock = s->id;
 	req.u.listen.port = port;
 	/* rx_window stays 0: accepted streams are pipes, windowed by the daemon. */
 	req.u.listen.backlog = K210SOCK_BACKLOG;
-	if (k210sock_request(h, &req, &resp) < 0) {
-		int errnum = errno;
-
-		k210socks_remove(&h->socks, s);
-		errno = errnum;
+	s = k210sock_open_sock(h, K210SOCKS_LISTENER, &req, &resp);
+	if (!s)
 		return -1;
-	}
 	s->local_port = port;
 	return s->id;
 }

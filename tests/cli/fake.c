@@ -119,6 +119,29 @@ int fake_stop(struct fake *f)
 	return f->failures;
 }
 
+k210sock *fake_open(struct fake *f, fake_script *script, const void *ctx, bool bytewise)
+{
+	k210sock *h;
+
+	if (fake_start(f, script, ctx, bytewise) < 0) {
+		check_failures++;
+		return NULL;
+	}
+	h = k210sock_open(f->path);
+	if (!h) {
+		fprintf(stderr, "k210sock_open on the fake daemon: %s\n", strerror(errno));
+		check_failures++;
+		fake_stop(f);
+	}
+	return h;
+}
+
+void fake_done(struct fake *f, k210sock *h)
+{
+	k210sock_close(h);
+	check_failures += fake_stop(f);
+}
+
 /* Read exactly n bytes: 1, 0 on EOF before any, -1 on error or timeout. */
 static int fake_read(int fd, uint8_t *p, size_t n, int timeout_ms)
 {

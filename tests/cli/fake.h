@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "k210sock.h"
 #include "msg.h"
 
 #define FAKE_CONNS_MAX 16
@@ -41,6 +42,12 @@ struct fake {
 int fake_start(struct fake *f, fake_script *script, const void *ctx, bool bytewise);
 /* Wait for every script, remove the socket; returns the failures the scripts saw. */
 int fake_stop(struct fake *f);
+
+/* Start a fake daemon and open a handle on it; NULL when either fails (counted,
+ * and the fake is stopped again: its script failing then says nothing new). */
+k210sock *fake_open(struct fake *f, fake_script *script, const void *ctx, bool bytewise);
+/* Close the handle and stop the fake, counting what its scripts saw. */
+void fake_done(struct fake *f, k210sock *h);
 
 void fake_fail(struct fake *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

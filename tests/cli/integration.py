@@ -13,73 +13,24 @@
 Every process started is stopped at exit and every wait has a deadline.
 Exit status 77 (skipped) when a binary is missing.
 """
-import atexit
 import fcntl
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
-import time
 
-procs = []
-tmpdirs = []
-log_dir = None
-
-
-def cleanup():
-    for p in reversed(procs):
-        if p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-    for d in tmpdirs:
-        shutil.rmtree(d, ignore_errors=True)
-
-
-atexit.register(cleanup)
-signal.signal(signal.SIGTERM, lambda s, f: sys.exit(1))
-
-
-def fail(msg):
-    print("FAIL: " + msg, flush=True)
-    if log_dir:
-        for name in sorted(os.listdir(log_dir)):
-            if name.endswith(".log"):
-                with open(os.path.join(log_dir, name), errors="replace") as f:
-                    lines = f.read().splitlines()[-60:]
-                print("---- %s (last %d lines)" % (name, len(lines)))
-                print("\n".join(lines))
-    sys.exit(1)
-
-
-def note(msg):
-    print(msg, flush=True)
-
-
-def wait_for(cond, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    fail("timed out waiting for " + what)
+# The daemon's test harness: processes, temporary directories, logs, waits.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "daemon"))
+from harness import fail, free_port, spawn, temp_dir, track, wait_for  # noqa: E402
+from harness import log as note  # noqa: E402
 
 
 class Env:
     def __init__(self, k210sock, k210sockd):
-        global log_dir
-        self.dir = tempfile.mkdtemp(prefix="k210sock-it-")
-        tmpdirs.append(self.dir)
-        log_dir = self.dir
+        self.dir = temp_dir("k210sock-it-")
         self.k210sock = k210sock
         self.k210sockd = k210sockd
         self.sock = os.path.join(self.dir, "k210sockd.sock")
@@ -87,12 +38,8 @@ class Env:
         self.control = os.path.join(self.dir, "control")
         self.conf = os.path.join(self.dir, "k210sockd.conf")
 
-    def spawn(self, argv, logname, **kw):
-        with open(os.path.join(self.dir, logname), "ab") as logf:
-            p = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT,
-                                 start_new_session=True, **kw)
-        procs.append(p)
-        return p
+    def spawn(self, argv, logname):
+        return spawn(argv, os.path.join(self.dir, logname))
 
     def start_emu(self, emu):
         # The USB line paced at the daemon's rate (bench figures mean something);
@@ -135,11 +82,9 @@ class Env:
             fail("k210sock %s --json: not JSON (%s): %r" % (" ".join(args), e, out[:300]))
 
     def cli_background(self, *args):
-        p = subprocess.Popen([self.k210sock, "-s", self.sock] + list(args), stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             start_new_session=True)
-        procs.append(p)
-        return p
+        return track(subprocess.Popen([self.k210sock, "-s", self.sock] + list(args),
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, start_new_session=True))
 
 
 def finish(p, timeout, what):
@@ -213,14 +158,6 @@ def udp_echo():
                 return
     threading.Thread(target=loop, daemon=True).start()
     return s.getsockname()[1]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # --- the tests ---------------------------------------------------------------------
@@ -343,14 +280,13 @@ def test_emulated(env, emu):
     note("bench: board round trip %.2f ms average, %.2f ms max"
          % (rt["round_trip_ms"]["avg"], rt["round_trip_ms"]["max"]))
 
-    monitor = env.cli_background("monitor", "--json")
-    time.sleep(1.0)
+    monitor = env.cli_background("-v", "monitor", "--json")
+    # With -v it says when it has subscribed: events from then on reach it.
+    wait_for(lambda: any("waiting for events" in l for l in read_available(monitor, "stderr")),
+             20, "monitor to subscribe")
     env.cli("reset", "esp", timeout=60, check=0)
-    deadline = time.monotonic() + 20
-    lines = []
-    while time.monotonic() < deadline and not any('"esp-reset"' in l for l in lines):
-        time.sleep(0.2)
-        lines = read_available(monitor)
+    wait_for(lambda: any('"esp-reset"' in l for l in read_available(monitor)), 20,
+             "monitor to show the ESP reset")
     monitor.send_signal(signal.SIGINT)
     try:
         monitor.wait(timeout=10)
@@ -371,11 +307,11 @@ def test_emulated(env, emu):
 _output = {}
 
 
-def read_available(p):
-    """Every line p wrote so far (read without blocking)."""
-    fd = p.stdout.fileno()
+def read_available(p, stream="stdout"):
+    """Every line p wrote so far to stream (read without blocking)."""
+    fd = getattr(p, stream).fileno()
     fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
-    buf = _output.setdefault(p.pid, b"")
+    buf = _output.setdefault((p.pid, stream), b"")
     try:
         while True:
             chunk = os.read(fd, 65536)
@@ -384,7 +320,7 @@ def read_available(p):
             buf += chunk
     except BlockingIOError:
         pass
-    _output[p.pid] = buf
+    _output[(p.pid, stream)] = buf
     return [l.decode(errors="replace") for l in buf.split(b"\n") if l]
 
 

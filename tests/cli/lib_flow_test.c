@@ -72,37 +72,31 @@ static void test_events(bool bytewise)
 	struct fake f;
 	k210sock *h;
 
-	if (fake_start(&f, script_events, NULL, bytewise) < 0) {
-		check_failures++;
+	h = fake_open(&f, script_events, NULL, bytewise);
+	if (!h)
 		return;
-	}
-	h = k210sock_open(f.path);
-	CHECK(h != NULL);
-	if (h) {
-		CHECK(k210sock_subscribe(h, K210SOCK_SUB_WIFI | K210SOCK_SUB_LOG) == 0);
-		CHECK(k210sock_subscribe(h, 0x100) == -1 && errno == EINVAL);
-		CHECK(k210sock_wifi_leave(h) == 0);
-		CHECK(k210sock_next_event(h, &ev, 0) == 1 && ev.type == K210SOCK_EV_WIFI &&
-		      ev.u.wifi.state == K210SOCK_WIFI_DOWN);
-		CHECK(k210sock_next_event(h, &ev, 0) == 1 && ev.type == K210SOCK_EV_LOG &&
-		      !strcmp(ev.u.log.text, "first"));
-		CHECK(k210sock_next_event(h, &ev, 0) == 0);
+	CHECK(k210sock_subscribe(h, K210SOCK_SUB_WIFI | K210SOCK_SUB_LOG) == 0);
+	CHECK(k210sock_subscribe(h, 0x100) == -1 && errno == EINVAL);
+	CHECK(k210sock_wifi_leave(h) == 0);
+	CHECK(k210sock_next_event(h, &ev, 0) == 1 && ev.type == K210SOCK_EV_WIFI &&
+	      ev.u.wifi.state == K210SOCK_WIFI_DOWN);
+	CHECK(k210sock_next_event(h, &ev, 0) == 1 && ev.type == K210SOCK_EV_LOG &&
+	      !strcmp(ev.u.log.text, "first"));
+	CHECK(k210sock_next_event(h, &ev, 0) == 0);
 
-		CHECK(k210sock_wifi_leave(h) == 0);
-		for (int i = 0; i < 64; i++) {
-			snprintf(text, sizeof(text), "log %d", i);
-			CHECK(k210sock_next_event(h, &ev, 0) == 1 && ev.type == K210SOCK_EV_LOG &&
-			      !strcmp(ev.u.log.text, text));
-		}
-		CHECK(k210sock_next_event(h, &ev, 0) == 1 && ev.type == K210SOCK_EV_LOST &&
-		      ev.u.lost.count == 7);
-		CHECK(k210sock_next_event(h, &ev, 0) == 0);
-		CHECK(k210sock_wifi_leave(h) == 0);
-		CHECK(k210sock_next_event(h, &ev, 1000) == 1 && ev.type == K210SOCK_EV_LOG &&
-		      !strcmp(ev.u.log.text, "after"));
-		k210sock_close(h);
+	CHECK(k210sock_wifi_leave(h) == 0);
+	for (int i = 0; i < 64; i++) {
+		snprintf(text, sizeof(text), "log %d", i);
+		CHECK(k210sock_next_event(h, &ev, 0) == 1 && ev.type == K210SOCK_EV_LOG &&
+		      !strcmp(ev.u.log.text, text));
 	}
-	check_failures += fake_stop(&f);
+	CHECK(k210sock_next_event(h, &ev, 0) == 1 && ev.type == K210SOCK_EV_LOST &&
+	      ev.u.lost.count == 7);
+	CHECK(k210sock_next_event(h, &ev, 0) == 0);
+	CHECK(k210sock_wifi_leave(h) == 0);
+	CHECK(k210sock_next_event(h, &ev, 1000) == 1 && ev.type == K210SOCK_EV_LOG &&
+	      !strcmp(ev.u.log.text, "after"));
+	fake_done(&f, h);
 }
 
 /* Accept UDP_BIND, and the WIFI_LEAVE that follows it. */
@@ -176,41 +170,35 @@ static void test_udp_bytes(bool bytewise)
 	k210sock *h;
 	int id, n = 0;
 
-	if (fake_start(&f, script_udp_bytes, NULL, bytewise) < 0) {
-		check_failures++;
+	h = fake_open(&f, script_udp_bytes, NULL, bytewise);
+	if (!h)
 		return;
-	}
-	h = k210sock_open(f.path);
-	CHECK(h != NULL);
-	if (h) {
-		id = k210sock_udp_bind(h, 0);
-		CHECK(id > 0);
-		CHECK(k210sock_wifi_leave(h) == 0);
-		for (;;) {
-			ssize_t r = k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 0);
+	id = k210sock_udp_bind(h, 0);
+	CHECK(id > 0);
+	CHECK(k210sock_wifi_leave(h) == 0);
+	for (;;) {
+		ssize_t r = k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 0);
 
-			if (r < 0)
-				break;
-			CHECK(r == PROTO_DATA_MAX && data[0] == n && data[PROTO_DATA_MAX - 1] == n);
-			n++;
-		}
-		CHECK(errno == EAGAIN);
-		CHECK(n == 32);
-		CHECK(k210sock_udp_dropped(h, id) == 8);
-		CHECK(k210sock_wifi_leave(h) == 0);
-		CHECK(k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 0) == 5 &&
-		      !memcmp(data, "again", 5));
-		CHECK(k210sock_wifi_leave(h) == 0);
-		/* What came before the failure first, then the failure, for every call. */
-		CHECK(k210sock_recvfrom(h, id, data, 2, NULL, NULL, 0) == 2 && !memcmp(data, "la", 2));
-		CHECK(k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 0) == -1 &&
-		      errno == ECONNRESET);
-		CHECK(k210sock_sendto(h, id, (struct in_addr){ 0 }, 7, "x", 1) == -1 &&
-		      errno == ECONNRESET);
-		CHECK(k210sock_udp_close(h, id) == 0);
-		k210sock_close(h);
+		if (r < 0)
+			break;
+		CHECK(r == PROTO_DATA_MAX && data[0] == n && data[PROTO_DATA_MAX - 1] == n);
+		n++;
 	}
-	check_failures += fake_stop(&f);
+	CHECK(errno == EAGAIN);
+	CHECK(n == 32);
+	CHECK(k210sock_udp_dropped(h, id) == 8);
+	CHECK(k210sock_wifi_leave(h) == 0);
+	CHECK(k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 0) == 5 &&
+	      !memcmp(data, "again", 5));
+	CHECK(k210sock_wifi_leave(h) == 0);
+	/* What came before the failure first, then the failure, for every call. */
+	CHECK(k210sock_recvfrom(h, id, data, 2, NULL, NULL, 0) == 2 && !memcmp(data, "la", 2));
+	CHECK(k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 0) == -1 &&
+	      errno == ECONNRESET);
+	CHECK(k210sock_sendto(h, id, (struct in_addr){ 0 }, 7, "x", 1) == -1 &&
+	      errno == ECONNRESET);
+	CHECK(k210sock_udp_close(h, id) == 0);
+	fake_done(&f, h);
 }
 
 /* More datagrams than the queue has entries for (empty ones take no bytes). */
@@ -239,25 +227,19 @@ static void test_udp_entries(bool bytewise)
 	k210sock *h;
 	int id, n = 0;
 
-	if (fake_start(&f, script_udp_entries, NULL, bytewise) < 0) {
-		check_failures++;
+	h = fake_open(&f, script_udp_entries, NULL, bytewise);
+	if (!h)
 		return;
-	}
-	h = k210sock_open(f.path);
-	CHECK(h != NULL);
-	if (h) {
-		id = k210sock_udp_bind(h, 0);
-		CHECK(id > 0);
-		CHECK(k210sock_wifi_leave(h) == 0);
-		while (k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 0) == 0)
-			n++;
-		CHECK(errno == EAGAIN);
-		CHECK(n == 64);
-		CHECK(k210sock_udp_dropped(h, id) == 1);
-		CHECK(k210sock_udp_close(h, id) == 0);
-		k210sock_close(h);
-	}
-	check_failures += fake_stop(&f);
+	id = k210sock_udp_bind(h, 0);
+	CHECK(id > 0);
+	CHECK(k210sock_wifi_leave(h) == 0);
+	while (k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 0) == 0)
+		n++;
+	CHECK(errno == EAGAIN);
+	CHECK(n == 64);
+	CHECK(k210sock_udp_dropped(h, id) == 1);
+	CHECK(k210sock_udp_close(h, id) == 0);
+	fake_done(&f, h);
 }
 
 /*
@@ -307,28 +289,22 @@ static void test_udp_blocked(void)
 	k210sock *h;
 	int id;
 
-	if (fake_start(&f, script_udp_blocked, &u, false) < 0) {
-		check_failures++;
+	h = fake_open(&f, script_udp_blocked, &u, false);
+	if (!h)
 		return;
-	}
-	h = k210sock_open(f.path);
-	CHECK(h != NULL);
-	if (h) {
-		id = k210sock_udp_bind(h, 0);
-		CHECK(id > 0);
-		CHECK(k210sock_sendto(h, id, to, 7, data, sizeof(data)) == -1 && errno == EMSGSIZE);
-		k210sock_set_timeout(h, 100);
-		while (k210sock_sendto(h, id, to, 7, data, PROTO_DATA_MAX) == PROTO_DATA_MAX &&
-		       u.sent < 100000)
-			u.sent++;
-		CHECK(errno == EAGAIN);
-		CHECK(u.sent > 0);
-		k210sock_set_timeout(h, 5000);
-		CHECK(k210sock_sendto(h, id, to, 7, "end", 3) == 3);
-		CHECK(k210sock_udp_close(h, id) == 0);
-		k210sock_close(h);
-	}
-	check_failures += fake_stop(&f);
+	id = k210sock_udp_bind(h, 0);
+	CHECK(id > 0);
+	CHECK(k210sock_sendto(h, id, to, 7, data, sizeof(data)) == -1 && errno == EMSGSIZE);
+	k210sock_set_timeout(h, 100);
+	while (k210sock_sendto(h, id, to, 7, data, PROTO_DATA_MAX) == PROTO_DATA_MAX &&
+	       u.sent < 100000)
+		u.sent++;
+	CHECK(errno == EAGAIN);
+	CHECK(u.sent > 0);
+	k210sock_set_timeout(h, 5000);
+	CHECK(k210sock_sendto(h, id, to, 7, "end", 3) == 3);
+	CHECK(k210sock_udp_close(h, id) == 0);
+	fake_done(&f, h);
 }
 
 /* --- timeouts, and streams that fail --------------------------------------------------- */
@@ -362,30 +338,24 @@ static void test_timeouts(bool bytewise)
 	int64_t t;
 	int id, lid;
 
-	if (fake_start(&f, script_quiet, NULL, bytewise) < 0) {
-		check_failures++;
+	h = fake_open(&f, script_quiet, NULL, bytewise);
+	if (!h)
 		return;
-	}
-	h = k210sock_open(f.path);
-	CHECK(h != NULL);
-	if (h) {
-		id = k210sock_udp_bind(h, 0);
-		lid = k210sock_listen(h, 80);
-		CHECK(id > 0 && lid > 0);
-		CHECK(k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 100) == -1 && errno == EAGAIN);
-		CHECK(k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 0) == -1 && errno == EAGAIN);
-		CHECK(k210sock_next_event(h, &ev, 100) == 0);
-		CHECK(k210sock_accept(h, lid, 100, NULL) == -1 && errno == EAGAIN);
-		CHECK(k210sock_recvfrom(h, 999, data, sizeof(data), NULL, NULL, 0) == -1 && errno == EBADF);
-		CHECK(k210sock_accept(h, id, 0, NULL) == -1 && errno == EBADF);
-		k210sock_set_timeout(h, 200);
-		t = (int64_t)time(NULL);
-		CHECK(k210sock_status(h) == -1 && errno == ETIMEDOUT);
-		CHECK(k210sock_status(h) == -1 && errno == ETIMEDOUT);
-		CHECK(time(NULL) - t < 3);
-		k210sock_close(h);
-	}
-	check_failures += fake_stop(&f);
+	id = k210sock_udp_bind(h, 0);
+	lid = k210sock_listen(h, 80);
+	CHECK(id > 0 && lid > 0);
+	CHECK(k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 100) == -1 && errno == EAGAIN);
+	CHECK(k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 0) == -1 && errno == EAGAIN);
+	CHECK(k210sock_next_event(h, &ev, 100) == 0);
+	CHECK(k210sock_accept(h, lid, 100, NULL) == -1 && errno == EAGAIN);
+	CHECK(k210sock_recvfrom(h, 999, data, sizeof(data), NULL, NULL, 0) == -1 && errno == EBADF);
+	CHECK(k210sock_accept(h, id, 0, NULL) == -1 && errno == EBADF);
+	k210sock_set_timeout(h, 200);
+	t = (int64_t)time(NULL);
+	CHECK(k210sock_status(h) == -1 && errno == ETIMEDOUT);
+	CHECK(k210sock_status(h) == -1 && errno == ETIMEDOUT);
+	CHECK(time(NULL) - t < 3);
+	fake_done(&f, h);
 }
 
 /* A daemon whose listen queue is full: connect() would wait for ever, the call may not. */
@@ -489,21 +459,15 @@ static void test_streams(bool bytewise)
 			check_failures += fake_stop(&f);
 			continue;
 		}
-		if (fake_start(&f, script_stream, c, bytewise) < 0) {
-			check_failures++;
+		h = fake_open(&f, script_stream, c, bytewise);
+		if (!h)
 			continue;
-		}
-		h = k210sock_open(f.path);
-		CHECK(h != NULL);
-		if (h) {
-			fd = k210sock_dial(h, "example.org", 80, K210SOCK_TCP, 300);
-			if (fd != -1 || errno != c->want_errno)
-				fprintf(stderr, "stream %s: got %d, %s\n", c->name, fd, strerror(errno));
-			CHECK(fd == -1 && errno == c->want_errno);
-			CHECK(!strcmp(k210sock_strerror(h), c->want_text));
-			k210sock_close(h);
-		}
-		check_failures += fake_stop(&f);
+		fd = k210sock_dial(h, "example.org", 80, K210SOCK_TCP, 300);
+		if (fd != -1 || errno != c->want_errno)
+			fprintf(stderr, "stream %s: got %d, %s\n", c->name, fd, strerror(errno));
+		CHECK(fd == -1 && errno == c->want_errno);
+		CHECK(!strcmp(k210sock_strerror(h), c->want_text));
+		fake_done(&f, h);
 	}
 }
 

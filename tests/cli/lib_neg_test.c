@@ -159,16 +159,9 @@ static void test_answers(bool bytewise)
 		k210sock *h;
 		int r, errnum;
 
-		if (fake_start(&f, script_answer, v, bytewise) < 0) {
-			check_failures++;
+		h = fake_open(&f, script_answer, v, bytewise);
+		if (!h)
 			continue;
-		}
-		h = k210sock_open(f.path);
-		CHECK(h != NULL);
-		if (!h) {
-			fake_stop(&f);
-			continue;
-		}
 		k210sock_set_timeout(h, 300);
 		r = k210sock_status(h);
 		errnum = errno;
@@ -190,8 +183,7 @@ static void test_answers(bool bytewise)
 			CHECK(r == -1 && errno == v->want_errno);
 		else
 			CHECK(r == 1);
-		k210sock_close(h);
-		check_failures += fake_stop(&f);
+		fake_done(&f, h);
 	}
 }
 
@@ -275,20 +267,16 @@ static void test_errors(bool bytewise)
 	struct fake f;
 	k210sock *h;
 
-	if (fake_start(&f, script_errors, NULL, bytewise) < 0) {
-		check_failures++;
+	h = fake_open(&f, script_errors, NULL, bytewise);
+	if (!h)
 		return;
-	}
-	h = k210sock_open(f.path);
-	CHECK(h != NULL);
-	for (int err = 1; h && err < PROTO_ERR_COUNT; err++) {
+	for (int err = 1; err < PROTO_ERR_COUNT; err++) {
 		int r = k210sock_device_info(h, &info);
 
 		CHECK(r == -1 && errno == proto_errno_from_err(err));
 		CHECK(!strcmp(k210sock_strerror(h), proto_err_str(err)));
 	}
-	k210sock_close(h);
-	check_failures += fake_stop(&f);
+	fake_done(&f, h);
 }
 
 static void test_arguments(void)
@@ -324,22 +312,16 @@ static void test_limits(void)
 	long_host[sizeof(long_host) - 1] = 0;
 	memset(long_psk, 'p', sizeof(long_psk) - 1);
 	long_psk[sizeof(long_psk) - 1] = 0;
-	if (fake_start(&f, script_limits, NULL, false) < 0) {
-		check_failures++;
+	h = fake_open(&f, script_limits, NULL, false);
+	if (!h)
 		return;
-	}
-	h = k210sock_open(f.path);
-	CHECK(h != NULL);
-	if (h) {
-		CHECK(k210sock_getaddrinfo(h, long_host, &a, 1) == -1 && errno == EINVAL);
-		CHECK(k210sock_wifi_join(h, "ssid", long_psk) == -1 && errno == EINVAL);
-		CHECK(k210sock_wifi_join(h, "", "x") == -1 && errno == EINVAL);
-		CHECK(k210sock_reset(h, 7) == -1 && errno == EINVAL);
-		CHECK(k210sock_dial(h, long_host, 80, K210SOCK_TCP, 100) == -1 && errno == EINVAL);
-		CHECK(k210sock_sendto(h, 1, a, 1, "x", 1) == -1 && errno == EBADF);
-		k210sock_close(h);
-	}
-	check_failures += fake_stop(&f);
+	CHECK(k210sock_getaddrinfo(h, long_host, &a, 1) == -1 && errno == EINVAL);
+	CHECK(k210sock_wifi_join(h, "ssid", long_psk) == -1 && errno == EINVAL);
+	CHECK(k210sock_wifi_join(h, "", "x") == -1 && errno == EINVAL);
+	CHECK(k210sock_reset(h, 7) == -1 && errno == EINVAL);
+	CHECK(k210sock_dial(h, long_host, 80, K210SOCK_TCP, 100) == -1 && errno == EINVAL);
+	CHECK(k210sock_sendto(h, 1, a, 1, "x", 1) == -1 && errno == EBADF);
+	fake_done(&f, h);
 }
 
 /* --- random garbage as the answer: fail or succeed, never crash --------------------------- */
@@ -380,21 +362,15 @@ static void test_garbage(void)
 			g.bytes[0] = (uint8_t)(round % 4 ? 0x89 : 0x40 + round % 6);
 			wire_put_u16(g.bytes + 1, (uint16_t)(g.len - 3));
 		}
-		if (fake_start(&f, script_garbage, &g, false) < 0) {
-			check_failures++;
+		h = fake_open(&f, script_garbage, &g, false);
+		if (!h)
 			continue;
-		}
-		h = k210sock_open(f.path);
-		CHECK(h != NULL);
-		if (h) {
-			k210sock_set_timeout(h, 200);
-			r = k210sock_status(h);
-			CHECK(r >= 0 || errno != 0);
-			while (r > 0 && k210sock_status_next(h, &kv) == 1)
-				;
-			k210sock_close(h);
-		}
-		check_failures += fake_stop(&f);
+		k210sock_set_timeout(h, 200);
+		r = k210sock_status(h);
+		CHECK(r >= 0 || errno != 0);
+		while (r > 0 && k210sock_status_next(h, &kv) == 1)
+			;
+		fake_done(&f, h);
 	}
 }
 

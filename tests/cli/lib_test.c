@@ -129,16 +129,9 @@ static void test_requests(bool bytewise)
 	struct fake f;
 	k210sock *h;
 
-	if (fake_start(&f, script_requests, NULL, bytewise) < 0) {
-		check_failures++;
+	h = fake_open(&f, script_requests, NULL, bytewise);
+	if (!h)
 		return;
-	}
-	h = k210sock_open(f.path);
-	CHECK(h != NULL);
-	if (!h) {
-		fake_stop(&f);
-		return;
-	}
 	CHECK(!strcmp(k210sock_daemon_name(h), "fake k210sockd"));
 	CHECK(k210sock_device_info(h, &info) == 0);
 	CHECK(!strcmp(info.firmware, "k210sockd-shim 0.1.0"));
@@ -184,8 +177,7 @@ static void test_requests(bool bytewise)
 	CHECK(k210sock_next_event(h, &ev, 2000) == 1 && ev.type == K210SOCK_EV_LOG &&
 	      ev.u.log.level == K210SOCK_LOG_WARN && !strcmp(ev.u.log.text, "esp: busy p..."));
 	CHECK(k210sock_next_event(h, &ev, 50) == 0);
-	k210sock_close(h);
-	check_failures += fake_stop(&f);
+	fake_done(&f, h);
 }
 
 /* --- UDP -------------------------------------------------------------------- */
@@ -235,29 +227,38 @@ static void test_udp(bool bytewise)
 	k210sock *h;
 	int id;
 
-	if (fake_start(&f, script_udp, NULL, bytewise) < 0) {
-		check_failures++;
+	h = fake_open(&f, script_udp, NULL, bytewise);
+	if (!h)
 		return;
-	}
-	h = k210sock_open(f.path);
-	CHECK(h != NULL);
-	if (h) {
-		id = k210sock_udp_bind(h, 5353);
-		CHECK(id > 0);
-		CHECK(k210sock_udp_port(h, id) == 5353);
-		CHECK(k210sock_sendto(h, id, ip, 53, "query", 5) == 5);
-		CHECK(k210sock_recvfrom(h, id, data, sizeof(data), &from, &port, 2000) == 6);
-		CHECK(!memcmp(data, "answer", 6) && from.s_addr == htonl(0x0a000002) && port == 53);
-		CHECK(k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 2000) == 0);
-		CHECK(k210sock_udp_dropped(h, id) == 0);
-		CHECK(k210sock_udp_close(h, id) == 0);
-		CHECK(k210sock_udp_port(h, id) == -1 && errno == EBADF);
-		k210sock_close(h);
-	}
-	check_failures += fake_stop(&f);
+	id = k210sock_udp_bind(h, 5353);
+	CHECK(id > 0);
+	CHECK(k210sock_udp_port(h, id) == 5353);
+	CHECK(k210sock_sendto(h, id, ip, 53, "query", 5) == 5);
+	CHECK(k210sock_recvfrom(h, id, data, sizeof(data), &from, &port, 2000) == 6);
+	CHECK(!memcmp(data, "answer", 6) && from.s_addr == htonl(0x0a000002) && port == 53);
+	CHECK(k210sock_recvfrom(h, id, data, sizeof(data), NULL, NULL, 2000) == 0);
+	CHECK(k210sock_udp_dropped(h, id) == 0);
+	CHECK(k210sock_udp_close(h, id) == 0);
+	CHECK(k210sock_udp_port(h, id) == -1 && errno == EBADF);
+	fake_done(&f, h);
 }
 
 /* --- listen and accept ------------------------------------------------------- */
+
+/* n bytes from a stream, however the daemon cut them: true when all came. */
+static bool read_exact(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, buf + got, n - got);
+
+		if (r <= 0)
+			return false;
+		got += (size_t)r;
+	}
+	return true;
+}
 
 static void script_listen(struct fake *f, int fd, int index)
 {
@@ -307,38 +308,23 @@ static void test_listen(bool bytewise)
 	k210sock *h;
 	int id, fd;
 
-	if (fake_start(&f, script_listen, NULL, bytewise) < 0) {
-		check_failures++;
+	h = fake_open(&f, script_listen, NULL, bytewise);
+	if (!h)
 		return;
+	id = k210sock_listen(h, 8080);
+	CHECK(id > 0);
+	fd = k210sock_accept(h, id, 2000, &remote);
+	CHECK(fd >= 0);
+	CHECK(remote.sin_family == AF_INET && remote.sin_port == htons(40000) &&
+	      remote.sin_addr.s_addr == htonl(0xc0000007));
+	if (fd >= 0) {
+		CHECK(read_exact(fd, data, 7) && !memcmp(data, "welcome", 7));
+		CHECK(write(fd, "bye", 3) == 3);
+		CHECK(read(fd, data, sizeof(data)) == 0);
+		close(fd);
 	}
-	h = k210sock_open(f.path);
-	CHECK(h != NULL);
-	if (h) {
-		id = k210sock_listen(h, 8080);
-		CHECK(id > 0);
-		fd = k210sock_accept(h, id, 2000, &remote);
-		CHECK(fd >= 0);
-		CHECK(remote.sin_family == AF_INET && remote.sin_port == htons(40000) &&
-		      remote.sin_addr.s_addr == htonl(0xc0000007));
-		if (fd >= 0) {
-			size_t got = 0;
-
-			while (got < 7) {
-				ssize_t r = read(fd, data + got, 7 - got);
-
-				if (r <= 0)
-					break;
-				got += (size_t)r;
-			}
-			CHECK(got == 7 && !memcmp(data, "welcome", 7));
-			CHECK(write(fd, "bye", 3) == 3);
-			CHECK(read(fd, data, sizeof(data)) == 0);
-			close(fd);
-		}
-		CHECK(k210sock_listen_close(h, id) == 0);
-		k210sock_close(h);
-	}
-	check_failures += fake_stop(&f);
+	CHECK(k210sock_listen_close(h, id) == 0);
+	fake_done(&f, h);
 }
 
 /* --- streams ------------------------------------------------------------------ */
@@ -376,29 +362,13 @@ static void script_connect(struct fake *f, int fd, int index)
 static void test_stream(int fd)
 {
 	char data[16];
-	size_t got = 0;
 
 	CHECK(fd >= 0);
 	if (fd < 0)
 		return;
-	while (got < 6) {
-		ssize_t r = read(fd, data + got, 6 - got);
-
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	CHECK(got == 6 && !memcmp(data, "banner", 6));
+	CHECK(read_exact(fd, data, 6) && !memcmp(data, "banner", 6));
 	CHECK(write(fd, "ping", 4) == 4);
-	got = 0;
-	while (got < 4) {
-		ssize_t r = read(fd, data + got, 4 - got);
-
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	CHECK(got == 4 && !memcmp(data, "pong", 4));
+	CHECK(read_exact(fd, data, 4) && !memcmp(data, "pong", 4));
 	CHECK(read(fd, data, sizeof(data)) == 0);
 	close(fd);
 }

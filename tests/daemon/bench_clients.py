@@ -9,7 +9,7 @@ import struct
 import sys
 import time
 
-from harness import Env, Native, binary, fail, log, msg, s8, rss_kb, sanitized, HELLO
+from harness import Env, Native, binary, fail, msg, s8, rss_kb, sanitized, HELLO
 
 CLIENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 10000
 
@@ -69,7 +69,8 @@ print("STATUS latency: median %.2f ms, worst %.2f ms (target < 50 ms)" % (median
 ok = (rss <= 64 * 1024 or sanitized(binary("k210sockd"))) and median < 50
 for s in socks:
     s.close()
-env.stop(env.daemon)
+if env.stop(env.daemon) != 0:
+    fail("the daemon did not stop cleanly")
 if not ok:
     fail("targets missed")
 print("bench-clients: 1 passed, 0 failed")

@@ -11,7 +11,7 @@ import subprocess
 import threading
 import time
 
-from harness import Env, Native, binary, fail, log, s8, msg, CONNECT, RESPONSE
+from harness import Env, Native, binary, fail, s8, msg, CONNECT, RESPONSE
 
 ROUNDS = 50
 BAUD = 2000000

@@ -34,15 +34,18 @@ ERRNO = {v: k for k, v in ERR.items()}
 
 _procs = []
 _dirs = []
-_envs = []
 
 
 def fail(msg):
+    """Report, show the end of every log of the run, and exit 1."""
     print("FAIL: " + msg, flush=True)
-    for env in _envs:
-        for name in sorted(os.listdir(env.dir)):
+    for d in _dirs:
+        if not os.path.isdir(d):
+            continue
+        for name in sorted(os.listdir(d)):
             if name.endswith(".log"):
-                lines = env.read_log(name).splitlines()[-150:]
+                with open(os.path.join(d, name), errors="replace") as f:
+                    lines = f.read().splitlines()[-150:]
                 print("---- %s (last %d lines)" % (name, len(lines)))
                 print("\n".join(lines))
     sys.stdout.flush()
@@ -72,6 +75,28 @@ atexit.register(_cleanup)
 signal.signal(signal.SIGTERM, lambda s, f: sys.exit(1))
 
 
+def temp_dir(prefix):
+    """A directory removed at exit, whose logs fail() shows."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    _dirs.append(d)
+    return d
+
+
+def track(p):
+    """Stop process p at exit (SIGTERM, then SIGKILL)."""
+    _procs.append(p)
+    return p
+
+
+def spawn(argv, logfile, cwd=None, environ=None):
+    """Start a program in a session of its own, its output to logfile; stopped at exit."""
+    env = dict(os.environ)
+    env.update(environ or {})
+    with open(logfile, "ab") as logf:
+        return track(subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, cwd=cwd,
+                                      start_new_session=True, env=env))
+
+
 def binary(*names):
     """Find a built program in the build tree."""
     for name in names:
@@ -91,6 +116,15 @@ def wait_for(cond, timeout, what):
             return v
         time.sleep(0.02)
     fail("timed out waiting for " + what)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def sha256_file(path):
@@ -128,8 +162,7 @@ class Env:
     """A temporary directory with a board, a daemon and an HTTP server."""
 
     def __init__(self, name):
-        self.dir = tempfile.mkdtemp(prefix="k210d-%s-" % name)
-        _dirs.append(self.dir)
+        self.dir = temp_dir("k210d-%s-" % name)
         self.sock = os.path.join(self.dir, "k210sockd.sock")
         self.board_link = os.path.join(self.dir, "board")
         self.control = os.path.join(self.dir, "control")
@@ -140,7 +173,6 @@ class Env:
         self.http_port = None
         self.daemon_log = os.path.join(self.dir, "daemon.log")
         self.emulated = False
-        _envs.append(self)
 
     # --- the board ---
     def start_fakeboard(self, *args):
@@ -219,6 +251,13 @@ class Env:
             self.wait_attached()
         return self.daemon
 
+    def reload(self, expect="configuration reloaded", timeout=10):
+        """SIGHUP, then wait for one more log line saying expect."""
+        before = self.read_log().count(expect)
+        self.daemon.send_signal(signal.SIGHUP)
+        wait_for(lambda: self.read_log().count(expect) > before, timeout,
+                 "the reload to say: " + expect)
+
     def read_log(self, name="daemon.log"):
         try:
             with open(os.path.join(self.dir, name), errors="replace") as f:
@@ -278,14 +317,7 @@ class Env:
                               timeout=timeout + 10)
 
     def _spawn(self, argv, logname, cwd=None, environ=None):
-        logf = open(os.path.join(self.dir, logname), "ab")
-        env = dict(os.environ)
-        env.update(environ or {})
-        p = subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, cwd=cwd,
-                             start_new_session=True, env=env)
-        logf.close()
-        _procs.append(p)
-        return p
+        return spawn(argv, os.path.join(self.dir, logname), cwd=cwd, environ=environ)
 
     def stop(self, proc, sig=signal.SIGTERM, timeout=10):
         if proc.poll() is None:
@@ -429,6 +461,14 @@ def socks_connect(path, host, port, timeout=30):
     s.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + struct.pack(">H", port))
     rep = recv_exact(s, 10)
     return rep[1], s
+
+
+def expect_socks(path, host, port, want, what):
+    """A SOCKS5 CONNECT must get reply code want; the connection is closed."""
+    rep, s = socks_connect(path, host, port)
+    s.close()
+    if rep != want:
+        fail("%s: SOCKS reply %d, expected %d" % (what, rep, want))
 
 
 def recv_exact(s, n):

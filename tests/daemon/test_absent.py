@@ -5,7 +5,7 @@ while the board is away succeeds when the board comes within the wait."""
 import threading
 import time
 
-from harness import Env, Native, fail, log, socks_connect, wait_for
+from harness import Env, Native, expect_socks, fail, log, wait_for
 
 env = Env("absent")
 env.start_http(sizes=(1024,))
@@ -22,10 +22,9 @@ with Native(env.sock) as n:
     if err != "ENODEV" or not 1.3 <= took <= 3.0:
         fail("RESOLVE without a board: %s after %.2f s" % (err, took))
 t0 = time.monotonic()
-rep, s = socks_connect(env.sock, "127.0.0.1", env.http_port)
-s.close()
-if rep != 1 or time.monotonic() - t0 < 1.3:
-    fail("SOCKS without a board: reply %d after %.2f s" % (rep, time.monotonic() - t0))
+expect_socks(env.sock, "127.0.0.1", env.http_port, 1, "SOCKS without a board")
+if time.monotonic() - t0 < 1.3:
+    fail("SOCKS without a board: failed after %.2f s, before request_wait" % (time.monotonic() - t0))
 
 log("a request waiting while the board arrives")
 result = {}
@@ -36,9 +35,19 @@ def waiter():
         result["resolve"] = n.resolve("localhost")
 
 
+base = env.status()["requests"]
+polls = [0]
+
+
+def waiter_arrived():
+    """STATUS counts itself: one more than the polls is the waiter's RESOLVE."""
+    polls[0] += 1
+    return env.status()["requests"] - base - polls[0] >= 1
+
+
 t = threading.Thread(target=waiter)
 t.start()
-time.sleep(0.3)
+wait_for(waiter_arrived, 10, "the waiting RESOLVE to reach the daemon")
 env.start_fakeboard()
 t.join(10)
 if result.get("resolve", ("none",))[0] != "OK":

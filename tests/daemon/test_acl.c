@@ -164,6 +164,12 @@ static void test_ids(void)
 	check_case = "unknown group";
 	CHECK(!acl_parse_ids("no-such-group-k210", ACL_GROUPS, &groups, err, sizeof(err)));
 	CHECK(strstr(err, "no such group") != NULL);
+	check_case = "largest id";
+	CHECK(acl_parse_ids("4294967295", ACL_USERS, &users, err, sizeof(err)));
+	CHECK_EQ(users.v[0], 4294967295u);
+	check_case = "id above 32 bits is a name, not a wrapped number";
+	CHECK(!acl_parse_ids("4294967296", ACL_USERS, &users, err, sizeof(err)));
+	CHECK(strstr(err, "no such user") != NULL);
 
 	check_case = "client allowed";
 	acl_parse_ids("", ACL_USERS, &users, err, sizeof(err));

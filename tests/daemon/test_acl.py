@@ -8,7 +8,7 @@ import struct
 import subprocess
 import sys
 
-from harness import (Env, Native, fail, log, socks_connect, native_connect, ERRNO, RESET,
+from harness import (Env, Native, expect_socks, fail, log, native_connect, ERRNO, RESET,
                      LISTEN, UDP_BIND, WIFI_LEAVE)
 
 env = Env("acl")
@@ -67,17 +67,9 @@ if r.stdout.decode().strip() != "05ff":
 log("denied destinations")
 env.write_conf(access={"allow_users": "root", "deny_destinations": "127.0.0.0/8",
                        "allow_listen": "no", "allow_udp": "no"})
-env.daemon.send_signal(1)
-from harness import wait_for
-wait_for(lambda: "configuration reloaded" in env.read_log(), 5, "the reload")
-rep, s = socks_connect(env.sock, "127.0.0.1", env.http_port)
-s.close()
-if rep != 2:
-    fail("SOCKS to a denied address: reply %d" % rep)
-rep, s = socks_connect(env.sock, "localhost", env.http_port)
-s.close()
-if rep != 2:
-    fail("SOCKS to a denied name (resolved on the board): reply %d" % rep)
+env.reload()
+expect_socks(env.sock, "127.0.0.1", env.http_port, 2, "a denied address")
+expect_socks(env.sock, "localhost", env.http_port, 2, "a denied name (resolved on the board)")
 err, s = native_connect(env.sock, "127.0.0.1", env.http_port)
 if err != "EACCES":
     fail("native CONNECT to a denied address: " + err)
@@ -85,16 +77,10 @@ if err != "EACCES":
 log("allow list: only what is listed")
 env.write_conf(access={"allow_destinations": "127.0.0.1/32:%d" % env.http_port,
                        "deny_destinations": "", "allow_listen": "no", "allow_udp": "no"})
-env.daemon.send_signal(1)
-wait_for(lambda: env.read_log().count("configuration reloaded") >= 2, 5, "the reload")
-rep, s = socks_connect(env.sock, "127.0.0.1", env.http_port)
-s.close()
-if rep != 0:
-    fail("SOCKS to an allowed destination: reply %d" % rep)
-rep, s = socks_connect(env.sock, "127.0.0.1", env.http_port + 1 if env.http_port < 65535 else 1)
-s.close()
-if rep != 2:
-    fail("SOCKS to a port outside the allow list: reply %d" % rep)
+env.reload()
+expect_socks(env.sock, "127.0.0.1", env.http_port, 0, "an allowed destination")
+expect_socks(env.sock, "127.0.0.1", env.http_port + 1 if env.http_port < 65535 else 1, 2,
+             "a port outside the allow list")
 
 log("LISTEN and UDP refused by the rules; RESET refused for nobody")
 with Native(env.sock) as n:

@@ -9,15 +9,7 @@ import socket
 import subprocess
 import time
 
-from harness import Env, Native, binary, fail, log, sha256_file, wait_for
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from harness import Env, Native, binary, fail, free_port, log, sha256_file, wait_for
 
 
 def _status(path):
@@ -48,7 +40,8 @@ if r.returncode != 0 or sha256_file(out) != env.files["f65536"]:
     fail("curl through the TCP SOCKS listener: " + r.stderr.decode())
 if oct(os.stat(env.sock).st_mode & 0o777) != "0o600":
     fail("socket mode %o, expected 600" % (os.stat(env.sock).st_mode & 0o777))
-env.stop(env.daemon)
+if env.stop(env.daemon) != 0:
+    fail("the daemon did not stop cleanly")
 env.stop(env.board)
 
 log("socket activation")
@@ -67,7 +60,7 @@ env.daemon = env._spawn([activate, "-l", passed, "-l", "127.0.0.1:%d" % tport,
 wait_for(lambda: os.path.exists(passed), 5, "the activation socket")
 env.sock = passed
 # The first connection starts the daemon.
-st = wait_for(lambda: _status(passed), 15, "the activated daemon")
+wait_for(lambda: _status(passed), 15, "the activated daemon")
 if os.path.exists(os.path.join(env.dir, "k210sockd.sock")):
     fail("the daemon created [socket] path although a socket was passed")
 env.wait_attached()

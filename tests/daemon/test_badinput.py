@@ -8,7 +8,7 @@ import struct
 import threading
 import time
 
-from harness import (Env, Native, fail, log, msg, s8, recv_exact, socks_connect, sha256_file,
+from harness import (Env, Native, fail, log, msg, s8, recv_exact, sha256_file,
                      HELLO, RESOLVE, STATUS, RESPONSE, ERR, ERRNO)
 
 env = Env("badinput")
@@ -94,7 +94,8 @@ def _():
 def _():
     s = raw(hello())
     s.settimeout(3)
-    resp = recv_exact_msg(s)
+    if response_err(recv_exact_msg(s), HELLO) != "OK":
+        fail("oversized message: HELLO was not accepted first")
     s.sendall(bytes([RESOLVE, 0xff, 0xff]) + b"\0" * 100)
     data, closed = read_all(s)
     s.close()
@@ -116,8 +117,10 @@ def _():
 @case("unknown non-request type is ignored")
 def _():
     with Native(env.sock) as n:
+        before = n.status()["messages.bad"]
         n.send(msg(0x5e, b"xyz"))
-        n.status()
+        if n.status()["messages.bad"] != before + 1:
+            fail("an unknown message type was not counted as bad")
 
 
 @case("wrong HELLO version")
@@ -178,67 +181,47 @@ def _():
         fail("silent client: closed=%s after %.1fs" % (closed, took))
 
 
-@case("SOCKS bad version in the request")
-def _():
-    s = raw(b"\x05\x01\x00")
-    recv_exact(s, 2)
-    s.sendall(b"\x04\x01\x00\x01\x7f\x00\x00\x01\x00\x50")
-    data, closed = read_all(s)
-    s.close()
-    if data[:2] != b"\x05\x01" or not closed:
-        fail("SOCKS bad version: %r" % data)
+GREET = b"\x05\x01\x00"   # SOCKS5, one method: no authentication
 
 
-@case("SOCKS bad address type")
-def _():
-    s = raw(b"\x05\x01\x00\x05\x01\x00\x09")
-    data, closed = read_all(s)
-    s.close()
-    if data[:4] != b"\x05\x00\x05\x08" or not closed:
-        fail("SOCKS bad address type: %r" % data)
+def socks_refusal(rep):
+    """The method answer, then a request's failure reply with code rep."""
+    return b"\x05\x00" + b"\x05" + bytes([rep]) + b"\x00\x01" + b"\0" * 6
 
 
-@case("SOCKS IPv6")
-def _():
-    s = raw(b"\x05\x01\x00\x05\x01\x00\x04" + b"\0" * 15 + b"\x01\x00\x50")
-    data, closed = read_all(s)
-    s.close()
-    if data[:4] != b"\x05\x00\x05\x08":
-        fail("SOCKS IPv6: %r" % data)
+# What a SOCKS client sends at once, and all it gets before the daemon closes.
+SOCKS_BAD = [
+    ("SOCKS bad version in the request",
+     GREET + b"\x04\x01\x00\x01\x7f\x00\x00\x01\x00\x50", socks_refusal(1)),
+    ("SOCKS bad address type", GREET + b"\x05\x01\x00\x09", socks_refusal(8)),
+    ("SOCKS IPv6", GREET + b"\x05\x01\x00\x04" + b"\0" * 15 + b"\x01\x00\x50", socks_refusal(8)),
+    ("SOCKS overlong name", GREET + b"\x05\x01\x00\x03\xfe" + b"a" * 254 + b"\x00\x50",
+     socks_refusal(1)),
+    ("SOCKS reserved byte not zero", GREET + b"\x05\x01\x01\x01\x7f\x00\x00\x01\x00\x50",
+     socks_refusal(1)),
+    ("SOCKS port 0", GREET + b"\x05\x01\x00\x01\x7f\x00\x00\x01\x00\x00", socks_refusal(1)),
+    ("SOCKS without no-auth", b"\x05\x01\x02", b"\x05\xff"),
+    ("SOCKS BIND", GREET + b"\x05\x02\x00\x01\x7f\x00\x00\x01\x00\x50", socks_refusal(7)),
+    ("SOCKS UDP ASSOCIATE", GREET + b"\x05\x03\x00\x01\x7f\x00\x00\x01\x00\x50",
+     socks_refusal(7)),
+    # Clients that do not know their UDP address yet send 0.0.0.0 port 0.
+    ("SOCKS UDP ASSOCIATE from 0.0.0.0 port 0", GREET + b"\x05\x03\x00\x01" + b"\0" * 6,
+     socks_refusal(7)),
+]
 
 
-@case("SOCKS overlong name")
-def _():
-    s = raw(b"\x05\x01\x00\x05\x01\x00\x03\xfe" + b"a" * 254 + b"\x00\x50")
-    data, closed = read_all(s)
-    s.close()
-    if data[:4] != b"\x05\x00\x05\x01" or not closed:
-        fail("SOCKS overlong name: %r" % data)
-
-
-@case("SOCKS without no-auth")
-def _():
-    s = raw(b"\x05\x01\x02")
-    data, closed = read_all(s)
-    s.close()
-    if data != b"\x05\xff" or not closed:
-        fail("SOCKS user/password only: %r" % data)
-
-
-@case("SOCKS BIND and UDP ASSOCIATE")
-def _():
-    for cmd in (2, 3):
-        s = raw(b"\x05\x01\x00\x05" + bytes([cmd]) + b"\x00\x01\x7f\x00\x00\x01\x00\x50")
+def socks_case(name, send, want):
+    @case(name)
+    def _():
+        s = raw(send)
         data, closed = read_all(s)
         s.close()
-        if data[:4] != b"\x05\x00\x05\x07":
-            fail("SOCKS command %d: %r" % (cmd, data))
-    # Clients that do not know their UDP address yet send 0.0.0.0 port 0.
-    s = raw(b"\x05\x01\x00\x05\x03\x00\x01\x00\x00\x00\x00\x00\x00")
-    data, closed = read_all(s)
-    s.close()
-    if data[:4] != b"\x05\x00\x05\x07":
-        fail("SOCKS UDP ASSOCIATE from 0.0.0.0 port 0: %r" % data)
+        if data != want or not closed:
+            fail("%s: got %r, closed=%s, expected %r" % (name, data, closed, want))
+
+
+for _name, _send, _want in SOCKS_BAD:
+    socks_case(_name, _send, _want)
 
 
 @case("300 connections of random bytes, native and SOCKS")

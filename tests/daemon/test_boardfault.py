@@ -5,11 +5,10 @@ socket, a reboot or an unplug mid-transfer fails the transfers (the client
 sees an error) and new requests work soon after the board is back."""
 import os
 import signal
-import socket
 import subprocess
 import time
 
-from harness import Env, Native, fail, log, socks_connect, sha256_file, wait_for
+from harness import Env, fail, log, socks_connect, sha256_file, wait_for
 
 
 def fetch_ok(env, what):
@@ -17,6 +16,12 @@ def fetch_ok(env, what):
     r = env.curl("f1048576", out, timeout=30)
     if r.returncode != 0 or sha256_file(out) != env.files["f1048576"]:
         fail("%s: a fetch afterwards failed: %s" % (what, r.stderr.decode()))
+
+
+def stop_all(env, what):
+    if env.stop(env.daemon) != 0:
+        fail("%s: the daemon did not stop cleanly" % what)
+    env.stop(env.board)
 
 
 def slow_curl(env):
@@ -42,8 +47,7 @@ for fault in ("garbage", "oversize"):
     if env.status()["link.restarts"] <= before:
         fail(fault + ": restart not counted")
     fetch_ok(env, fault)
-    env.stop(env.daemon)
-    env.stop(env.board)
+    stop_all(env, fault)
 
 log("fault: data beyond the credit")
 env = Env("overcredit")
@@ -70,8 +74,7 @@ if got >= (4 << 20):
     fail("overcredit: the whole file arrived through a broken stream")
 if env.daemon.poll() is not None:
     fail("overcredit: the daemon died")
-env.stop(env.daemon)
-env.stop(env.board)
+stop_all(env, "overcredit")
 
 for how, sig in (("reboot", signal.SIGUSR1), ("unplug", signal.SIGUSR2)):
     log("board %s mid-transfer" % how)
@@ -91,6 +94,5 @@ for how, sig in (("reboot", signal.SIGUSR1), ("unplug", signal.SIGUSR2)):
     log("%s: curl exit %d (%s); a new fetch worked %.2f s after the board was back" %
         (how, rc, c.stderr.read().decode().strip(), time.monotonic() - t0))
     env.wait_sockets_free()
-    env.stop(env.daemon)
-    env.stop(env.board)
+    stop_all(env, how)
 print("boardfault: 1 passed, 0 failed")

@@ -6,7 +6,7 @@ import os
 import socket
 import subprocess
 
-from harness import Env, binary, fail, log, wait_for
+from harness import Env, binary, fail, log
 
 exe = binary("k210sockd")
 env = Env("cmdline")

@@ -248,60 +248,80 @@ static void test_indented_lines(void)
 	check_case = NULL;
 }
 
+struct psk_vector {
+	const char *name;
+	const char *file;        /* what the passphrase file holds */
+	const char *spec;        /* psk_file; "FILE" stands for the file's path */
+	bool credentials;        /* $CREDENTIALS_DIRECTORY is the file's directory */
+	bool ssid;               /* [wifi] ssid is set (else the file is not read) */
+	bool allow_missing;      /* as k210sockd -n: a credential outside systemd is fine */
+	bool ok;
+	const char *result;      /* ok: the passphrase; else: the error (with file:line) */
+};
+
+static const struct psk_vector psk_vectors[] = {
+	{ "first line of the file", "my secret pass\nsecond line ignored\n", "FILE", false, true,
+	  false, true, "my secret pass" },
+	{ "CRLF line end", "my secret pass\r\n", "FILE", false, true, false, true, "my secret pass" },
+	{ "empty file: an open network", "", "FILE", false, true, false, true, "" },
+	{ "64 hexadecimal digits", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789ABCDEF\n",
+	  "FILE", false, true, false, true,
+	  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789ABCDEF" },
+	{ "credential", "my secret pass\n", "credential:wifi-psk", true, true, false, true,
+	  "my secret pass" },
+	{ "credential outside systemd, checking only", "my secret pass\n", "credential:wifi-psk",
+	  false, true, true, true, "" },
+	{ "no ssid: the file is not read", "x", "/nonexistent/k210", false, false, false, true, "" },
+	{ "credential outside systemd", "my secret pass\n", "credential:wifi-psk", false, true, false,
+	  false, "t.conf:3: [wifi] psk_file: credential:wifi-psk needs $CREDENTIALS_DIRECTORY" },
+	{ "missing file", "x", "/nonexistent/k210", false, true, false, false,
+	  "t.conf:3: [wifi] psk_file: /nonexistent/k210: No such file" },
+	{ "passphrase too long",
+	  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef012345\n", "FILE", false,
+	  true, false, false, "the passphrase is too long" },
+	{ "passphrase too short", "short\n", "FILE", false, true, false, false,
+	  "expected 8 to 63 printable characters" },
+	{ "control character", "tab\there pass\n", "FILE", false, true, false, false,
+	  "expected 8 to 63 printable characters" },
+};
+
 static void test_psk_file(void)
 {
 	char dir[] = "/tmp/k210-conf-XXXXXX", path[128], conf[256];
-	struct config c;
-	struct config_errors err = { .len = 0 };
-	FILE *f;
 
-	check_case = "psk_file";
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof(path), "%s/wifi-psk", dir);
-	f = fopen(path, "w");
-	CHECK(f != NULL);
-	if (!f)
-		return;
-	fputs("my secret pass\nsecond line ignored\n", f);
-	fclose(f);
-	snprintf(conf, sizeof(conf), "[wifi]\nssid = net\npsk_file = %s\n", path);
-	config_defaults(&c);
-	CHECK(config_parse_string(&c, "t.conf", conf, &err));
-	CHECK(config_read_psk(&c, "t.conf", false, &err));
-	CHECK(strcmp(c.wifi.psk, "my secret pass") == 0);
+	for (size_t i = 0; i < sizeof(psk_vectors) / sizeof(psk_vectors[0]); i++) {
+		const struct psk_vector *v = &psk_vectors[i];
+		struct config c;
+		struct config_errors err = { .len = 0 };
+		FILE *f = fopen(path, "w");
+		bool ok;
 
-	check_case = "credential";
-	setenv("CREDENTIALS_DIRECTORY", dir, 1);
-	config_defaults(&c);
-	CHECK(config_parse_string(&c, "t.conf", "[wifi]\nssid = net\npsk_file = credential:wifi-psk\n",
-				  &err));
-	CHECK(config_read_psk(&c, "t.conf", false, &err));
-	CHECK(strcmp(c.wifi.psk, "my secret pass") == 0);
-
-	check_case = "credential outside systemd";
+		check_case = v->name;
+		CHECK(f != NULL);
+		if (!f)
+			break;
+		fputs(v->file, f);
+		fclose(f);
+		if (v->credentials)
+			setenv("CREDENTIALS_DIRECTORY", dir, 1);
+		else
+			unsetenv("CREDENTIALS_DIRECTORY");
+		snprintf(conf, sizeof(conf), "[wifi]\n%spsk_file = %s\n", v->ssid ? "ssid = net\n" : "",
+			 strcmp(v->spec, "FILE") ? v->spec : path);
+		config_defaults(&c);
+		CHECK(config_parse_string(&c, "t.conf", conf, &err));
+		ok = config_read_psk(&c, "t.conf", v->allow_missing, &err);
+		CHECK_EQ(ok, v->ok);
+		if (ok && v->ok)
+			CHECK(strcmp(c.wifi.psk, v->result) == 0);
+		if (!ok && !v->ok && !strstr(err.text, v->result)) {
+			fprintf(stderr, "[%s] expected \"%s\" in:\n%s", v->name, v->result, err.text);
+			check_failures++;
+		}
+	}
 	unsetenv("CREDENTIALS_DIRECTORY");
-	config_defaults(&c);
-	CHECK(config_parse_string(&c, "t.conf", "[wifi]\nssid = net\npsk_file = credential:wifi-psk\n",
-				  &err));
-	CHECK(config_read_psk(&c, "t.conf", true, &err));
-	CHECK(!config_read_psk(&c, "t.conf", false, &err));
-	CHECK(strstr(err.text, "t.conf:3: [wifi] psk_file: credential:wifi-psk needs") != NULL);
-
-	check_case = "missing psk file";
-	err.len = 0;
-	err.count = 0;
-	err.text[0] = 0;
-	config_defaults(&c);
-	CHECK(config_parse_string(&c, "t.conf", "[wifi]\nssid = net\npsk_file = /nonexistent/k210\n",
-				  &err));
-	CHECK(!config_read_psk(&c, "t.conf", false, &err));
-	CHECK(strstr(err.text, "t.conf:3: [wifi] psk_file: /nonexistent/k210:") != NULL);
-
-	check_case = "no ssid: the file is not read";
-	config_defaults(&c);
-	CHECK(config_parse_string(&c, "t.conf", "[wifi]\npsk_file = /nonexistent/k210\n", &err));
-	CHECK(config_read_psk(&c, "t.conf", false, &err));
-
 	unlink(path);
 	rmdir(dir);
 	check_case = NULL;

@@ -9,17 +9,9 @@ import struct
 import threading
 import time
 
-from harness import (Env, Native, fail, log, wait_for, recv_exact, s8, msg, ERR, ERRNO, UDP_BIND,
+from harness import (Env, Native, fail, free_port, log, wait_for, recv_exact, msg, ERR, ERRNO, UDP_BIND,
                      DATAGRAM, EV_CLOSED, EV_ACCEPTED, EV_DEVICE, EV_WIFI, LISTEN, ACCEPT, CLOSE,
                      DEVICE_INFO, RESET, SUBSCRIBE, WIFI_STATUS)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 env = Env("native")

@@ -5,7 +5,7 @@ while is survived: the daemon comes back by itself."""
 import os
 import time
 
-from harness import Env, fail, log, sha256_file, wait_for
+from harness import Env, fail, log, sha256_file
 
 env = Env("noise")
 env.start_board("--baud", "2000000", "--esp-baud", "0", "--ber", "2e-6", "--drop", "2e-6",
@@ -25,6 +25,7 @@ if st["link.crc_errors"] + st["link.retransmits"] == 0:
     fail("the noise did not reach the link: the test proves nothing")
 
 log("a burst of garbage")
+before = env.status()
 if env.emu_command("noise 0.05 0.05") != "ok":
     fail("emulator refused the noise command")
 time.sleep(6)
@@ -33,6 +34,10 @@ if env.emu_command("noise 0 0") != "ok":
 if env.daemon.poll() is not None:
     fail("the daemon died in the noise")
 env.wait_attached(timeout=20)
+after = env.status()
+if after["link.restarts"] == before["link.restarts"] and \
+        after["link.crc_errors"] <= before["link.crc_errors"]:
+    fail("the burst did not reach the link: the test proves nothing")
 out = os.path.join(env.dir, "after.out")
 r = env.curl("f1048576", out, timeout=120)
 if r.returncode != 0 or sha256_file(out) != env.files["f1048576"]:

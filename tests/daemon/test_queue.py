@@ -7,7 +7,7 @@ import socket
 import threading
 import time
 
-from harness import Env, fail, log, native_connect, socks_connect
+from harness import Env, expect_socks, fail, log, native_connect, wait_for
 
 server = socket.socket()
 server.bind(("127.0.0.1", 0))
@@ -33,13 +33,14 @@ def queued(name):
                      time.monotonic() - t0)
 
 
+def wait_queued(n):
+    wait_for(lambda: env.status()["sockets.queued"] == n, 10, "%d connects in the queue" % n)
+
+
 threads = [threading.Thread(target=queued, args=(n,)) for n in ("q1", "q2")]
 for t in threads:
     t.start()
-    time.sleep(0.1)
-time.sleep(0.2)
-if env.status()["sockets.queued"] != 2:
-    fail("expected 2 queued connects, status says %d" % env.status()["sockets.queued"])
+wait_queued(2)
 t0 = time.monotonic()
 err, _ = native_connect(env.sock, "127.0.0.1", port)
 if err != "ENOBUFS" or time.monotonic() - t0 > 1.0:
@@ -50,18 +51,14 @@ for name in ("q1", "q2"):
     (err, s), took = results[name]
     if err != "ETIMEDOUT" or not 1.2 < took < 3.0:
         fail("%s: %s after %.2f s, expected ETIMEDOUT after 1.5 s" % (name, err, took))
-rep, s = socks_connect(env.sock, "127.0.0.1", port)
-s.close()
-if rep != 6:
-    fail("SOCKS connect timing out in the queue: reply %d, expected 6" % rep)
+expect_socks(env.sock, "127.0.0.1", port, 6, "SOCKS connect timing out in the queue")
 
 log("a queued connect takes the link a closed one frees")
-threading.Thread(target=queued, args=("q3",)).start()
-time.sleep(0.3)
+t = threading.Thread(target=queued, args=("q3",))
+t.start()
+wait_queued(1)
 first.close()
-deadline = time.monotonic() + 5
-while "q3" not in results and time.monotonic() < deadline:
-    time.sleep(0.05)
+t.join(10)
 (err, s), took = results.get("q3", (("none", None), 0))
 if err != "OK":
     fail("queued connect after a close: %s" % err)

@@ -3,56 +3,37 @@
 new one is bad; SIGTERM closes the board's sockets, removes the socket file
 and exits 0."""
 import os
-import signal
 import time
 
-from harness import Env, fail, log, socks_connect, native_connect, wait_for
+from harness import Env, expect_socks, fail, log, native_connect
 
 env = Env("signals")
 env.start_fakeboard()
 env.start_http(sizes=(65536,))
 env.start_daemon()
 
-rep, s = socks_connect(env.sock, "127.0.0.1", env.http_port)
-if rep != 0:
-    fail("SOCKS connect before any rule: reply %d" % rep)
-s.close()
+expect_socks(env.sock, "127.0.0.1", env.http_port, 0, "before any rule")
 
 log("SIGHUP: deny the HTTP server")
 env.write_conf(access={"deny_destinations": "127.0.0.0/8"})
-env.daemon.send_signal(signal.SIGHUP)
-wait_for(lambda: "configuration reloaded" in env.read_log(), 5, "the reload")
-rep, s = socks_connect(env.sock, "127.0.0.1", env.http_port)
-s.close()
-if rep != 2:
-    fail("denied destination: SOCKS reply %d, expected 2" % rep)
-rep, s = socks_connect(env.sock, "localhost", env.http_port)
-s.close()
-if rep != 2:
-    fail("denied destination by name: SOCKS reply %d, expected 2" % rep)
+env.reload()
+expect_socks(env.sock, "127.0.0.1", env.http_port, 2, "denied destination")
+expect_socks(env.sock, "localhost", env.http_port, 2, "denied destination by name")
 
 log("SIGHUP: a bad file keeps the rules in force")
 with open(env.conf, "a") as f:
     f.write("[limits]\nclients = many\n")
-env.daemon.send_signal(signal.SIGHUP)
-wait_for(lambda: "reload failed" in env.read_log(), 5, "the failed reload")
+env.reload(expect="reload failed")
 if "k210sockd.conf:" not in env.read_log() or "[limits] clients" not in env.read_log():
     fail("the reload error does not say file:line and the key")
-rep, s = socks_connect(env.sock, "127.0.0.1", env.http_port)
-s.close()
-if rep != 2:
-    fail("after a failed reload the old rules must hold: reply %d" % rep)
+expect_socks(env.sock, "127.0.0.1", env.http_port, 2, "after a failed reload, the old rules")
 
 log("SIGHUP: [socket] changes need a restart")
 env.write_conf(socket={"path": env.sock + ".new", "mode": "0666", "group": ""})
-env.daemon.send_signal(signal.SIGHUP)
-wait_for(lambda: "[socket] need a restart" in env.read_log(), 5, "the restart notice")
+env.reload(expect="[socket] need a restart")
 if not os.path.exists(env.sock):
     fail("the socket moved on reload")
-rep, s = socks_connect(env.sock, "127.0.0.1", env.http_port)
-s.close()
-if rep != 0:
-    fail("rules lifted on reload, but SOCKS reply %d" % rep)
+expect_socks(env.sock, "127.0.0.1", env.http_port, 0, "rules lifted on reload")
 
 log("SIGTERM with an open stream")
 err, pipe = native_connect(env.sock, "127.0.0.1", env.http_port)

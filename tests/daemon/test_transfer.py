@@ -132,6 +132,8 @@ for i, (out, p) in enumerate(procs):
 st = env.status()
 log("20 downloads in %.1f s, at most %d queued for a link; streams opened %d, failed %d" %
     (time.monotonic() - t0, peak_queued, st["streams.opened"], st["streams.failed"]))
+if peak_queued == 0:
+    fail("20 downloads on five links, but none was seen waiting for a link")
 env.wait_sockets_free()
 if env.stop(env.daemon) != 0:
     fail("the daemon did not stop cleanly")
