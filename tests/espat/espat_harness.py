@@ -6,6 +6,7 @@ Server runs a handler per client on 127.0.0.1. Both clean up after themselves.
 
 import os
 import random
+import re
 import select
 import signal
 import socket
@@ -16,6 +17,15 @@ import time
 SIM = None  # path of the espat-sim binary, set by the test runner
 BOOT_READY = b"\r\nready\r\n"
 PSK = "k210sim-pass"
+# Passive-mode notifications, which may come before any reply.
+NOTE = re.compile(rb"\r\n\+IPD,\d+,\d+\r\n")
+# Simulators and servers still running: a failed case leaves none behind.
+RUNNING = []
+
+
+def cleanup():
+    for thing in list(RUNNING):
+        thing.stop()
 
 
 class Failure(Exception):
@@ -45,6 +55,7 @@ class Sim:
             self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             self.fd_in = self.proc.stdout.fileno()
             self.fd_out = self.proc.stdin.fileno()
+        RUNNING.append(self)
         self.buf = bytearray()
         self.skipped = bytearray()  # URCs passed over while looking for a reply
         self.eof = False
@@ -122,6 +133,19 @@ class Sim:
         self.send(line + "\r\n")
         self.expect(reply, timeout)
 
+    def cmd_until(self, line, reply, timeout=5.0):
+        """Repeats a query ending in OK until it gives reply, notifications aside (state that settles)."""
+        if isinstance(reply, str):
+            reply = reply.encode()
+        deadline = time.time() + timeout
+        while True:
+            self.send(line + "\r\n")
+            got = NOTE.sub(b"", self.until(b"OK\r\n", max(deadline - time.time(), 0.5)))
+            if got == reply:
+                return
+            check(time.time() < deadline, "%s: still %r, expected %r" % (line, got, reply))
+            time.sleep(0.05)
+
     def wait_boot(self):
         noise = self.until(BOOT_READY)
         check(len(noise) > 100, "boot noise missing")
@@ -149,7 +173,15 @@ class Sim:
         del self.buf[:n]
         return data
 
+    def stop(self):
+        """Ends the simulator whatever its state (after a failure)."""
+        RUNNING.remove(self)
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
     def close(self):
+        RUNNING.remove(self)
         if self.pty_link:
             self.proc.send_signal(signal.SIGTERM)
         else:
@@ -185,6 +217,7 @@ class Server:
         self.port = self.sock.getsockname()[1]
         self.handler = handler
         self.conns = []
+        RUNNING.append(self)
         threading.Thread(target=self.run, daemon=True).start()
 
     def run(self):
@@ -202,7 +235,12 @@ class Server:
         except OSError:
             pass
 
+    def stop(self):
+        self.close()
+
     def close(self):
+        if self in RUNNING:
+            RUNNING.remove(self)
         self.sock.close()
         for c in self.conns:
             try:
@@ -218,6 +256,16 @@ def echo_handler(conn):
             conn.close()
             return
         conn.sendall(data)
+
+
+def source_handler(payload, close_after=True):
+    """A handler that sends payload, then (unless told not to) closes a moment later."""
+    def handler(conn):
+        conn.sendall(payload)
+        if close_after:
+            time.sleep(0.2)
+            conn.close()
+    return handler
 
 
 def free_port(kind=socket.SOCK_DGRAM):

@@ -18,7 +18,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
 # The test server module is imported from the source tree: leave no bytecode there.
