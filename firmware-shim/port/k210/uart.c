@@ -31,6 +31,7 @@
 #define IIR_NONE          0x01u
 #define IIR_BUSY          0x07u   /* LCR written while busy; cleared by reading USR */
 
+/* FCR is write-only and every write sets all of its fields: each write names both triggers. */
 #define FCR_FIFOE         0x01u
 #define FCR_RFIFOR        0x02u   /* self-clearing: empty the receive FIFO */
 #define FCR_XFIFOR        0x04u   /* self-clearing: empty the transmit FIFO */
@@ -184,7 +185,7 @@ static void uart_apply_baud(uint32_t baud)
 	 * Still latched: RBR is out of reach while DLAB is set, so empty the
 	 * receive FIFO to end the busy state; what it held counts as lost.
 	 */
-	mmio_write32(UART_FCR, FCR_FIFOE | FCR_RT_QUARTER | FCR_RFIFOR);
+	mmio_write32(UART_FCR, FCR_FIFOE | FCR_RT_QUARTER | FCR_TET_QUARTER | FCR_RFIFOR);
 	uart_overruns++;
 	(void)uart_write_lcr(LCR_8N1);
 }
