@@ -17,7 +17,6 @@
 /* The gap between WIFI CONNECTED and WIFI GOT IP (DHCP) as a fraction of the join period. */
 #define ATWIFI_DHCP_DIVISOR 4
 
-
 static struct {
 	int mode;
 	bool by_command; /* CWJAP is waiting (else the join is the boot-time autojoin) */
@@ -103,11 +102,8 @@ static void atwifi_start_join(bool by_command)
 
 void atwifi_autojoin(const char *ssid)
 {
-	const struct wifi_ap *ap = NULL;
+	const struct wifi_ap *ap = wifi_ap_named(ssid);
 
-	for (size_t i = 0; i < wifi_ap_count(); i++)
-		if (strcmp(wifi_ap_at(i)->ssid, ssid) == 0)
-			ap = wifi_ap_at(i);
 	snprintf(atwifi.ssid, sizeof(atwifi.ssid), "%s", ssid);
 	/* Saved credentials are by definition the right ones for the AP they were saved for. */
 	snprintf(atwifi.psk, sizeof(atwifi.psk), "%s", ap != NULL ? ap->psk : "");

@@ -111,7 +111,7 @@ const struct wifi_ap *wifi_ap_at(size_t i)
 	return i < wifi_naps ? &wifi_aps[i] : NULL;
 }
 
-static const struct wifi_ap *wifi_find(const char *ssid)
+const struct wifi_ap *wifi_ap_named(const char *ssid)
 {
 	for (size_t i = 0; i < wifi_naps; i++)
 		if (strcmp(wifi_aps[i].ssid, ssid) == 0)
@@ -121,7 +121,7 @@ static const struct wifi_ap *wifi_find(const char *ssid)
 
 enum wifi_join wifi_check(const char *ssid, const char *psk)
 {
-	const struct wifi_ap *ap = wifi_find(ssid);
+	const struct wifi_ap *ap = wifi_ap_named(ssid);
 
 	if (ap == NULL)
 		return WIFI_JOIN_NO_AP;
@@ -134,7 +134,7 @@ enum wifi_join wifi_check(const char *ssid, const char *psk)
 
 void wifi_set_joined(const char *ssid)
 {
-	wifi_current = wifi_find(ssid);
+	wifi_current = wifi_ap_named(ssid);
 }
 
 void wifi_set_left(void)

@@ -32,6 +32,8 @@ int wifi_add_ap(const char *spec);
 void wifi_add_default_ap(void);
 size_t wifi_ap_count(void);
 const struct wifi_ap *wifi_ap_at(size_t i);
+/* The AP with this SSID, or NULL. */
+const struct wifi_ap *wifi_ap_named(const char *ssid);
 
 enum wifi_join wifi_check(const char *ssid, const char *psk);
 void wifi_set_joined(const char *ssid);

@@ -68,6 +68,8 @@ static void log_queue(uint8_t level, const char *text)
 
 static void log_emit(uint8_t level, struct txt *t)
 {
+	/* An overlong line is cut rather than lost. */
+	t->overflow = false;
 	txt_end(t);
 	if (lg.hook)
 		lg.hook(level, t->buf);
@@ -82,11 +84,6 @@ void log_text(uint8_t level, const char *a, const char *b)
 	txt_begin(&t, buf, sizeof(buf));
 	txt_str(&t, a);
 	txt_str(&t, b);
-	if (t.overflow) {
-		/* Keep what fits rather than nothing. */
-		t.overflow = false;
-		t.len = sizeof(buf) - 1;
-	}
 	log_emit(level, &t);
 }
 
@@ -99,10 +96,6 @@ void log_num(uint8_t level, const char *a, uint32_t n, const char *b)
 	txt_str(&t, a);
 	txt_u32_put(&t, n);
 	txt_str(&t, b);
-	if (t.overflow) {
-		t.overflow = false;
-		t.len = sizeof(buf) - 1;
-	}
 	log_emit(level, &t);
 }
 

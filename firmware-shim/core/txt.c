@@ -149,9 +149,12 @@ void txt_begin(struct txt *t, char *buf, size_t cap)
 
 void txt_mem(struct txt *t, const char *s, size_t n)
 {
-	if (t->overflow || n >= t->cap - t->len) {
-		t->overflow = true;
+	if (t->overflow)
 		return;
+	if (n >= t->cap - t->len) {
+		/* What fits stays, for text that may be cut (a log line); a command is refused by txt_end. */
+		n = t->cap - 1 - t->len;
+		t->overflow = true;
 	}
 	memcpy(t->buf + t->len, s, n);
 	t->len += n;
