@@ -29,6 +29,7 @@ struct pipe {
 	bool remote_eof;              /* the remote closed: shut down after the last byte */
 	bool shut;
 	bool client_eof;
+	bool client_gone;             /* closed both ways: only its last bytes still go out */
 	uint64_t added;               /* bytes put into the output buffer */
 	uint64_t credited;            /* of those, reported as consumed */
 };
@@ -95,15 +96,28 @@ static void pipe_linger_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	log_debug("pipe %u: client kept the connection after the end: closed", p->serial);
+	if (p->client_gone)
+		log_debug("pipe %u: the remote did not take the client's last bytes in time",
+			  p->serial);
+	else
+		log_debug("pipe %u: client kept the connection after the end: closed", p->serial);
 	pipe_free(p);
+}
+
+/* Free p after a while (handshake_timeout) unless something ends it first. */
+static void pipe_linger(struct pipe *p)
+{
+	struct timeval tv = daemon_tv(daemon_state.cfg->limits.handshake_timeout_ms);
+
+	if (!p->linger)
+		p->linger = evtimer_new(daemon_state.base, pipe_linger_cb, p);
+	if (p->linger)
+		evtimer_add(p->linger, &tv);
 }
 
 /* The remote is done and every byte is with the kernel: pass the EOF on. */
 static void pipe_maybe_shutdown(struct pipe *p)
 {
-	struct timeval tv;
-
 	if (!p->remote_eof || p->shut ||
 	    evbuffer_get_length(bufferevent_get_output(p->bev)) != 0)
 		return;
@@ -113,10 +127,7 @@ static void pipe_maybe_shutdown(struct pipe *p)
 	}
 	shutdown(bufferevent_getfd(p->bev), SHUT_WR);
 	p->shut = true;
-	tv = daemon_tv(daemon_state.cfg->limits.handshake_timeout_ms);
-	p->linger = evtimer_new(daemon_state.base, pipe_linger_cb, p);
-	if (p->linger)
-		evtimer_add(p->linger, &tv);
+	pipe_linger(p);
 	pipe_update_read(p);
 }
 
@@ -165,8 +176,25 @@ static void pipe_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (!(what & BEV_EVENT_EOF))
 		return;
 	p->client_eof = true;
-	if (p->remote_eof || pipe_client_gone(p)) {
+	if (p->remote_eof) {
 		pipe_free(p);
+		return;
+	}
+	if (pipe_client_gone(p)) {
+		if (!p->b || (!evbuffer_get_length(bufferevent_get_input(p->bev)) &&
+			      p->b->tx_credit >= p->b->tx_window)) {
+			pipe_free(p);
+			return;
+		}
+		/* What it wrote before closing still goes to the remote (as a TCP
+		 * close would have it), within a bound; nothing can reach it now. */
+		log_debug("pipe %u: client closed: sending its last bytes", p->serial);
+		p->client_gone = true;
+		bufferevent_disable(p->bev, EV_READ | EV_WRITE);
+		evbuffer_drain(bufferevent_get_output(p->bev),
+			       evbuffer_get_length(bufferevent_get_output(p->bev)));
+		pipe_linger(p);
+		bflow_want_tx(p->b);
 		return;
 	}
 	/*
@@ -183,7 +211,11 @@ static void pipe_data(void *ctx, struct bsock *b, const uint8_t *data, size_t le
 {
 	struct pipe *p = ctx;
 
-	(void)b;
+	if (p->client_gone) {
+		/* Nobody to give it to: its credit goes straight back. */
+		bflow_consumed(b, len);
+		return;
+	}
 	if (bufferevent_write(p->bev, data, len) < 0) {
 		/* A hole in the stream must not go unnoticed. */
 		pipe_reset(p, "out of memory for the remote's data");
@@ -217,6 +249,14 @@ static bool pipe_tx(void *ctx, struct bsock *b)
 	struct evbuffer *in = bufferevent_get_input(p->bev);
 
 	bflow_send_stream(b, in, SIZE_MAX);
+	if (p->client_gone && !evbuffer_get_length(in)) {
+		/* Close once all credit is back: the board has handed every byte
+		 * to the ESP8285, and a CLOSE right behind them cannot cut them off.
+		 * CREDIT brings us back here. */
+		if (b->tx_credit >= b->tx_window)
+			pipe_free(p);
+		return false;
+	}
 	pipe_update_read(p);
 	return evbuffer_get_length(in) > 0 && b->tx_credit > 0;
 }

@@ -7,7 +7,9 @@
  * Board -> client: credit goes back to the board only as the client drains
  * its output buffer, so that buffer never exceeds [limits] client_buffer.
  * Remote EOF becomes shutdown(SHUT_WR) after the last byte; a failure closes
- * the connection with SO_LINGER 0 (a reset on TCP).
+ * the connection with SO_LINGER 0 (a reset on TCP).  A client that closes
+ * while its bytes wait for credit still has them sent; the board socket is
+ * closed once all credit is back (at most handshake_timeout later).
  */
 #ifndef K210_PIPE_H
 #define K210_PIPE_H
