@@ -54,22 +54,12 @@ void log_set_level(enum log_level level)
 	log_level = level;
 }
 
-enum log_level log_get_level(void)
-{
-	return log_level;
-}
-
 int log_level_parse(const char *s)
 {
 	for (size_t i = 0; i < sizeof(log_names) / sizeof(log_names[0]); i++)
 		if (strcmp(s, log_names[i]) == 0)
 			return (int)i;
 	return -1;
-}
-
-const char *log_level_name(enum log_level level)
-{
-	return log_names[level];
 }
 
 static void log_emit(enum log_level level, const char *suffix, const char *fmt, va_list ap)
@@ -167,17 +157,6 @@ void log_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_emit(LOG_LEVEL_DEBUG, "", fmt, ap);
 	va_end(ap);
-}
-
-void fatal(const char *fmt, ...)
-{
-	int saved = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	log_emit_errno(LOG_LEVEL_ERROR, saved, fmt, ap);
-	va_end(ap);
-	exit(1);
 }
 
 void fatalx(const char *fmt, ...)

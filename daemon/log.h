@@ -20,18 +20,15 @@ enum log_level {
 
 void log_init(int foreground, enum log_level level, const char *ident);
 void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
 /* Parse "error", "warn", "info" or "debug"; -1 when unknown. */
 int log_level_parse(const char *s);
-const char *log_level_name(enum log_level level);
 
-/* log_warn appends strerror(errno); log_warnx does not. */
+/* log_warn appends strerror(errno); log_warnx does not.  fatalx logs and exits 1. */
 void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_error(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
-_Noreturn void fatal(const char *fmt, ...) LOG_PRINTF(1, 2);
 _Noreturn void fatalx(const char *fmt, ...) LOG_PRINTF(1, 2);
 
 #endif

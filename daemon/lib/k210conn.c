@@ -17,7 +17,8 @@
 #include "proto_errno.h"
 #include "wire.h"
 
-int64_t k210conn_now_ms(void)
+/* Monotonic milliseconds. */
+static int64_t k210conn_now_ms(void)
 {
 	struct timespec ts;
 
@@ -32,7 +33,8 @@ int64_t k210conn_deadline(int timeout_ms)
 	return k210conn_now_ms() + timeout_ms;
 }
 
-int k210conn_remaining(int64_t deadline)
+/* Milliseconds left until deadline, for poll(2): -1 without a deadline. */
+static int k210conn_remaining(int64_t deadline)
 {
 	int64_t left;
 
@@ -110,7 +112,8 @@ int k210conn_refused(struct k210conn *c, int proto_err)
 	return -1;
 }
 
-int k210conn_broken(struct k210conn *c)
+/* The connection is broken: record nothing new, return -1 with its errno. */
+static int k210conn_broken(struct k210conn *c)
 {
 	/* Calls after the failure keep reporting its original reason. */
 	errno = c->broken;

@@ -32,11 +32,8 @@ struct k210conn {
 	size_t out_off, out_len;
 };
 
-/* Monotonic milliseconds; a deadline of -1 never passes. */
-int64_t k210conn_now_ms(void);
+/* The deadline timeout_ms from now (monotonic); -1 (negative timeouts) never passes. */
 int64_t k210conn_deadline(int timeout_ms);
-/* Milliseconds left until deadline, for poll(2): -1 without a deadline. */
-int k210conn_remaining(int64_t deadline);
 
 /* Path for a NULL argument: $K210SOCK_SOCKET, else the default socket. */
 const char *k210conn_default_path(const char *path);
@@ -73,8 +70,6 @@ int k210conn_error(struct k210conn *c, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));   /* leaves it usable */
 /* A request the daemon answered with an error: errno from the table. */
 int k210conn_refused(struct k210conn *c, int proto_err);
-/* The connection is broken: record nothing new, return -1 with its errno. */
-int k210conn_broken(struct k210conn *c);
 
 /* Copy another connection's error (a failed stream into the handle). */
 void k210conn_error_copy(struct k210conn *to, const struct k210conn *from);
