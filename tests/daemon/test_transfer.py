@@ -2,7 +2,8 @@
 """curl through SOCKS5 over the Unix socket: files of 1 KB to 4 MB arrive
 intact, and 20 concurrent downloads share the five ESP links (queueing) and
 all arrive intact.  Uploads: bytes a client sends reach the remote once and
-in order (a hashing sink, and echo both ways on five streams at once)."""
+in order (a hashing sink, and echo both ways on five streams at once), also
+when the client closes its connection right after its last byte."""
 import hashlib
 import os
 import socket
@@ -11,7 +12,10 @@ import subprocess
 import threading
 import time
 
-from harness import Env, fail, log, native_connect, recv_exact, sha256_file
+from harness import Env, fail, log, native_connect, recv_exact, sha256_file, wait_for
+
+
+sunk = []    # the sha256 of every upload the sink received whole
 
 
 def start_servers():
@@ -33,7 +37,11 @@ def start_servers():
                     return
                 h.update(chunk)
                 n -= len(chunk)
-            c.sendall(h.hexdigest().encode())
+            sunk.append(h.hexdigest())
+            try:
+                c.sendall(h.hexdigest().encode())
+            except OSError:
+                pass
 
     def echo_conn(c):
         with c:
@@ -82,6 +90,17 @@ digest = recv_exact(pipe, 64).decode()
 pipe.close()
 if digest != hashlib.sha256(data).hexdigest():
     fail("upload: the sink got different bytes")
+
+log("upload 1 MB and close at once: the bytes still in the daemon go out")
+data = os.urandom(1 << 20)
+err, pipe = native_connect(env.sock, "127.0.0.1", sink_port)
+if err != "OK":
+    fail("CONNECT to the sink: " + err)
+pipe.settimeout(120)
+pipe.sendall(struct.pack(">Q", len(data)) + data)
+pipe.close()
+wait_for(lambda: hashlib.sha256(data).hexdigest() in sunk, 60,
+         "the sink to receive the whole upload of a client that closed")
 
 log("echo both ways on five streams at once")
 results = []
