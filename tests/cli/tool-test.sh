@@ -60,7 +60,7 @@ expect_err() {
 "$fakedaemon" "$sock" &
 daemon_pid=$!
 i=0
-while [ ! -S "$sock" ] && [ $i -lt 100 ]; do
+while [ ! -S "$sock" ] && [ $i -lt 200 ]; do
 	sleep 0.05
 	i=$((i + 1))
 done

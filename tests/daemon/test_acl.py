@@ -99,7 +99,10 @@ s.sendall(b"\x03\x00\x03\x00\x02\x01")
 s.sendall(b"\x07\x00\x02\x00\x03")
 out = b""
 while len(out) < 12:
-    out += s.recv(100)
+    chunk = s.recv(100)
+    if not chunk:
+        break
+    out += chunk
 print(out.hex())
 """, env.sock)
 out = bytes.fromhex(r.stdout.decode().strip() or "00")

@@ -104,9 +104,7 @@ with Native(env.sock) as n:
     if r["err"]:
         fail("ACCEPT: " + ERR[r["err"]])
     pipe = claim.s
-    got = claim.buf
-    while len(got) < 22:
-        got += pipe.recv(100)
+    got = claim.buf + recv_exact(pipe, 22 - len(claim.buf))
     if got != b"hello from the remote\n":
         fail("accepted pipe: got %r" % got)
     pipe.sendall(b"and back\n")
