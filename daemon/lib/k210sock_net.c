@@ -103,6 +103,18 @@ int k210sock_stream_error(int fd)
 	return 0;
 }
 
+/* One more message filed before deadline: 0, or -1 (EAGAIN: no what came in time). */
+static int k210sock_wait(k210sock *h, int64_t deadline, const char *what)
+{
+	int r = k210sock_pump(h, deadline);
+
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return k210conn_error(&h->conn, EAGAIN, "no %s came in time", what);
+	return 0;
+}
+
 /* The socket ended: report why, as the daemon said it. */
 static int k210sock_ended(k210sock *h, const struct k210socks_sock *s)
 {
@@ -263,7 +275,6 @@ ssize_t k210sock_recvfrom(k210sock *h, int id, void *buf, size_t cap,
 	}
 	for (;;) {
 		struct k210socks_sock *s = k210sock_find(h, id, K210SOCKS_UDP);
-		int r;
 
 		if (!s)
 			return -1;
@@ -276,11 +287,8 @@ ssize_t k210sock_recvfrom(k210sock *h, int id, void *buf, size_t cap,
 		}
 		if (s->err != PROTO_OK)
 			return k210sock_ended(h, s);
-		r = k210sock_pump(h, deadline);
-		if (r < 0)
+		if (k210sock_wait(h, deadline, "datagram") < 0)
 			return -1;
-		if (r == 0)
-			return k210conn_error(&h->conn, EAGAIN, "no datagram came in time");
 	}
 }
 
@@ -351,7 +359,6 @@ int k210sock_accept(k210sock *h, int listener, int timeout_ms, struct sockaddr_i
 	}
 	for (;;) {
 		struct k210socks_sock *s = k210sock_find(h, listener, K210SOCKS_LISTENER);
-		int r;
 
 		if (!s)
 			return -1;
@@ -364,11 +371,8 @@ int k210sock_accept(k210sock *h, int listener, int timeout_ms, struct sockaddr_i
 		}
 		if (s->err != PROTO_OK)
 			return k210sock_ended(h, s);
-		r = k210sock_pump(h, deadline);
-		if (r < 0)
+		if (k210sock_wait(h, deadline, "connection") < 0)
 			return -1;
-		if (r == 0)
-			return k210conn_error(&h->conn, EAGAIN, "no connection came in time");
 	}
 }
 

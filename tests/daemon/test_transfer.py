@@ -79,13 +79,21 @@ for name in ("f1024", "f65536", "f1048576", "f4194304"):
     log("%s: ok in %.2f s" % (name, took))
 
 sink_port, echo_port = start_servers()
+
+
+def upload(data):
+    """A stream to the sink with data sent on it, its length first."""
+    err, pipe = native_connect(env.sock, "127.0.0.1", sink_port)
+    if err != "OK":
+        fail("CONNECT to the sink: " + err)
+    pipe.settimeout(120)
+    pipe.sendall(struct.pack(">Q", len(data)) + data)
+    return pipe
+
+
 log("upload 1 MB to a hashing sink")
 data = os.urandom(1 << 20)
-err, pipe = native_connect(env.sock, "127.0.0.1", sink_port)
-if err != "OK":
-    fail("CONNECT to the sink: " + err)
-pipe.settimeout(120)
-pipe.sendall(struct.pack(">Q", len(data)) + data)
+pipe = upload(data)
 digest = recv_exact(pipe, 64).decode()
 pipe.close()
 if digest != hashlib.sha256(data).hexdigest():
@@ -93,12 +101,7 @@ if digest != hashlib.sha256(data).hexdigest():
 
 log("upload 1 MB and close at once: the bytes still in the daemon go out")
 data = os.urandom(1 << 20)
-err, pipe = native_connect(env.sock, "127.0.0.1", sink_port)
-if err != "OK":
-    fail("CONNECT to the sink: " + err)
-pipe.settimeout(120)
-pipe.sendall(struct.pack(">Q", len(data)) + data)
-pipe.close()
+upload(data).close()
 wait_for(lambda: hashlib.sha256(data).hexdigest() in sunk, 60,
          "the sink to receive the whole upload of a client that closed")
 
