@@ -211,8 +211,13 @@ int main(int argc, char **argv)
 	line_init(&emu.host, "usb", 115200, emu.host_paced, emu.host_paced, now);
 	emu.host.rx_drops = emu.host_paced;
 	line_set_noise(&emu.host, emu.ber, emu.drop, seed);
-	/* espat-sim paces what it sends; what the board sends it is paced here. */
-	line_init(&emu.esp, "esp", 115200, emu.esp_paced && esp.tty, emu.esp_paced, now);
+	/*
+	 * Both directions are paced here.  espat-sim paces what it sends too, but
+	 * after a late turn of this loop its bytes would reach the core as one
+	 * burst, which no UART delivers (and which overruns AT 1.1's unsolicited
+	 * data on a busy machine).
+	 */
+	line_init(&emu.esp, "esp", 115200, emu.esp_paced, emu.esp_paced, now);
 	esp.args = esp_args;
 	esp.unpaced = !emu.esp_paced;
 	esp.tty_baud = 115200;
