@@ -3,8 +3,10 @@
  * boot the input is a program of steps: bytes from the ESP8285, raw message
  * bytes or canned requests from the host, canned ESP replies and time
  * passing.  Invariants (besides the sanitizers): everything the board sends
- * the host decodes, and no socket gets more data than its credit allowed.
+ * the host decodes, no socket gets more data than its credit allowed, and
+ * no socket id gets more send credit back than the host sent on it.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,8 @@ static struct link fz_peer;
 static uint8_t *fz_mem;
 static struct msg_reader fz_reader;
 static uint32_t fz_allowed[8];   /* receive window left, socket ids 1..7 */
+static uint64_t fz_unacked[8];   /* bytes sent on socket ids 1..7 and not yet credited back */
+static bool fz_raw_sent;         /* raw host bytes may hold data nobody counted: credit goes unchecked */
 static uint16_t fz_tag;
 
 static void fz_deliver(void *ctx, const uint8_t *p, size_t n)
@@ -50,6 +54,11 @@ static void fz_deliver(void *ctx, const uint8_t *p, size_t n)
 			if (msg.u.data.len > fz_allowed[msg.sock])
 				abort();
 			fz_allowed[msg.sock] -= msg.u.data.len;
+		}
+		if (msg.type == PROTO_CREDIT && msg.sock < 8 && !fz_raw_sent) {
+			if (msg.u.credit.bytes > fz_unacked[msg.sock])
+				abort();
+			fz_unacked[msg.sock] -= msg.u.credit.bytes;
 		}
 	}
 }
@@ -101,8 +110,11 @@ static void fz_send(struct msg *m)
 	if (PROTO_IS_REQUEST(m->type))
 		m->tag = ++fz_tag;
 	len = msg_encode(m, out, sizeof(out));
-	if (len)
-		link_write(&fz_peer, out, len);
+	if (!len)
+		return;
+	link_write(&fz_peer, out, len);
+	if ((m->type == PROTO_DATA || m->type == PROTO_DATAGRAM) && m->sock < 8)
+		fz_unacked[m->sock] += m->u.data.len;
 }
 
 /* A valid request or message from a small repertoire. */
@@ -226,9 +238,12 @@ static void fz_boot(void)
 	cfg.boot_id = 77;
 	link_init(&fz_peer, &cfg, &fz_ops, NULL, fz_mem, link_mem_size(&cfg), fake.now);
 	msg_reader_reset(&fz_reader);
-	for (int i = 0; i < 8; i++)
+	for (int i = 0; i < 8; i++) {
 		fz_allowed[i] = FZ_WINDOW;
+		fz_unacked[i] = 0;
+	}
 	fz_tag = 0;
+	fz_raw_sent = false;
 	shim_init();
 	fz_settle(100);
 	fake.now += 30000;
@@ -264,6 +279,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (n > size - i)
 				n = size - i;
 			link_write(&fz_peer, data + i, n);
+			fz_raw_sent = true;
 			i += n;
 			fz_settle(4);
 		} else if (op < 0xa0) {

@@ -449,6 +449,15 @@ def t_lifecycle(ctx):
     board.stop()
     with open(board.link + ".log") as f:
         check("espat-sim killed by signal 9" in f.read(), "the exit says why")
+    # A file at the link path that is not a symlink is never replaced.
+    keep = os.path.join(ctx.work, "not-a-link")
+    with open(keep, "w") as f:
+        f.write("keep")
+    p = subprocess.run([ctx.args.emu, "--link", keep, "--esp-sim", ctx.args.sim], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=10)
+    check(p.returncode == 1 and b"cannot publish" in p.stdout, "k210-emu must refuse a regular file: %r" % p.stdout)
+    with open(keep) as f:
+        check(f.read() == "keep", "the file at the link path was replaced")
 
 
 # ---- benchmarks (ctest label "bench") ----
