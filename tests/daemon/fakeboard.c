@@ -12,7 +12,9 @@
  *
  * Faults: garbage (an undecodable message after the first CONNECT answer),
  * oversize (a message header declaring 4000 bytes), overcredit (stream DATA
- * that ignores the credit), badtag (a response nobody asked for).
+ * that ignores the credit), badtag (a response nobody asked for), request
+ * (requests to the host, a known type and an unknown one, whose refusals
+ * are logged as "fakeboard: request 0xNN refused: ENOTSUP").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +37,7 @@
 
 #define FB_SOCKS 8
 #define FB_WINDOW 8192       /* what the host may send per socket before CREDIT */
+#define FB_PROBE_TAG 0x4b42  /* requests of the "request" fault */
 
 struct fb_sock {
 	uint16_t id;
@@ -208,6 +211,15 @@ static void fb_connected(struct fb_sock *s)
 		m.tag = 0xfffe;
 		m.err = PROTO_EIO;
 		fb_send(&m);
+	} else if (strcmp(fb_fault, "request") == 0 && !fb_fault_done) {
+		static const uint8_t unknown[] = { 0x1d, 0, 2, FB_PROBE_TAG >> 8, FB_PROBE_TAG & 0xff };
+		struct msg m;
+
+		fb_fault_done = true;
+		msg_init(&m, PROTO_DEVICE_INFO);
+		m.tag = FB_PROBE_TAG;
+		fb_send(&m);
+		fb_send_raw(unknown, sizeof(unknown));
 	}
 }
 
@@ -282,6 +294,12 @@ static void fb_message(const uint8_t *buf, size_t len)
 	}
 	if (PROTO_IS_REQUEST(m.type)) {
 		fb_request(&m);
+		return;
+	}
+	if (PROTO_IS_RESPONSE(m.type)) {
+		if (m.tag == FB_PROBE_TAG)
+			fprintf(stderr, "fakeboard: request 0x%02x refused: %s\n",
+				m.type & (uint8_t)~PROTO_RESPONSE, proto_err_str(m.err));
 		return;
 	}
 	s = fb_find(m.sock);

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A broken or vanishing board never crashes the daemon: undecodable and
-oversized messages restart the link, data beyond the credit fails that one
-socket, a reboot or an unplug mid-transfer fails the transfers (the client
-sees an error) and new requests work soon after the board is back."""
+oversized messages restart the link, requests from the board are refused
+(ENOTSUP) and change nothing, data beyond the credit fails that one socket,
+a reboot or an unplug mid-transfer fails the transfers (the client sees an
+error) and new requests work soon after the board is back."""
 import os
 import signal
 import subprocess
@@ -48,6 +49,20 @@ for fault in ("garbage", "oversize"):
         fail(fault + ": restart not counted")
     fetch_ok(env, fault)
     stop_all(env, fault)
+
+log("fault: requests from the board")
+env = Env("request")
+env.start_fakeboard("--fault", "request")
+env.start_http(sizes=(1 << 20,))
+env.start_daemon()
+before = env.status()["link.restarts"]
+fetch_ok(env, "requests from the board")
+for rtype in ("0x02", "0x1d"):
+    wait_for(lambda: "request %s refused: operation not supported" % rtype in
+             env.read_log("fakeboard.log"), 5, "the refusal of request %s" % rtype)
+if env.status()["link.restarts"] != before:
+    fail("requests from the board restarted the link")
+stop_all(env, "requests from the board")
 
 log("fault: data beyond the credit")
 env = Env("overcredit")
