@@ -41,17 +41,29 @@ void reply_bytes(const void *buf, size_t len)
 	uart_put(buf, len);
 }
 
+/* Formats into line (REPLY_LINE_MAX bytes); returns the length kept, 0 for nothing. */
+static size_t reply_format(char *line, const char *fmt, va_list ap) LOG_PRINTF(2, 0);
+
+static size_t reply_format(char *line, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(line, REPLY_LINE_MAX, fmt, ap);
+
+	if (n <= 0)
+		return 0;
+	return (size_t)n < REPLY_LINE_MAX ? (size_t)n : REPLY_LINE_MAX - 1;
+}
+
 void reply_printf(const char *fmt, ...)
 {
 	char line[REPLY_LINE_MAX];
 	va_list ap;
-	int n;
+	size_t n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	n = reply_format(line, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		uart_put(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+		uart_put(line, n);
 }
 
 static void reply_flush(void)
@@ -104,14 +116,12 @@ void reply_urc_printf(const char *fmt, ...)
 {
 	char line[REPLY_LINE_MAX];
 	va_list ap;
-	int n;
+	size_t n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	n = reply_format(line, fmt, ap);
 	va_end(ap);
-	if (n <= 0)
-		return;
-	if (reply_urc_append(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1, NULL, 0))
+	if (n > 0 && reply_urc_append(line, n, NULL, 0))
 		reply_urc_added();
 }
 

@@ -204,13 +204,17 @@ static const struct hs_step t_requests[] = {
 	END
 };
 
+/* The module boots, takes AT+UART_CUR=2000000, and the core checks the new rate with AT. */
+#define UART_RAISED_TO_2M \
+	{ 'S', "esp_max_baud=2000000", 0 }, \
+	RAW_INIT(GMR_17), \
+	{ 'A', "AT+UART_CUR=2000000,8,1,0,0", 0 }, \
+	OK_REPLY, \
+	{ 'B', "2000000", 0 }, \
+	{ 'A', "AT", 0 }
+
 static const struct hs_step t_uart_raise[] = {
-	{ 'S', "esp_max_baud=2000000", 0 },
-	RAW_INIT(GMR_17),
-	{ 'A', "AT+UART_CUR=2000000,8,1,0,0", 0 },
-	OK_REPLY,
-	{ 'B', "2000000", 0 },
-	{ 'A', "AT", 0 },
+	UART_RAISED_TO_2M,
 	OK_REPLY,
 	{ 'A', "AT+CIFSR", 0 },
 	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n\r\nOK\r\n", 0 },
@@ -221,12 +225,7 @@ static const struct hs_step t_uart_raise[] = {
 };
 
 static const struct hs_step t_uart_fallback[] = {
-	{ 'S', "esp_max_baud=2000000", 0 },
-	RAW_INIT(GMR_17),
-	{ 'A', "AT+UART_CUR=2000000,8,1,0,0", 0 },
-	OK_REPLY,
-	{ 'B', "2000000", 0 },
-	{ 'A', "AT", 0 },
+	UART_RAISED_TO_2M,
 	{ 'W', "151", 0 },
 	{ 'A', "AT", 0 },
 	{ 'W', "151", 0 },

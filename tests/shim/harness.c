@@ -624,78 +624,57 @@ static void hs_step(const struct hs_step *s, int split, size_t at)
 /* The ROM's 74880-baud banner as a 115200 receiver sees it, then "ready". */
 #define HS_BOOT_NOISE "\x02\x9c\xfe\xe0\x00\x81\r\x8c\xff rl\x00l\r\nready\r\n"
 
+/* Every case first hears the WiFi state the board announces when the link comes up; then the module boots. */
+#define HS_BOOT_HEAD(ready, ready_len) \
+	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 }, \
+	{ 'W', "30", 0 }, \
+	{ 'E', ready, ready_len }, \
+	{ 'A', "ATE0", 0 }, \
+	{ 'E', "ATE0\r\r\n\r\nOK\r\n", 0 }, \
+	{ 'A', "AT+GMR", 0 }
+
+/* From multi-link mode on; recvmode is the answer to AT+CIPRECVMODE=1. */
+#define HS_BOOT_TAIL(recvmode) \
+	{ 'A', "AT+CIPMUX=1", 0 }, \
+	{ 'E', "\r\nOK\r\n", 0 }, \
+	{ 'A', "AT+CIPRECVMODE=1", 0 }, \
+	{ 'E', recvmode, 0 }, \
+	{ 'A', "AT+CIPDINFO=1", 0 }, \
+	{ 'E', "\r\nOK\r\n", 0 }, \
+	{ 'A', "AT+CIFSR", 0 }, \
+	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n+CIFSR:STAMAC,\"5c:cf:7f:21:0a:85\"\r\n\r\nOK\r\n", 0 }, \
+	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 }, \
+	{ 'R', "EV_DEVICE what=6 value=115200", 0 }, \
+	{ 0, NULL, 0 }
+
 static const struct hs_step hs_boot_v17[] = {
-	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
-	{ 'W', "30", 0 },
-	{ 'E', HS_BOOT_NOISE, sizeof(HS_BOOT_NOISE) - 1 },
-	{ 'A', "ATE0", 0 },
-	{ 'E', "ATE0\r\r\n\r\nOK\r\n", 0 },
-	{ 'A', "AT+GMR", 0 },
+	HS_BOOT_HEAD(HS_BOOT_NOISE, sizeof(HS_BOOT_NOISE) - 1),
 	{ 'E', "AT version:1.7.4.0(May 11 2020 19:13:04)\r\nSDK version:3.0.4(9532ceb)\r\n"
 	       "compile time:May 27 2020 10:12:17\r\nBin version(Wroom 02):1.7.4\r\nOK\r\n", 0 },
 	{ 'A', "AT+CWMODE_CUR=1", 0 },
 	{ 'E', "\r\nOK\r\n", 0 },
-	{ 'A', "AT+CIPMUX=1", 0 },
-	{ 'E', "\r\nOK\r\n", 0 },
-	{ 'A', "AT+CIPRECVMODE=1", 0 },
-	{ 'E', "\r\nOK\r\n", 0 },
-	{ 'A', "AT+CIPDINFO=1", 0 },
-	{ 'E', "\r\nOK\r\n", 0 },
-	{ 'A', "AT+CIFSR", 0 },
-	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n+CIFSR:STAMAC,\"5c:cf:7f:21:0a:85\"\r\n\r\nOK\r\n", 0 },
-	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
-	{ 'R', "EV_DEVICE what=6 value=115200", 0 },
-	{ 0, NULL, 0 },
+	HS_BOOT_TAIL("\r\nOK\r\n"),
 };
 
 static const struct hs_step hs_boot_v11[] = {
-	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
-	{ 'W', "30", 0 },
-	{ 'E', "\r\nready\r\n", 0 },
-	{ 'A', "ATE0", 0 },
-	{ 'E', "ATE0\r\r\n\r\nOK\r\n", 0 },
-	{ 'A', "AT+GMR", 0 },
+	HS_BOOT_HEAD("\r\nready\r\n", 0),
 	{ 'E', "AT version:1.1.0.0(May 11 2016 18:09:56)\r\nSDK version:1.5.4(baaeaebb)\r\n"
 	       "Ai-Thinker Technology Co. Ltd.\r\nJun 13 2016 11:29:20\r\nOK\r\n", 0 },
 	{ 'A', "AT+CWMODE_CUR=1", 0 },
 	{ 'E', "\r\nOK\r\n", 0 },
-	{ 'A', "AT+CIPMUX=1", 0 },
-	{ 'E', "\r\nOK\r\n", 0 },
-	{ 'A', "AT+CIPRECVMODE=1", 0 },
-	{ 'E', "\r\nERROR\r\n", 0 },
-	{ 'A', "AT+CIPDINFO=1", 0 },
-	{ 'E', "\r\nOK\r\n", 0 },
-	{ 'A', "AT+CIFSR", 0 },
-	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n+CIFSR:STAMAC,\"5c:cf:7f:21:0a:85\"\r\n\r\nOK\r\n", 0 },
-	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
-	{ 'R', "EV_DEVICE what=6 value=115200", 0 },
-	{ 0, NULL, 0 },
+	/* Factory AT 1.1 has no passive receive. */
+	HS_BOOT_TAIL("\r\nERROR\r\n"),
 };
 
 static const struct hs_step hs_boot_v2[] = {
-	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
-	{ 'W', "30", 0 },
-	{ 'E', "\r\nready\r\n", 0 },
-	{ 'A', "ATE0", 0 },
-	{ 'E', "ATE0\r\r\n\r\nOK\r\n", 0 },
-	{ 'A', "AT+GMR", 0 },
+	HS_BOOT_HEAD("\r\nready\r\n", 0),
 	{ 'E', "AT version:2.2.0.0(b097cdf - ESP8266 - Jun 17 2021 12:57:45)\r\nSDK version:v3.4-22-g967752e2\r\n"
 	       "compile time(6800286):Aug  4 2021 17:20:05\r\nBin version:2.2.0(ESP8266_1MB)\r\n\r\nOK\r\n", 0 },
 	{ 'A', "AT+SYSSTORE=0", 0 },
 	{ 'E', "\r\nOK\r\n", 0 },
 	{ 'A', "AT+CWMODE=1", 0 },
 	{ 'E', "\r\nOK\r\n", 0 },
-	{ 'A', "AT+CIPMUX=1", 0 },
-	{ 'E', "\r\nOK\r\n", 0 },
-	{ 'A', "AT+CIPRECVMODE=1", 0 },
-	{ 'E', "\r\nOK\r\n", 0 },
-	{ 'A', "AT+CIPDINFO=1", 0 },
-	{ 'E', "\r\nOK\r\n", 0 },
-	{ 'A', "AT+CIFSR", 0 },
-	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n+CIFSR:STAMAC,\"5c:cf:7f:21:0a:85\"\r\n\r\nOK\r\n", 0 },
-	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
-	{ 'R', "EV_DEVICE what=6 value=115200", 0 },
-	{ 0, NULL, 0 },
+	HS_BOOT_TAIL("\r\nOK\r\n"),
 };
 
 static void hs_begin(const struct hs_case *c, enum hs_mode mode)
@@ -729,7 +708,6 @@ int hs_run(const struct hs_case *c, enum hs_mode mode, int split_step, size_t sp
 	const struct hs_step *boot = c->version == HS_V11 ? hs_boot_v11 : c->version == HS_V2 ? hs_boot_v2 : hs_boot_v17;
 
 	hs_begin(c, mode);
-	/* Every case first hears the WiFi state the board announces when the link comes up. */
 	for (int i = 0; boot[i].op && !hs.failed && (i == 0 || !c->raw_boot); i++) {
 		hs.step = -100 - i;
 		hs_step(&boot[i], 0, 0);

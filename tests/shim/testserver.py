@@ -40,6 +40,15 @@ def _recv_exact(conn, n, digest=None):
         got += len(chunk)
 
 
+def _listener():
+    """A TCP socket listening on 127.0.0.1 at a port the kernel picks."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    return sock
+
+
 def _read_line(conn):
     line = b""
     while not line.endswith(b"\n") and len(line) < 200:
@@ -57,10 +66,7 @@ class StreamServer:
     def __init__(self, tls_context=None, sndbuf=None):
         self.tls = tls_context
         self.sndbuf = sndbuf
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
+        self.sock = _listener()
         self.port = self.sock.getsockname()[1]
         self.log = []          # (command, started, sent_all, finished)
         self.errors = []
@@ -141,10 +147,7 @@ class BannerServer:
     """Sends one byte as soon as a client connects (first-byte latency)."""
 
     def __init__(self):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
+        self.sock = _listener()
         self.port = self.sock.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
 
