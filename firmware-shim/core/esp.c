@@ -512,6 +512,7 @@ uint64_t esp_poll(uint64_t now)
 	esp_read_input();
 	if (at_in_data(&esp.at) && now - esp.last_rx > CONFIG_ESP_DATA_STALL_MS * 1000ull) {
 		/* The data stopped halfway: whatever comes next is no longer part of it. */
+		log_warn("ESP reply data stalled", "");
 		at_reset(&esp.at);
 		esp.data_to = DATA_NONE;
 		esp_garbled();

@@ -149,6 +149,13 @@ class Context:
                 p.kill()
                 p.wait()
         for b in list(self.boards_running):
+            if failed and b.proc.poll() is None:
+                try:
+                    stats = b.control("stats")
+                    print("--- %s stats\n%s" % (os.path.basename(b.link),
+                          " ".join("%s=%s" % kv for kv in sorted(stats.items()))))
+                except (OSError, Failure):
+                    pass
             b.stop()
         for s in self.servers:
             s.close()
