@@ -218,11 +218,16 @@ bool acl_ids_contain(const struct acl_ids *ids, uint32_t id)
 }
 
 bool acl_client_allowed(const struct acl_ids *users, const struct acl_ids *groups, uid_t uid,
-			gid_t gid)
+			const gid_t *gids, size_t ngids)
 {
 	if (users->n == 0 && groups->n == 0)
 		return true;
-	return acl_ids_contain(users, (uint32_t)uid) || acl_ids_contain(groups, (uint32_t)gid);
+	if (acl_ids_contain(users, (uint32_t)uid))
+		return true;
+	for (size_t i = 0; i < ngids; i++)
+		if (acl_ids_contain(groups, (uint32_t)gids[i]))
+			return true;
+	return false;
 }
 
 static bool acl_nets_match(const struct acl_nets *nets, uint32_t addr, uint16_t port)

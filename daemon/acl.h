@@ -45,9 +45,12 @@ bool acl_parse_ids(const char *s, enum acl_id_kind kind, struct acl_ids *out, ch
 		   size_t errlen);
 
 bool acl_ids_contain(const struct acl_ids *ids, uint32_t id);
-/* Both lists empty: anyone; else the uid or the primary gid must be listed. */
+/*
+ * Both lists empty: anyone; else the uid, or one of the client's groups (its
+ * primary gid and its supplementary groups, gids[0..ngids)), must be listed.
+ */
 bool acl_client_allowed(const struct acl_ids *users, const struct acl_ids *groups, uid_t uid,
-			gid_t gid);
+			const gid_t *gids, size_t ngids);
 /* ip in network order. */
 bool acl_dest_allowed(const struct acl_nets *allow, const struct acl_nets *deny,
 		      const uint8_t ip[4], uint16_t port);

@@ -28,6 +28,7 @@
 #define CLIENT_REFUSING_MAX 64         /* refused connections waiting for a reply */
 #define CLIENT_FLUSH_MS 2000           /* a last reply gets this long to go out */
 #define CLIENT_REFUSE_MS 2000
+#define CLIENT_PEER_GROUPS 64          /* supplementary groups read without allocating */
 
 static TAILQ_HEAD(, client) client_all = TAILQ_HEAD_INITIALIZER(client_all);
 static TAILQ_HEAD(, client) client_subs = TAILQ_HEAD_INITIALIZER(client_subs);
@@ -200,18 +201,23 @@ static void client_log_refusal(const struct client *c, const char *why)
 	static uint64_t last_us;
 	static unsigned quiet;
 	uint64_t now = daemon_now_us();
+	char who[64];
 
 	if (now - last_us < 1000000) {
 		quiet++;
 		return;
 	}
 	last_us = now;
-	if (quiet)
-		log_info("client %u refused: uid %u gid %u pid %u %s (%u more refused meanwhile)",
-			 c->serial, (unsigned)c->uid, (unsigned)c->gid, (unsigned)c->pid, why, quiet);
+	if (c->tcp)
+		snprintf(who, sizeof(who), "a TCP client");
 	else
-		log_info("client %u refused: uid %u gid %u pid %u %s", c->serial, (unsigned)c->uid,
-			 (unsigned)c->gid, (unsigned)c->pid, why);
+		snprintf(who, sizeof(who), "uid %u gid %u pid %u", (unsigned)c->uid, (unsigned)c->gid,
+			 (unsigned)c->pid);
+	if (quiet)
+		log_info("client %u refused: %s %s (%u more refused meanwhile)", c->serial, who, why,
+			 quiet);
+	else
+		log_info("client %u refused: %s %s", c->serial, who, why);
 	quiet = 0;
 }
 
@@ -256,6 +262,42 @@ static struct client *client_new(int fd, bool tcp)
 	return c;
 }
 
+/*
+ * allow_users/allow_groups for a local client: its uid, its primary gid or
+ * one of its supplementary groups (SO_PEERGROUPS; without it, the primary
+ * gid alone) must be listed.
+ */
+static bool client_peer_allowed(const struct client *c, const struct config *cfg)
+{
+	gid_t local[CLIENT_PEER_GROUPS + 1], *gids = local;
+	socklen_t len = CLIENT_PEER_GROUPS * sizeof(gid_t);
+	int fd = bufferevent_getfd(c->bev);
+	size_t n = 0;
+	bool allowed;
+
+	if (cfg->access.users.n == 0 && cfg->access.groups.n == 0)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, local + 1, &len) == 0) {
+		n = len / sizeof(gid_t);
+	} else if (errno == ERANGE) {
+		/* len now says how much the list needs (the kernel caps it at NGROUPS_MAX). */
+		gid_t *big = malloc(len + sizeof(gid_t));
+
+		if (big && getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, big + 1, &len) == 0) {
+			gids = big;
+			n = len / sizeof(gid_t);
+		} else {
+			free(big);
+			log_warn("client %u: its group list is unavailable", c->serial);
+		}
+	}
+	gids[0] = c->gid;
+	allowed = acl_client_allowed(&cfg->access.users, &cfg->access.groups, c->uid, gids, n + 1);
+	if (gids != local)
+		free(gids);
+	return allowed;
+}
+
 void client_accept(int fd, bool tcp)
 {
 	const struct config *cfg = daemon_state.cfg;
@@ -274,8 +316,7 @@ void client_accept(int fd, bool tcp)
 	if (!c)
 		return;
 	status_ctr.clients_accepted++;
-	if (!refuse && !tcp && !acl_client_allowed(&cfg->access.users, &cfg->access.groups, c->uid,
-						   c->gid)) {
+	if (!refuse && !tcp && !client_peer_allowed(c, cfg)) {
 		refuse = PROTO_EACCES;
 		client_log_refusal(c, "is not allowed");
 	} else if (refuse) {
@@ -341,6 +382,12 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 		if (first == SOCKS_VERSION) {
 			c->mode = CLIENT_SOCKS;
 			socks_start(c);
+		} else if (c->tcp) {
+			/* The TCP listener is for SOCKS5 only: the native protocol needs credentials. */
+			client_log_refusal(c, "does not speak SOCKS5");
+			status_ctr.bad_messages++;
+			status_ctr.clients_dropped++;
+			client_free(c);
 		} else {
 			c->mode = CLIENT_NATIVE;
 			client_native_input(c);

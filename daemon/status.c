@@ -91,6 +91,7 @@ void status_build(struct msg *resp, uint8_t *buf, size_t cap)
 	msg_list_add_int(&b, "bytes.down", (int64_t)k->bytes_down);
 	msg_list_add_int(&b, "datagrams.up", (int64_t)k->datagrams_up);
 	msg_list_add_int(&b, "datagrams.down", (int64_t)k->datagrams_down);
+	msg_list_add_int(&b, "datagrams.refused", (int64_t)k->datagrams_refused);
 	msg_list_add_int(&b, "socks.requests", (int64_t)k->socks_requests);
 	msg_list_add_int(&b, "socks.failed", (int64_t)k->socks_failed);
 	msg_list_add_int(&b, "clients.accepted", (int64_t)k->clients_accepted);

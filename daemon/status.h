@@ -24,7 +24,7 @@ struct status_counters {
 	uint64_t streams_reset;        /* pipes ended by an error */
 	uint64_t bytes_up;             /* client -> board */
 	uint64_t bytes_down;           /* board -> client */
-	uint64_t datagrams_up, datagrams_down;
+	uint64_t datagrams_up, datagrams_down, datagrams_refused;
 	uint64_t events_sent;
 };
 

@@ -1,6 +1,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,6 +10,7 @@
 #include "bsock.h"
 #include "client.h"
 #include "daemon.h"
+#include "log.h"
 #include "status.h"
 #include "usock.h"
 
@@ -230,6 +232,24 @@ void usock_setsockopt(struct client *c, const struct msg *m)
 	client_forward(c, &fwd, daemon_state.cfg->limits.request_timeout_ms, BREQ_SESSION);
 }
 
+/* A datagram that cannot go is dropped, but not silently: the client gets a warning. */
+static void usock_datagram_refused(struct client *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void usock_datagram_refused(struct client *c, const char *fmt, ...)
+{
+	struct msg ev;
+	va_list ap;
+
+	msg_init(&ev, PROTO_EV_LOG);
+	ev.u.log.level = PROTO_LOG_WARN;
+	va_start(ap, fmt);
+	vsnprintf(ev.u.log.text, sizeof(ev.u.log.text), fmt, ap);
+	va_end(ap);
+	log_debug("client %u: %s", c->serial, ev.u.log.text);
+	client_send(c, &ev);
+}
+
 bool usock_datagram(struct client *c, const struct msg *m)
 {
 	struct usock *s = usock_find(c, m->sock);
@@ -245,14 +265,18 @@ bool usock_datagram(struct client *c, const struct msg *m)
 		return true;
 	}
 	if (m->u.data.len > s->b->tx_window || m->u.data.len > PROTO_DATA_MAX) {
-		struct msg ev;
+		usock_datagram_refused(c,
+				       "datagram of %u bytes on socket %u not sent: the board takes %u at most",
+				       m->u.data.len, m->sock, s->b->tx_window);
+		return true;
+	}
+	if (!client_dest_allowed(m->u.data.addr.ip, m->u.data.addr.port)) {
+		const uint8_t *ip = m->u.data.addr.ip;
 
-		msg_init(&ev, PROTO_EV_LOG);
-		ev.u.log.level = PROTO_LOG_WARN;
-		snprintf(ev.u.log.text, sizeof(ev.u.log.text),
-			 "datagram of %u bytes on socket %u not sent: the board takes %u at most",
-			 m->u.data.len, m->sock, s->b->tx_window);
-		client_send(c, &ev);
+		status_ctr.datagrams_refused++;
+		usock_datagram_refused(c,
+				       "datagram to %u.%u.%u.%u:%u on socket %u not sent: refused by the rules",
+				       ip[0], ip[1], ip[2], ip[3], m->u.data.addr.port, m->sock);
 		return true;
 	}
 	if (!bflow_send_datagram(s->b, &m->u.data.addr, m->u.data.data, m->u.data.len)) {

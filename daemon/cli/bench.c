@@ -108,11 +108,15 @@ static int bench_download(const struct cli *c, struct bench_stream *st, unsigned
 		}
 		for (unsigned i = 0; i < n && rc == CLI_OK; i++) {
 			struct bench_stream *s = &st[i];
+			size_t want = sizeof(buf);
 			ssize_t got_now;
 
 			if (s->fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
-			got_now = recv(s->fd, buf, sizeof(buf), MSG_DONTWAIT);
+			/* A source that never stops sends more than asked: what is counted is what was asked. */
+			if (s->want - s->got < want)
+				want = (size_t)(s->want - s->got);
+			got_now = recv(s->fd, buf, want, MSG_DONTWAIT);
 			if (got_now < 0 && (errno == EAGAIN || errno == EINTR))
 				continue;
 			if (got_now < 0) {

@@ -147,6 +147,8 @@ static void test_matching(void)
 
 static void test_ids(void)
 {
+	static const gid_t gid_1234[] = { 1234 }, gid_50[] = { 50 }, gid_51[] = { 51 };
+	static const gid_t gids_sup[] = { 51, 27, 50 };
 	struct acl_ids users, groups;
 	char err[128];
 
@@ -174,13 +176,20 @@ static void test_ids(void)
 	check_case = "client allowed";
 	acl_parse_ids("", ACL_USERS, &users, err, sizeof(err));
 	acl_parse_ids("", ACL_GROUPS, &groups, err, sizeof(err));
-	CHECK(acl_client_allowed(&users, &groups, 1234, 1234));
+	CHECK(acl_client_allowed(&users, &groups, 1234, gid_1234, 1));
+	check_case = "client allowed by uid";
 	acl_parse_ids("1000", ACL_USERS, &users, err, sizeof(err));
-	CHECK(acl_client_allowed(&users, &groups, 1000, 50));
-	CHECK(!acl_client_allowed(&users, &groups, 1001, 50));
+	CHECK(acl_client_allowed(&users, &groups, 1000, gid_50, 1));
+	CHECK(!acl_client_allowed(&users, &groups, 1001, gid_50, 1));
+	check_case = "client allowed by primary group";
 	acl_parse_ids("50", ACL_GROUPS, &groups, err, sizeof(err));
-	CHECK(acl_client_allowed(&users, &groups, 1001, 50));
-	CHECK(!acl_client_allowed(&users, &groups, 1001, 51));
+	CHECK(acl_client_allowed(&users, &groups, 1001, gid_50, 1));
+	CHECK(!acl_client_allowed(&users, &groups, 1001, gid_51, 1));
+	check_case = "client allowed by a supplementary group";
+	CHECK(acl_client_allowed(&users, &groups, 1001, gids_sup, 3));
+	CHECK(!acl_client_allowed(&users, &groups, 1001, gids_sup, 2));
+	check_case = "no groups known";
+	CHECK(!acl_client_allowed(&users, &groups, 1001, NULL, 0));
 	check_case = NULL;
 }
 

@@ -34,11 +34,12 @@ print(data.hex())
 """
 
 
-def as_nobody(code, *args):
+def as_nobody(code, *args, groups=None):
     setpriv = shutil.which("setpriv")
     if not setpriv:
         fail("setpriv (util-linux) is needed to run a client as nobody")
-    return subprocess.run([setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+    grouparg = "--groups=" + groups if groups else "--clear-groups"
+    return subprocess.run([setpriv, "--reuid=nobody", "--regid=nogroup", grouparg,
                            sys.executable, "-c", code] + list(args),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=20)
 
@@ -63,6 +64,20 @@ s.sendall(b"\x05\x01\x00"); print(s.recv(10).hex())
 """, env.sock)
 if r.stdout.decode().strip() != "05ff":
     fail("SOCKS from nobody: %r %r" % (r.stdout, r.stderr))
+
+log("allow_groups: a supplementary group admits, the primary group alone does not")
+env.write_conf(access={"allow_users": "", "allow_groups": "4242", "allow_listen": "no",
+                       "allow_udp": "no"})
+env.reload()
+HELLO_ONLY = CLIENT.replace("while True:", "while len(data) < 6:")
+r = as_nobody(HELLO_ONLY, env.sock, groups="4241,4242")
+reply = bytes.fromhex(r.stdout.decode().strip() or "00")
+if len(reply) < 6 or reply[0] != 0x81 or reply[5] != 0:
+    fail("nobody in supplementary group 4242 was not admitted: %r %r" % (reply, r.stderr))
+r = as_nobody(HELLO_ONLY, env.sock, groups="4241")
+reply = bytes.fromhex(r.stdout.decode().strip() or "00")
+if len(reply) < 6 or reply[5] != ERRNO["EACCES"]:
+    fail("nobody outside group 4242 was admitted: %r" % reply)
 
 log("denied destinations")
 env.write_conf(access={"allow_users": "root", "deny_destinations": "127.0.0.0/8",

@@ -6,6 +6,7 @@ TCP SOCKS5 listener the daemon opens itself ([socket] socks_port)."""
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import time
 
@@ -38,6 +39,12 @@ out = os.path.join(env.dir, "tcp.out")
 r = curl_tcp(env, port, out)
 if r.returncode != 0 or sha256_file(out) != env.files["f65536"]:
     fail("curl through the TCP SOCKS listener: " + r.stderr.decode())
+log("the TCP listener speaks SOCKS5 only: a native HELLO there is closed unanswered")
+with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+    s.sendall(b"\x01\x00\x0d" + struct.pack(">HBBI", 1, 1, 0, 0) + b"\x04test")
+    if s.recv(100) != b"":
+        fail("the TCP listener answered the native protocol")
+wait_for(lambda: "does not speak SOCKS5" in env.read_log(), 5, "the refusal in the log")
 if oct(os.stat(env.sock).st_mode & 0o777) != "0o600":
     fail("socket mode %o, expected 600" % (os.stat(env.sock).st_mode & 0o777))
 if env.stop(env.daemon) != 0:

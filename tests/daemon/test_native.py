@@ -10,7 +10,7 @@ import threading
 import time
 
 from harness import (Env, Native, fail, free_port, log, wait_for, recv_exact, msg, ERR, ERRNO, UDP_BIND,
-                     DATAGRAM, EV_CLOSED, EV_ACCEPTED, EV_DEVICE, EV_WIFI, LISTEN, ACCEPT, CLOSE,
+                     DATAGRAM, EV_CLOSED, EV_ACCEPTED, EV_LOG, EV_DEVICE, EV_WIFI, LISTEN, ACCEPT, CLOSE,
                      DEVICE_INFO, RESET, SUBSCRIBE, WIFI_STATUS)
 
 
@@ -80,6 +80,24 @@ with Native(env.sock) as n:
         if body[8:] != payload:
             fail("datagram %d altered" % i)
         back += 1
+    log("UDP: a datagram to a denied destination is dropped with a warning")
+    wifi = {"ssid": "k210sim", "psk": "k210sim-pass"}
+    env.write_conf(access=dict(access, deny_destinations="127.0.0.1/32:%d" % echo_port), wifi=wifi)
+    env.reload()
+    n.send(msg(DATAGRAM, struct.pack(">H4sH", 7, socket.inet_aton("127.0.0.1"), echo_port) +
+               b"must not leave"))
+    t, body = n.next_event((DATAGRAM, EV_LOG, EV_CLOSED))
+    if t != EV_LOG or b"refused by the rules" not in body:
+        fail("a datagram to a denied destination: event %#x %r" % (t, body))
+    if n.status().get("datagrams.refused") != 1:
+        fail("datagrams.refused is not 1: %s" % n.status().get("datagrams.refused"))
+    env.write_conf(access=access, wifi=wifi)
+    env.reload()
+    n.send(msg(DATAGRAM, struct.pack(">H4sH", 7, socket.inet_aton("127.0.0.1"), echo_port) +
+               b"allowed again"))
+    t, body = n.next_event((DATAGRAM, EV_CLOSED))
+    if t != DATAGRAM or body[8:] != b"allowed again":
+        fail("after the rule was lifted: event %#x %r" % (t, body))
     echo.sendto(b"quit", echo.getsockname())
     et.join(5)
     r = n.request(CLOSE, struct.pack(">H", 7))
