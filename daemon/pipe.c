@@ -2,7 +2,6 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +14,20 @@
 #include "client.h"
 #include "daemon.h"
 #include "log.h"
+#include "peer.h"
 #include "pipe.h"
 #include "status.h"
+
+#define PIPE_WATCH_FIRST_MS 20
+#define PIPE_WATCH_MAX_MS 1000
 
 struct pipe {
 	TAILQ_ENTRY(pipe) all;
 	struct bufferevent *bev;
 	struct bsock *b;              /* NULL once the board socket is gone */
 	struct event *linger;         /* after our shutdown: wait for the client's close */
+	struct event *watch;          /* after the client's half close: look for its close */
+	uint32_t watch_ms;
 	uid_t uid;
 	uint32_t serial;
 	bool tcp;
@@ -36,6 +41,8 @@ struct pipe {
 
 static TAILQ_HEAD(, pipe) pipe_all = TAILQ_HEAD_INITIALIZER(pipe_all);
 
+static void pipe_watch_cb(evutil_socket_t fd, short what, void *arg);
+
 static void pipe_free(struct pipe *p)
 {
 	TAILQ_REMOVE(&pipe_all, p, all);
@@ -43,6 +50,8 @@ static void pipe_free(struct pipe *p)
 		bsock_close(p->b);
 	if (p->linger)
 		event_free(p->linger);
+	if (p->watch)
+		event_free(p->watch);
 	bufferevent_free(p->bev);
 	client_count_add(-1);
 	free(p);
@@ -158,9 +167,70 @@ static void pipe_write_cb(struct bufferevent *bev, void *arg)
 /* Did the client close both directions (not just shut down its writing)? */
 static bool pipe_client_gone(struct pipe *p)
 {
-	struct pollfd pfd = { .fd = bufferevent_getfd(p->bev), .events = POLLOUT };
+	static bool warned;
+	enum peer_state st = peer_state(bufferevent_getfd(p->bev), p->tcp);
 
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR));
+	if (st != PEER_UNKNOWN)
+		return st == PEER_CLOSED;
+	/* Without socket diagnostics a TCP half close cannot be told from a
+	 * close: holding the ESP link until the remote closes could be forever. */
+	if (!warned)
+		log_warnx("pipe %u: no socket diagnostics (inet_diag): an end of file from a TCP "
+			  "client is taken as its close", p->serial);
+	warned = true;
+	return true;
+}
+
+/* The client closed both ways: free the board socket once its last bytes are out. */
+static void pipe_client_closed(struct pipe *p)
+{
+	if (!p->b || (!evbuffer_get_length(bufferevent_get_input(p->bev)) &&
+		      p->b->tx_credit >= p->b->tx_window)) {
+		log_debug("pipe %u: client closed", p->serial);
+		pipe_free(p);
+		return;
+	}
+	/* What it wrote before closing still goes to the remote (as a TCP
+	 * close would have it), within a bound; nothing can reach it now. */
+	log_debug("pipe %u: client closed: sending its last bytes", p->serial);
+	p->client_gone = true;
+	if (p->watch)
+		evtimer_del(p->watch);
+	bufferevent_disable(p->bev, EV_READ | EV_WRITE);
+	evbuffer_drain(bufferevent_get_output(p->bev),
+		       evbuffer_get_length(bufferevent_get_output(p->bev)));
+	pipe_linger(p);
+	bflow_want_tx(p->b);
+}
+
+/*
+ * After a half close nothing on the connection announces the client's
+ * final close (a TCP peer in FIN-WAIT-2 sends nothing when it closes, and
+ * reading is off): look again, soon at first, then every second.
+ */
+static void pipe_watch_arm(struct pipe *p)
+{
+	struct timeval tv;
+
+	if (!p->watch && !(p->watch = evtimer_new(daemon_state.base, pipe_watch_cb, p)))
+		return;
+	p->watch_ms = p->watch_ms ? p->watch_ms * 2 : PIPE_WATCH_FIRST_MS;
+	if (p->watch_ms > PIPE_WATCH_MAX_MS)
+		p->watch_ms = PIPE_WATCH_MAX_MS;
+	tv = daemon_tv(p->watch_ms);
+	evtimer_add(p->watch, &tv);
+}
+
+static void pipe_watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct pipe *p = arg;
+
+	(void)fd;
+	(void)what;
+	if (pipe_client_gone(p))
+		pipe_client_closed(p);
+	else
+		pipe_watch_arm(p);
 }
 
 static void pipe_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -181,30 +251,19 @@ static void pipe_event_cb(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (pipe_client_gone(p)) {
-		if (!p->b || (!evbuffer_get_length(bufferevent_get_input(p->bev)) &&
-			      p->b->tx_credit >= p->b->tx_window)) {
-			pipe_free(p);
-			return;
-		}
-		/* What it wrote before closing still goes to the remote (as a TCP
-		 * close would have it), within a bound; nothing can reach it now. */
-		log_debug("pipe %u: client closed: sending its last bytes", p->serial);
-		p->client_gone = true;
-		bufferevent_disable(p->bev, EV_READ | EV_WRITE);
-		evbuffer_drain(bufferevent_get_output(p->bev),
-			       evbuffer_get_length(bufferevent_get_output(p->bev)));
-		pipe_linger(p);
-		bflow_want_tx(p->b);
+		pipe_client_closed(p);
 		return;
 	}
 	/*
 	 * A half close cannot be forwarded (the ESP8285 has none): keep
-	 * sending what the client wrote and relaying the remote until it closes.
+	 * sending what the client wrote and relaying the remote until it
+	 * closes, or until the client closes too.
 	 */
 	log_debug("pipe %u: client shut down its side", p->serial);
 	if (p->b && evbuffer_get_length(bufferevent_get_input(p->bev)))
 		bflow_want_tx(p->b);
 	pipe_update_read(p);
+	pipe_watch_arm(p);
 }
 
 static void pipe_data(void *ctx, struct bsock *b, const uint8_t *data, size_t len)

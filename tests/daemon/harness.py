@@ -6,6 +6,7 @@ stopped again at exit, and every wait has a deadline."""
 import atexit
 import hashlib
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -88,13 +89,18 @@ def track(p):
     return p
 
 
-def spawn(argv, logfile, cwd=None, environ=None):
-    """Start a program in a session of its own, its output to logfile; stopped at exit."""
+def spawn(argv, logfile, cwd=None, environ=None, user=None):
+    """Start a program in a session of its own, its output to logfile; stopped at exit.
+    user (a name): run it as that user (when the harness runs as root)."""
     env = dict(os.environ)
     env.update(environ or {})
+    ids = {}
+    if user is not None and os.geteuid() == 0:
+        pw = pwd.getpwnam(user)
+        ids = {"user": pw.pw_uid, "group": pw.pw_gid, "extra_groups": []}
     with open(logfile, "ab") as logf:
         return track(subprocess.Popen(argv, stdout=logf, stderr=subprocess.STDOUT, cwd=cwd,
-                                      start_new_session=True, env=env))
+                                      start_new_session=True, env=env, **ids))
 
 
 def binary(*names):
@@ -156,6 +162,34 @@ def cpu_ticks(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
+
+
+NGINX_CONF = """daemon off;
+master_process off;
+worker_processes 1;
+pid %(dir)s/nginx.pid;
+error_log %(dir)s/error.log info;
+events { worker_connections 512; }
+http {
+    access_log %(dir)s/access.log;
+    client_body_temp_path %(dir)s/tmp/body;
+    proxy_temp_path %(dir)s/tmp/proxy;
+    fastcgi_temp_path %(dir)s/tmp/fastcgi;
+    uwsgi_temp_path %(dir)s/tmp/uwsgi;
+    scgi_temp_path %(dir)s/tmp/scgi;
+    default_type application/octet-stream;
+    keepalive_timeout 75s;
+    keepalive_requests 10000;
+    server {
+        listen 127.0.0.1:%(port)d;
+        root %(dir)s/www;
+        location /close/ {
+            alias %(dir)s/www/;
+            keepalive_timeout 0;
+        }
+    }
+}
+"""
 
 
 class Env:
@@ -288,6 +322,25 @@ class Env:
         return wait_for(lambda: self.status()["sockets.in_use"] == 0, timeout,
                         "every board socket to be closed")
 
+    def check_no_leak(self, timeout=5, links=5):
+        """The end of every test on a board: no board socket held, every ESP link
+        free again (within timeout: closing takes a round trip to the board)."""
+        last = {}
+
+        def clean():
+            try:
+                last.update(self.status())
+            except (OSError, EOFError):
+                return False
+            return last.get("sockets.in_use") == 0 and last.get("sockets.links_free") == links
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if clean():
+                return last
+            time.sleep(0.05)
+        fail("board sockets leaked: sockets.in_use %s, sockets.links_free %s (expected 0 and %d)"
+             % (last.get("sockets.in_use"), last.get("sockets.links_free"), links))
+
     # --- an HTTP server with files of the given sizes ---
     def start_http(self, sizes=(1024, 65536, 1 << 20, 4 << 20)):
         root = os.path.join(self.dir, "www")
@@ -307,6 +360,51 @@ class Env:
         self.http_port = wait_for(port, 10, "the HTTP server")
         return self.http_port
 
+    # --- nginx: HTTP/1.1 keep-alive, and /close/ where it closes after each answer ---
+    def start_nginx(self, sizes=(512, 4096, 65536)):
+        """Debian's nginx on a free port and a configuration of its own, as an
+        unprivileged user when the tests run as root.  Files f<size> are served
+        at /NAME (keep-alive) and /close/NAME (the server closes after sending)."""
+        exe = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not os.path.exists(exe):
+            fail("nginx is not installed (scripts/deps installs nginx-light)")
+        base = os.path.join(self.dir, "nginx")
+        root = os.path.join(base, "www")
+        os.makedirs(os.path.join(base, "tmp"))
+        os.mkdir(root)
+        self.nginx_files = {}
+        for size in sizes:
+            name = "f%d" % size
+            with open(os.path.join(root, name), "wb") as f:
+                f.write(os.urandom(size))
+            self.nginx_files[name] = sha256_file(os.path.join(root, name))
+        self.nginx_port = free_port()
+        conf = os.path.join(base, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF % {"dir": base, "port": self.nginx_port})
+        if os.geteuid() == 0:
+            os.chmod(self.dir, 0o711)
+            nobody = pwd.getpwnam("nobody")
+            for d, _, names in os.walk(base):
+                for n in [d] + [os.path.join(d, n) for n in names]:
+                    os.chown(n, nobody.pw_uid, nobody.pw_gid)
+        self.nginx = self._spawn([exe, "-p", base, "-e", os.path.join(base, "error.log"),
+                                  "-c", conf], "nginx.log", user="nobody")
+
+        def listening():
+            if self.nginx.poll() is not None:
+                fail("nginx exited: " + self.read_log("nginx/error.log"))
+            try:
+                socket.create_connection(("127.0.0.1", self.nginx_port), timeout=1).close()
+                return True
+            except OSError:
+                return False
+        wait_for(listening, 10, "nginx to listen")
+        return self.nginx_port
+
+    def nginx_url(self, name, close=False):
+        return "http://127.0.0.1:%d/%s%s" % (self.nginx_port, "close/" if close else "", name)
+
     def url(self, name):
         return "http://127.0.0.1:%d/%s" % (self.http_port, name)
 
@@ -316,8 +414,8 @@ class Env:
         return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               timeout=timeout + 10)
 
-    def _spawn(self, argv, logname, cwd=None, environ=None):
-        return spawn(argv, os.path.join(self.dir, logname), cwd=cwd, environ=environ)
+    def _spawn(self, argv, logname, cwd=None, environ=None, user=None):
+        return spawn(argv, os.path.join(self.dir, logname), cwd=cwd, environ=environ, user=user)
 
     def stop(self, proc, sig=signal.SIGTERM, timeout=10):
         if proc.poll() is None:
@@ -450,8 +548,10 @@ def native_connect(path, host, port, kind=1, timeout=30):
 
 
 def socks_connect(path, host, port, timeout=30):
-    """SOCKS5 CONNECT over the Unix socket; returns (reply code, socket)."""
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    """SOCKS5 CONNECT over the Unix socket (path), or the TCP listener (path
+    an (address, port) pair); returns (reply code, socket)."""
+    tcp = isinstance(path, tuple)
+    s = socket.socket(socket.AF_INET if tcp else socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
     s.connect(path)
     s.sendall(b"\x05\x01\x00")
