@@ -108,9 +108,40 @@ bool bflow_send_datagram(struct bsock *b, const struct msg_addr *to, const uint8
 	return true;
 }
 
+/*
+ * Stream data that comes before the CONNECT answer (the board may pass on
+ * what the remote sent at once before it answers) waits for the owner, as
+ * for an accepted connection not yet claimed.
+ */
+static void bflow_take_early(struct bsock *b, const struct msg *m)
+{
+	if (b->remote_closed)
+		return;
+	if (m->u.data.len > b->rx_avail) {
+		log_warnx("board socket %u: data beyond the credit granted before the connect "
+			  "answer: the stream fails", b->id);
+		board_info_count_bad();
+		b->remote_closed = true;
+		b->closed_err = PROTO_EPROTO;
+		return;
+	}
+	if ((!b->held && !(b->held = evbuffer_new())) ||
+	    evbuffer_add(b->held, m->u.data.data, m->u.data.len) < 0) {
+		b->remote_closed = true;
+		b->closed_err = PROTO_ENOBUFS;
+		return;
+	}
+	b->rx_avail -= m->u.data.len;
+	status_ctr.bytes_down += m->u.data.len;
+}
+
 /* Data beyond the credit granted breaks the contract: the socket fails. */
 void bflow_take_data(struct bsock *b, const struct msg *m)
 {
+	if (b->state == BSOCK_OPENING && b->type == BSOCK_STREAM && !b->close_wanted) {
+		bflow_take_early(b, m);
+		return;
+	}
 	if (b->state != BSOCK_OPEN) {
 		/* Closing: what was in flight when the owner left is of no use. */
 		return;

@@ -260,7 +260,7 @@ static void bsock_open_done(void *ctx, const struct msg *resp)
 
 	b->req = NULL;
 	if (b->close_wanted) {
-		if (resp->err == PROTO_OK)
+		if (resp->err == PROTO_OK && !b->remote_closed)
 			bsock_send_close(b);
 		else
 			bsock_free(b);
@@ -511,6 +511,15 @@ static void bsock_take_closed(struct bsock *b, uint8_t err)
 	const struct bsock_ops *ops = b->ops;
 	void *ctx = b->ctx;
 
+	if (b->state == BSOCK_OPENING && !b->remote_closed) {
+		/* The remote closed before the board answered the open: the owner
+		 * learns it after the answer, behind any data that came first. */
+		log_debug("board socket %u: closed (%s) before the open was answered", b->id,
+			  proto_err_str(err));
+		b->remote_closed = true;
+		b->closed_err = err;
+		return;
+	}
 	if (b->state != BSOCK_OPEN)
 		return;
 	if (b->token) {

@@ -56,7 +56,7 @@ struct bsock {
 	uint8_t kind;              /* PROTO_KIND_* for streams */
 	uint8_t state;
 	bool holds_link;           /* counts against the ESP's links */
-	bool remote_closed;        /* unclaimed child: EV_CLOSED already came */
+	bool remote_closed;        /* EV_CLOSED came before a claim or the open answer */
 	uint8_t closed_err;
 	bool in_txq, in_ctlq, in_openq;
 	bool close_wanted;         /* owner closed while the open was in flight */
@@ -73,7 +73,7 @@ struct bsock {
 	void *ctx;
 	struct breq *req;          /* open or close request in flight */
 	struct event *timer;       /* open deadline, or claim expiry */
-	struct evbuffer *held;     /* unclaimed child: data until the claim */
+	struct evbuffer *held;     /* data before the claim or the open answer */
 	struct msg_addr remote;    /* accepted: the peer */
 	uint16_t listener_id;      /* accepted: the listener it came from */
 	uint64_t created_us;

@@ -14,7 +14,8 @@
  * oversize (a message header declaring 4000 bytes), overcredit (stream DATA
  * that ignores the credit), badtag (a response nobody asked for), request
  * (requests to the host, a known type and an unknown one, whose refusals
- * are logged as "fakeboard: request 0xNN refused: ENOTSUP").
+ * are logged as "fakeboard: request 0xNN refused: ENOTSUP"), early (what
+ * the remote sends at once, and its close, come before the CONNECT answer).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +39,7 @@
 #define FB_SOCKS 8
 #define FB_WINDOW 8192       /* what the host may send per socket before CREDIT */
 #define FB_PROBE_TAG 0x4b42  /* requests of the "request" fault */
+#define FB_EARLY_WAIT_US 300000  /* "early": how long the remote's first bytes are awaited */
 
 struct fb_sock {
 	uint16_t id;
@@ -173,6 +175,44 @@ static void fb_connect(const struct msg *req)
 	s->out_len = 0;
 }
 
+/*
+ * The "early" fault: what the remote sends within a moment of the connect,
+ * and its close, go to the host before the CONNECT answer (as a board that
+ * flushes its sockets before its answers does).  True when it closed.
+ */
+static bool fb_early(struct fb_sock *s)
+{
+	uint64_t until = fb_now() + FB_EARLY_WAIT_US;
+	uint8_t buf[PROTO_DATA_MAX];
+
+	for (uint64_t now = fb_now(); now < until; now = fb_now()) {
+		struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+		size_t want = s->credit < sizeof(buf) ? s->credit : sizeof(buf);
+		struct msg m;
+		ssize_t n;
+
+		if (poll(&pfd, 1, (int)((until - now) / 1000) + 1) <= 0 || !want)
+			continue;
+		n = read(s->fd, buf, want);
+		if (n < 0 && errno == EAGAIN)
+			continue;
+		if (n <= 0) {
+			msg_init(&m, PROTO_EV_CLOSED);
+			m.sock = s->id;
+			m.u.closed.err = n == 0 ? PROTO_OK : PROTO_ECONNRESET;
+			fb_send(&m);
+			return true;
+		}
+		msg_init(&m, PROTO_DATA);
+		m.sock = s->id;
+		m.u.data.data = buf;
+		m.u.data.len = (uint16_t)n;
+		fb_send(&m);
+		s->credit -= (uint32_t)n;
+	}
+	return false;
+}
+
 static void fb_connected(struct fb_sock *s)
 {
 	struct msg resp;
@@ -191,6 +231,11 @@ static void fb_connected(struct fb_sock *s)
 	}
 	resp.u.opened.tx_window = FB_WINDOW;
 	resp.u.opened.local_port = 40000;
+	if (strcmp(fb_fault, "early") == 0 && fb_early(s)) {
+		fb_send(&resp);
+		fb_close(s);
+		return;
+	}
 	fb_send(&resp);
 	if (strcmp(fb_fault, "garbage") == 0 && !fb_fault_done) {
 		/* A CREDIT whose body is too short to decode. */

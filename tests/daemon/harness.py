@@ -541,10 +541,24 @@ def native_connect(path, host, port, kind=1, timeout=30):
     if r["err"]:
         n.close()
         return ERR[r["err"]], None
-    s = n.s
-    if n.buf:
-        raise AssertionError("pipe bytes arrived with the CONNECT answer")
-    return "OK", s
+    return "OK", PipeSocket(n.s, n.buf) if n.buf else n.s
+
+
+class PipeSocket:
+    """A pipe whose first bytes came in one read with the CONNECT answer."""
+
+    def __init__(self, s, first):
+        self.s = s
+        self.first = first
+
+    def __getattr__(self, name):
+        return getattr(self.s, name)
+
+    def recv(self, n, *flags):
+        if self.first:
+            data, self.first = self.first[:n], self.first[n:]
+            return data
+        return self.s.recv(n, *flags)
 
 
 def socks_connect(path, host, port, timeout=30):
