@@ -155,23 +155,30 @@ static void bsock_enqueue(struct bsock *b, bool front)
 		TAILQ_INSERT_TAIL(&bsock_openq, b, openq);
 }
 
-/* How long an open may take in all: queue, then the board's answer. */
-static uint32_t bsock_deadline_ms(const struct bsock *b)
+/*
+ * When an open gives up: a stream waits queue_timeout for a free ESP link,
+ * then connect_timeout for the board's answer; a UDP socket or a listener
+ * request_timeout in all.
+ */
+static uint64_t bsock_deadline_us(const struct bsock *b)
 {
 	const struct config *cfg = daemon_state.cfg;
 
-	return b->type == BSOCK_STREAM ? cfg->limits.connect_timeout_ms
-				       : cfg->limits.request_timeout_ms;
+	if (b->type != BSOCK_STREAM)
+		return b->created_us + (uint64_t)cfg->limits.request_timeout_ms * 1000;
+	if (b->state == BSOCK_QUEUED)
+		return b->created_us + (uint64_t)cfg->limits.queue_timeout_ms * 1000;
+	return b->started_us + (uint64_t)cfg->limits.connect_timeout_ms * 1000;
 }
 
 /* When to look at a queued or opening socket next. */
 static void bsock_arm_open(struct bsock *b)
 {
 	const struct config *cfg = daemon_state.cfg;
-	uint64_t age_ms = (daemon_now_us() - b->created_us) / 1000;
-	uint64_t next = bsock_deadline_ms(b);
+	uint64_t now = daemon_now_us(), age_ms = (now - b->created_us) / 1000;
+	uint64_t deadline = bsock_deadline_us(b);
+	uint64_t next = deadline > now ? (deadline - now + 999) / 1000 : 0;
 
-	next = next > age_ms ? next - age_ms : 0;
 	if (b->state == BSOCK_QUEUED && !board_attached() && cfg->device.request_wait_ms > age_ms &&
 	    cfg->device.request_wait_ms - age_ms < next)
 		next = cfg->device.request_wait_ms - age_ms;
@@ -201,12 +208,15 @@ static void bsock_timer_cb(evutil_socket_t fd, short what, void *arg)
 		bsock_open_failed(b, PROTO_ENODEV);
 		return;
 	}
-	if (age_ms < bsock_deadline_ms(b)) {
+	if (daemon_now_us() < bsock_deadline_us(b)) {
 		if (b->state == BSOCK_QUEUED || b->state == BSOCK_OPENING)
 			bsock_arm_open(b);
 		return;
 	}
 	if (b->state == BSOCK_QUEUED) {
+		log_info("connect to %s:%u (uid %u): no ESP link came free in %.1f s (all %u in "
+			 "use; queue_timeout): failed", b->host ? b->host : "udp", b->port,
+			 (unsigned)b->uid, (double)age_ms / 1000, bsock_links_total);
 		bsock_open_failed(b, PROTO_ETIMEDOUT);
 	} else if (b->state == BSOCK_OPENING && !b->close_wanted) {
 		/* Too late for the owner; the board's answer still has to be waited for. */
@@ -322,8 +332,11 @@ static bool bsock_start_open(struct bsock *b)
 	}
 	m.sock = b->id;
 	b->state = BSOCK_OPENING;
+	b->started_us = daemon_now_us();
 	/* The socket's own timer bounds the wait: a late success must be closed. */
 	b->req = breq_submit(&m, 0, BREQ_SESSION, bsock_open_done, b);
+	if (b->req && b->type == BSOCK_STREAM)
+		bsock_arm_open(b);
 	return b->req != NULL;
 }
 
@@ -375,6 +388,9 @@ static struct bsock *bsock_queue_open(struct bsock *b, int *err)
 	bool link_free = board_attached() && !bsock_links_blocked &&
 			 bsock_links_used + bsock_queued < bsock_links_total;
 
+	if (!link_free && bsock_queued == 0 && board_attached())
+		log_info("all %u ESP links in use: connects wait for one (queue_timeout %.1f s)",
+			 bsock_links_total, (double)cfg->limits.queue_timeout_ms / 1000);
 	if (!link_free && bsock_queued >= cfg->limits.connect_queue) {
 		log_info("connect to %s:%u refused: %u connects already wait for a link (limit)",
 			 b->host ? b->host : "udp", b->port, bsock_queued);

@@ -77,6 +77,7 @@ struct bsock {
 	struct msg_addr remote;    /* accepted: the peer */
 	uint16_t listener_id;      /* accepted: the listener it came from */
 	uint64_t created_us;
+	uint64_t started_us;       /* the open went to the board */
 	TAILQ_ENTRY(bsock) txq, ctlq, openq, all;
 };
 

@@ -156,6 +156,19 @@ void client_close_after_flush(struct client *c)
 void client_stop_handshake_timer(struct client *c)
 {
 	evtimer_del(c->timer);
+	c->pending = false;
+}
+
+/* Connections of uid that have not made their first request yet: those
+ * accepted (refused false) or those waiting for their refusal (true). */
+static unsigned client_pending_count(uid_t uid, bool refused)
+{
+	const struct client *c;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(c, &client_all, all)
+		n += c->pending && c->uid == uid && (c->mode == CLIENT_REFUSED) == refused;
+	return n;
 }
 
 void client_broadcast(const struct msg *m, uint32_t sub_bit)
@@ -321,6 +334,16 @@ void client_accept(int fd, bool tcp)
 		client_log_refusal(c, "is not allowed");
 	} else if (refuse) {
 		client_log_refusal(c, "over the clients limit");
+	} else if (client_pending_count(c->uid, false) >= cfg->limits.handshakes_per_user) {
+		/* One user's idle connections must not fill the clients limit, nor
+		 * its refused ones: beyond as many again they are closed at once. */
+		client_log_refusal(c, "already has handshakes_per_user connections without a request");
+		if (client_pending_count(c->uid, true) >= cfg->limits.handshakes_per_user) {
+			status_ctr.clients_refused++;
+			client_free(c);
+			return;
+		}
+		refuse = PROTO_ENOBUFS;
 	}
 	c->timer = evtimer_new(daemon_state.base, client_timer_cb, c);
 	if (!c->timer) {
@@ -333,10 +356,12 @@ void client_accept(int fd, bool tcp)
 		status_ctr.clients_refused++;
 		c->mode = CLIENT_REFUSED;
 		c->refuse_err = refuse;
+		c->pending = true;
 		client_refusing++;
 		evtimer_add(c->timer, &tv);
 	} else {
 		c->mode = CLIENT_NEW;
+		c->pending = true;
 		evtimer_add(c->timer, client_handshake_tv());
 		log_debug("client %u connected (uid %u pid %u)", c->serial, (unsigned)c->uid,
 			  (unsigned)c->pid);

@@ -49,6 +49,7 @@ struct client {
 	uint8_t refuse_err;            /* CLIENT_REFUSED: the error to answer */
 	bool tcp;                      /* came through the TCP SOCKS listener */
 	bool hello_done;
+	bool pending;                  /* no first request yet (handshakes_per_user) */
 	bool input_blocked;            /* waiting for credit, link room or answers */
 	bool connecting;               /* CONNECT/ACCEPT/SOCKS open in progress */
 	uint8_t outstanding;           /* requests waiting for an answer */
@@ -85,6 +86,7 @@ void client_reply(struct client *c, const struct msg *req, uint8_t err);
 /* Pass a request to the board; its answer goes back with the client's tag.
  * flags: enum breq_flags (BREQ_SESSION for requests naming a board socket). */
 void client_forward(struct client *c, const struct msg *req, uint32_t timeout_ms, unsigned flags);
+/* The first request came: no handshake deadline, no longer counted as pending. */
 void client_stop_handshake_timer(struct client *c);
 /* Destination check before opening a stream (err PROTO_EACCES when refused). */
 bool client_dest_allowed(const uint8_t ip[4], uint16_t port);

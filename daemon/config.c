@@ -15,6 +15,7 @@
 #include "log.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
+#define CONFIG_SYNTAX_ERROR "syntax error (expected [section] or key = value)"
 
 enum config_kind {
 	CK_PATH_DEVICE, CK_PATH_SOCKET, CK_UINT, CK_PORT, CK_DURATION, CK_SIZE, CK_MODE, CK_GROUP,
@@ -52,7 +53,10 @@ static const struct config_key config_keys[] = {
 	KEY("limits", "clients", CK_UINT, limits.clients, 1, 1000000),
 	KEY("limits", "sockets_per_client", CK_UINT, limits.sockets_per_client, 1, 65535),
 	KEY("limits", "connect_queue", CK_UINT, limits.connect_queue, 0, 65536),
+	KEY("limits", "handshakes_per_user", CK_UINT, limits.handshakes_per_user, 1, 1000000),
 	KEY("limits", "connect_timeout", CK_DURATION, limits.connect_timeout_ms, 1000, 3600000),
+	KEY("limits", "queue_timeout", CK_DURATION, limits.queue_timeout_ms, 1000, 86400000),
+	KEY("limits", "half_close_timeout", CK_DURATION, limits.half_close_timeout_ms, 100, 3600000),
 	KEY("limits", "client_buffer", CK_SIZE, limits.client_buffer, 2048, 16u << 20),
 	KEY("limits", "send_buffer", CK_SIZE, limits.send_buffer, 2048, 16u << 20),
 	KEY("limits", "request_timeout", CK_DURATION, limits.request_timeout_ms, 100, 3600000),
@@ -85,10 +89,40 @@ struct config_parse {
 static void config_error(struct config_errors *e, const char *name, unsigned line,
 			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * Append a message and its newline, bytes that are not printable ASCII
+ * escaped as \xNN: names and values from a file that is not text must not
+ * reach a terminal as control sequences.
+ */
+static void config_error_add(struct config_errors *e, const char *msg)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (const unsigned char *m = (const unsigned char *)msg; *m; m++) {
+		bool plain = *m >= 0x20 && *m < 0x7f;
+
+		if (sizeof(e->text) - e->len < (plain ? 3u : 6u)) {
+			e->len = sizeof(e->text) - 1;
+			return;
+		}
+		if (plain) {
+			e->text[e->len++] = (char)*m;
+		} else {
+			e->text[e->len++] = '\\';
+			e->text[e->len++] = 'x';
+			e->text[e->len++] = hex[*m >> 4];
+			e->text[e->len++] = hex[*m & 15];
+		}
+	}
+	e->text[e->len++] = '\n';
+	e->text[e->len] = 0;
+}
+
 static void config_error(struct config_errors *e, const char *name, unsigned line,
 			 const char *fmt, ...)
 {
 	size_t room = sizeof(e->text) - e->len;
+	char msg[512];
 	va_list ap;
 	int n;
 
@@ -102,17 +136,12 @@ static void config_error(struct config_errors *e, const char *name, unsigned lin
 		return;
 	}
 	e->len += (size_t)n;
-	room -= (size_t)n;
 	va_start(ap, fmt);
-	n = vsnprintf(e->text + e->len, room, fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= room - 1) {
-		e->len = sizeof(e->text) - 1;
+	if (n < 0)
 		return;
-	}
-	e->len += (size_t)n;
-	e->text[e->len++] = '\n';
-	e->text[e->len] = 0;
+	config_error_add(e, msg);
 }
 
 void config_defaults(struct config *c)
@@ -130,9 +159,12 @@ void config_defaults(struct config *c)
 	snprintf(c->socket.socks_address, sizeof(c->socket.socks_address), "127.0.0.1");
 	c->wifi.join_timeout_ms = 20000;
 	c->limits.clients = 1024;
-	c->limits.sockets_per_client = 16;
-	c->limits.connect_queue = 64;
+	c->limits.handshakes_per_user = 64;
+	c->limits.sockets_per_client = 64;
+	c->limits.connect_queue = 256;
 	c->limits.connect_timeout_ms = 30000;
+	c->limits.queue_timeout_ms = 600000;
+	c->limits.half_close_timeout_ms = 3000;
 	c->limits.client_buffer = 64 * 1024;
 	c->limits.send_buffer = 16 * 1024;
 	c->limits.request_timeout_ms = 10000;
@@ -434,6 +466,26 @@ static bool config_section_known(const char *name)
 }
 
 /*
+ * The lines inih takes for a syntax error: a section without its "]", and
+ * a line that is neither blank, a comment, a section nor "key = value"
+ * (or "key: value") ahead of any inline " ;" comment.
+ */
+static bool config_line_valid(const char *line, size_t len)
+{
+	if (len == 0 || strchr(";#\r\n", *line))
+		return true;
+	if (*line == '[')
+		return memchr(line, ']', len) != NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (line[i] == '=' || line[i] == ':')
+			return true;
+		if (line[i] == ';' && i > 0 && (line[i - 1] == ' ' || line[i - 1] == '\t'))
+			return false;
+	}
+	return false;
+}
+
+/*
  * Line reader for inih: counts lines (so the handler knows where it is),
  * strips leading blanks (inih would take an indented line for the
  * continuation of the previous value), refuses lines longer than inih's
@@ -458,6 +510,12 @@ static char *config_reader(char *str, int num, void *stream)
 	if (body + 1 > (size_t)num - 2) {
 		config_error(p->err, p->name, p->line, "line too long (%d characters at most)",
 			     num - 4);
+		snprintf(str, (size_t)num, ";\n");
+		return str;
+	}
+	if (!config_line_valid(start, body)) {
+		/* Reported here, in line order; inih gets a comment instead. */
+		config_error(p->err, p->name, p->line, CONFIG_SYNTAX_ERROR);
 		snprintf(str, (size_t)num, ";\n");
 		return str;
 	}
@@ -557,7 +615,7 @@ bool config_parse_string(struct config *c, const char *name, const char *text,
 	p.text = text;
 	rc = ini_parse_stream(config_reader, &p, config_handler, &p);
 	if (rc > 0)
-		config_error(err, name, (unsigned)rc, "syntax error (expected [section] or key = value)");
+		config_error(err, name, (unsigned)rc, CONFIG_SYNTAX_ERROR);
 	else if (rc < 0)
 		config_error(err, name, 0, "cannot parse");
 	config_cross_check(&p);
@@ -575,8 +633,14 @@ static char *config_slurp(const char *path, struct config_errors *err)
 		config_error(err, path, 0, "%s", strerror(errno));
 		return NULL;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_FILE_MAX) {
-		config_error(err, path, 0, "not a regular file of at most 1 MB");
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		config_error(err, path, 0, "not a regular file");
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > CONFIG_FILE_MAX) {
+		config_error(err, path, 0, "too large (%lld bytes; 1 MB at most)",
+			     (long long)st.st_size);
 		close(fd);
 		return NULL;
 	}

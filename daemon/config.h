@@ -44,9 +44,12 @@ struct config {
 	} wifi;
 	struct {
 		uint32_t clients;
+		uint32_t handshakes_per_user;  /* connections of one uid before a first request */
 		uint32_t sockets_per_client;
 		uint32_t connect_queue;
-		uint32_t connect_timeout_ms;
+		uint32_t connect_timeout_ms;   /* a connect on the module */
+		uint32_t queue_timeout_ms;     /* waiting for a free ESP link */
+		uint32_t half_close_timeout_ms;
 		uint32_t client_buffer;
 		uint32_t send_buffer;
 		uint32_t request_timeout_ms;

@@ -31,11 +31,11 @@ static _Noreturn void main_usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 		"usage: k210sockd [-d] [-n] [-v]... [-f FILE]\n"
-		"  -d       stay in the foreground and log to standard error\n"
-		"  -f FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
-		"  -n       check the configuration and exit (0 valid, 1 invalid)\n"
-		"  -v       log more (repeatable)\n"
-		"  -h       this help\n");
+		"  -d          stay in the foreground and log to standard error\n"
+		"  -f FILE     configuration file (default " CONFIG_DEFAULT_PATH ")\n"
+		"  -n          check the configuration and exit (0 valid, 1 invalid)\n"
+		"  -v          log more (repeatable)\n"
+		"  -h, --help  this help\n");
 	exit(status);
 }
 
@@ -176,7 +176,13 @@ int main(int argc, char **argv)
 	struct config *cfg;
 	int ch;
 
-	while ((ch = getopt(argc, argv, "df:hnv")) != -1) {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "df:hnv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			foreground = true;
@@ -193,11 +199,19 @@ int main(int argc, char **argv)
 			main_verbose++;
 			break;
 		default:
+			if (optopt == 'f')
+				fprintf(stderr, "k210sockd: -f needs a file name\n");
+			else if (optopt)
+				fprintf(stderr, "k210sockd: unknown option -%c\n", optopt);
+			else
+				fprintf(stderr, "k210sockd: unknown option %s\n", argv[optind - 1]);
 			main_usage(2);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc) {
+		fprintf(stderr, "k210sockd: unexpected argument %s\n", argv[optind]);
 		main_usage(2);
+	}
 	/* Until the configuration says otherwise, errors go to stderr. */
 	log_init(1, LOG_LEVEL_INFO, K210SOCKD_NAME);
 	cfg = malloc(sizeof(*cfg));

@@ -257,7 +257,6 @@ class Env:
             "device": {"path": self.board_link, "request_wait": "2", "reconnect_min": "0.05",
                        "reconnect_max": "0.5"},
             "socket": {"path": self.sock, "mode": "0666", "group": ""},
-            "limits": {"sockets_per_client": "64"},
             "log": {"level": "debug"},
         }
         for sec, keys in sections.items():

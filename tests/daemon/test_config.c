@@ -115,9 +115,12 @@ static void test_defaults(void)
 	CHECK_EQ(c.socket.socks_port, 0);
 	CHECK_EQ(c.wifi.join_timeout_ms, 20000);
 	CHECK_EQ(c.limits.clients, 1024);
-	CHECK_EQ(c.limits.sockets_per_client, 16);
-	CHECK_EQ(c.limits.connect_queue, 64);
+	CHECK_EQ(c.limits.handshakes_per_user, 64);
+	CHECK_EQ(c.limits.sockets_per_client, 64);
+	CHECK_EQ(c.limits.connect_queue, 256);
 	CHECK_EQ(c.limits.connect_timeout_ms, 30000);
+	CHECK_EQ(c.limits.queue_timeout_ms, 600000);
+	CHECK_EQ(c.limits.half_close_timeout_ms, 3000);
 	CHECK_EQ(c.limits.client_buffer, 65536);
 	CHECK_EQ(c.limits.send_buffer, 16384);
 	CHECK_EQ(c.limits.request_timeout_ms, 10000);
@@ -143,6 +146,21 @@ static const struct bad_vector bad_vectors[] = {
 	  "t.conf:3: [device] baud given twice (first on line 2)" },
 	{ "syntax error", "[device]\nbaud\n", "t.conf:2: syntax error" },
 	{ "unclosed section", "[device\n", "t.conf:1: syntax error" },
+	{ "unclosed section, then a bad line: in line order", "[device\nbaud = fast\n",
+	  "t.conf:1: syntax error (expected [section] or key = value)\nt.conf:2: " },
+	{ "syntax errors in line order", "[log]\nlevel\n[device]\nbaud = 1\nnonsense\n",
+	  "t.conf:2: syntax error (expected [section] or key = value)\nt.conf:4: [device] baud: "
+	  "expected a whole number from 115200 to 12000000\nt.conf:5: syntax error" },
+	{ "inline comment before the equals sign", "[device]\nbaud ; = 9600\n",
+	  "t.conf:2: syntax error" },
+	{ "control bytes escaped", "[device]\n\x1b[2J\xff = 1\n",
+	  "t.conf:2: unknown key \"\\x1b[2J\\xff\" in [device]" },
+	{ "queue timeout too short", "[limits]\nqueue_timeout = 0.5\n",
+	  "t.conf:2: [limits] queue_timeout: expected seconds from 1.000" },
+	{ "handshakes per user zero", "[limits]\nhandshakes_per_user = 0\n",
+	  "t.conf:2: [limits] handshakes_per_user: expected a whole number from 1" },
+	{ "half close timeout too short", "[limits]\nhalf_close_timeout = 0.05\n",
+	  "t.conf:2: [limits] half_close_timeout: expected seconds from 0.100" },
 	{ "relative device path", "[device]\npath = ttyUSB0\n",
 	  "t.conf:2: [device] path: expected an absolute path or usb:VID:PID[:SERIAL]" },
 	{ "bad usb spec", "[device]\npath = usb:1a86\n", "t.conf:2: [device] path: expected usb:VID:PID" },
@@ -336,6 +354,27 @@ static void test_load_file(void)
 	config_defaults(&c);
 	CHECK(!config_load(&c, "/nonexistent/k210sockd.conf", &err));
 	CHECK(strstr(err.text, "/nonexistent/k210sockd.conf: No such file") != NULL);
+
+	check_case = "a file over 1 MB is too large, not irregular";
+	{
+		char path[] = "/tmp/k210-big-XXXXXX";
+		int fd = mkstemp(path);
+
+		CHECK(fd >= 0 && ftruncate(fd, 2 << 20) == 0);
+		close(fd);
+		err.len = 0;
+		err.text[0] = 0;
+		config_defaults(&c);
+		CHECK(!config_load(&c, path, &err));
+		CHECK(strstr(err.text, "too large (2097152 bytes; 1 MB at most)") != NULL);
+		CHECK(strstr(err.text, "regular") == NULL);
+		unlink(path);
+	}
+	check_case = "a directory is not a regular file";
+	err.len = 0;
+	err.text[0] = 0;
+	CHECK(!config_load(&c, "/tmp", &err));
+	CHECK(strstr(err.text, "/tmp: not a regular file") != NULL);
 	check_case = NULL;
 }
 

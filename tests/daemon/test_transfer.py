@@ -65,7 +65,8 @@ def start_servers():
 env = Env("transfer")
 env.start_board("--baud", "0", "--esp-baud", "0")
 env.start_http()
-env.start_daemon(limits={"sockets_per_client": "64", "connect_timeout": "120"})
+# The default limits: one user's 20 parallel downloads queue for the links.
+env.start_daemon()
 
 for name in ("f1024", "f65536", "f1048576", "f4194304"):
     out = os.path.join(env.dir, name + ".out")
@@ -156,7 +157,7 @@ log("20 downloads in %.1f s, at most %d queued for a link; streams opened %d, fa
     (time.monotonic() - t0, peak_queued, st["streams.opened"], st["streams.failed"]))
 if peak_queued == 0:
     fail("20 downloads on five links, but none was seen waiting for a link")
-env.wait_sockets_free()
+env.check_no_leak()
 if env.stop(env.daemon) != 0:
     fail("the daemon did not stop cleanly")
 print("transfer: 1 passed, 0 failed")
