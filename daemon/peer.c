@@ -1,24 +1,91 @@
 #include <errno.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "peer.h"
 
 #define PEER_REPLY_MAX 8192
 
-static enum peer_state peer_unix(int fd)
+static bool peer_hangup(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 
-	if (poll(&pfd, 1, 0) != 1)
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR));
+}
+
+/* One request to the kernel's socket diagnostics; the answer's length, or -1. */
+static ssize_t peer_diag(const void *req, size_t len, uint8_t *buf, size_t size)
+{
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct nlmsghdr h = {
+		.nlmsg_len = (uint32_t)(NLMSG_HDRLEN + len),
+		.nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		.nlmsg_flags = NLM_F_REQUEST,
+		.nlmsg_seq = 1,
+	};
+	struct iovec iov[2] = { { &h, NLMSG_HDRLEN }, { (void *)(uintptr_t)req, len } };
+	struct msghdr mh = { .msg_name = &kernel, .msg_namelen = sizeof(kernel), .msg_iov = iov,
+			     .msg_iovlen = 2 };
+	ssize_t n = -1;
+	int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+
+	if (nl < 0)
+		return -1;
+	if (sendmsg(nl, &mh, 0) == (ssize_t)h.nlmsg_len) {
+		do
+			n = recv(nl, buf, size, 0);
+		while (n < 0 && errno == EINTR);
+	}
+	close(nl);
+	return n;
+}
+
+/*
+ * Once both directions are shut down (the client's half close and ours
+ * after the remote's end) a Unix socket hangs up although the client may
+ * still hold it: the diagnostics name its peer's inode, 0 once closed.
+ */
+static enum peer_state peer_unix(int fd)
+{
+	struct unix_diag_req req = {
+		.sdiag_family = AF_UNIX,
+		.udiag_states = ~0u,
+		.udiag_show = UDIAG_SHOW_PEER,
+		.udiag_cookie = { INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE },
+	};
+	uint8_t buf[PEER_REPLY_MAX] __attribute__((aligned(4)));
+	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+	struct stat st;
+	ssize_t n;
+	int len;
+
+	if (!peer_hangup(fd))
 		return PEER_OPEN;
-	return pfd.revents & (POLLHUP | POLLERR) ? PEER_CLOSED : PEER_OPEN;
+	if (fstat(fd, &st) < 0)
+		return PEER_CLOSED;
+	req.udiag_ino = (uint32_t)st.st_ino;
+	n = peer_diag(&req, sizeof(req), buf, sizeof(buf));
+	if (n < (ssize_t)NLMSG_HDRLEN || (size_t)n < h->nlmsg_len || h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct unix_diag_msg)))
+		return PEER_CLOSED;   /* no diagnostics: a hang-up is taken as the close */
+	len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(struct unix_diag_msg)));
+	for (const struct rtattr *a = (const struct rtattr *)((const uint8_t *)NLMSG_DATA(h) +
+							      NLMSG_ALIGN(sizeof(struct unix_diag_msg)));
+	     RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(a) >= sizeof(uint32_t))
+			return *(const uint32_t *)RTA_DATA(a) ? PEER_OPEN : PEER_CLOSED;
+	return PEER_CLOSED;
 }
 
 /* The request names the peer's socket: its local end is our remote one. */
@@ -85,43 +152,18 @@ static enum peer_state peer_diag_answer(const uint8_t *buf, ssize_t n)
 
 static enum peer_state peer_tcp(int fd)
 {
-	struct {
-		struct nlmsghdr h;
-		struct inet_diag_req_v2 r;
-	} q;
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct inet_diag_req_v2 req;
 	uint8_t buf[PEER_REPLY_MAX] __attribute__((aligned(4)));
-	enum peer_state st = PEER_UNKNOWN;
-	int nl;
-	ssize_t n;
 
-	if (!peer_diag_request(fd, &q.r))
+	if (!peer_diag_request(fd, &req))
 		return PEER_UNKNOWN;
-	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (nl < 0)
-		return PEER_UNKNOWN;
-	q.h.nlmsg_len = sizeof(q);
-	q.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	q.h.nlmsg_flags = NLM_F_REQUEST;
-	q.h.nlmsg_seq = 1;
-	q.h.nlmsg_pid = 0;
-	if (sendto(nl, &q, sizeof(q), 0, (struct sockaddr *)&kernel, sizeof(kernel)) ==
-	    (ssize_t)sizeof(q)) {
-		do
-			n = recv(nl, buf, sizeof(buf), 0);
-		while (n < 0 && errno == EINTR);
-		st = peer_diag_answer(buf, n);
-	}
-	close(nl);
-	return st;
+	return peer_diag_answer(buf, peer_diag(&req, sizeof(req), buf, sizeof(buf)));
 }
 
 enum peer_state peer_state(int fd, bool tcp)
 {
-	enum peer_state st = peer_unix(fd);
-
-	/* A reset or both directions closed: POLLHUP on TCP too. */
-	if (st == PEER_CLOSED || !tcp)
-		return st;
-	return peer_tcp(fd);
+	if (!tcp)
+		return peer_unix(fd);
+	/* A reset: a hang-up on TCP too. */
+	return peer_hangup(fd) ? PEER_CLOSED : peer_tcp(fd);
 }

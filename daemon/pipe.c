@@ -35,6 +35,7 @@ struct pipe {
 	bool shut;
 	bool client_eof;
 	bool client_gone;             /* closed both ways: only its last bytes still go out */
+	uint64_t last_rx_us;          /* the remote's last bytes, or the client's half close */
 	uint64_t added;               /* bytes put into the output buffer */
 	uint64_t credited;            /* of those, reported as consumed */
 };
@@ -42,6 +43,7 @@ struct pipe {
 static TAILQ_HEAD(, pipe) pipe_all = TAILQ_HEAD_INITIALIZER(pipe_all);
 
 static void pipe_watch_cb(evutil_socket_t fd, short what, void *arg);
+static bool pipe_client_gone(struct pipe *p);
 
 static void pipe_free(struct pipe *p)
 {
@@ -80,7 +82,7 @@ static void pipe_update_read(struct pipe *p)
 	bool want = p->b && !p->client_eof && !p->remote_eof && p->b->tx_credit > 0;
 	bool on = bufferevent_get_enabled(p->bev) & EV_READ;
 
-	if (p->shut)
+	if (p->shut && !p->client_eof)
 		want = true;   /* only to see the client's close, or data that has to fail */
 	if (want && !on)
 		bufferevent_enable(p->bev, EV_READ);
@@ -130,13 +132,17 @@ static void pipe_maybe_shutdown(struct pipe *p)
 	if (!p->remote_eof || p->shut ||
 	    evbuffer_get_length(bufferevent_get_output(p->bev)) != 0)
 		return;
-	if (p->client_eof) {
-		pipe_free(p);
-		return;
-	}
 	shutdown(bufferevent_getfd(p->bev), SHUT_WR);
 	p->shut = true;
 	pipe_linger(p);
+	if (p->client_eof) {
+		/* Half-closed: held open until the client closes (the watch sees
+		 * it), which tells a client on the Unix socket that the end was in
+		 * order -- a failure closes at once. */
+		if (pipe_client_gone(p))
+			pipe_free(p);
+		return;
+	}
 	pipe_update_read(p);
 }
 
@@ -221,6 +227,32 @@ static void pipe_watch_arm(struct pipe *p)
 	evtimer_add(p->watch, &tv);
 }
 
+/*
+ * The ESP8285 passes an end of input on only as a close.  Once the board
+ * has every byte of a half-closed client and the remote has been quiet for
+ * half_close_timeout, it is closed: a remote that reads until the end of
+ * its input (an upload sink) finishes, and a link is not held for ever.
+ */
+static bool pipe_half_close_due(struct pipe *p)
+{
+	uint64_t quiet_us = (uint64_t)daemon_state.cfg->limits.half_close_timeout_ms * 1000;
+
+	return p->b && !evbuffer_get_length(bufferevent_get_input(p->bev)) &&
+	       p->b->tx_credit >= p->b->tx_window && daemon_now_us() - p->last_rx_us >= quiet_us;
+}
+
+static void pipe_half_close_end(struct pipe *p)
+{
+	log_debug("pipe %u: the remote sent nothing for %u ms after the client's half close: "
+		  "closing the stream", p->serial, daemon_state.cfg->limits.half_close_timeout_ms);
+	bsock_close(p->b);
+	p->b = NULL;
+	p->remote_eof = true;
+	pipe_linger(p);
+	pipe_watch_arm(p);   /* for the client's close (pipe_maybe_shutdown may free p) */
+	pipe_maybe_shutdown(p);
+}
+
 static void pipe_watch_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct pipe *p = arg;
@@ -229,6 +261,8 @@ static void pipe_watch_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (pipe_client_gone(p))
 		pipe_client_closed(p);
+	else if (pipe_half_close_due(p))
+		pipe_half_close_end(p);
 	else
 		pipe_watch_arm(p);
 }
@@ -260,6 +294,7 @@ static void pipe_event_cb(struct bufferevent *bev, short what, void *arg)
 	 * closes, or until the client closes too.
 	 */
 	log_debug("pipe %u: client shut down its side", p->serial);
+	p->last_rx_us = daemon_now_us();
 	if (p->b && evbuffer_get_length(bufferevent_get_input(p->bev)))
 		bflow_want_tx(p->b);
 	pipe_update_read(p);
@@ -281,6 +316,7 @@ static void pipe_data(void *ctx, struct bsock *b, const uint8_t *data, size_t le
 		return;
 	}
 	p->added += len;
+	p->last_rx_us = daemon_now_us();
 }
 
 static void pipe_closed(void *ctx, struct bsock *b, int err)

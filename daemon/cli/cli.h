@@ -22,6 +22,7 @@ struct cli {
 	bool json, quiet, verbose;
 	bool tls;                  /* connect --tls */
 	bool keep;                 /* listen -k */
+	bool no_shutdown;          /* connect, listen --no-shutdown */
 	bool udp_listen;           /* udp --listen PORT */
 	uint16_t udp_port;
 	uint64_t bytes;            /* bench --bytes */

@@ -16,6 +16,7 @@ enum {
 	OPT_LISTEN = 1 << 3,
 	OPT_BYTES = 1 << 4,
 	OPT_STREAMS = 1 << 5,
+	OPT_NO_SHUTDOWN = 1 << 6,
 };
 
 struct command {
@@ -29,8 +30,9 @@ struct command {
 static const struct command commands[] = {
 	{ "status", status_run, OPT_JSON, 0, 0, "status" },
 	{ "resolve", control_resolve, OPT_JSON, 1, 1, "resolve HOST" },
-	{ "connect", stream_connect, OPT_TLS, 2, 2, "connect [--tls] HOST PORT" },
-	{ "listen", stream_listen, OPT_KEEP, 1, 1, "listen [-k] PORT" },
+	{ "connect", stream_connect, OPT_TLS | OPT_NO_SHUTDOWN, 2, 2,
+	  "connect [--tls] [--no-shutdown] HOST PORT" },
+	{ "listen", stream_listen, OPT_KEEP | OPT_NO_SHUTDOWN, 1, 1, "listen [-k] [--no-shutdown] PORT" },
 	{ "udp", udp_run, OPT_LISTEN, 0, 2, "udp [--listen PORT] [HOST PORT]" },
 	{ "wifi", control_wifi, OPT_JSON, 1, 3, "wifi status|scan|join SSID [PSK]|leave" },
 	{ "reset", control_reset, 0, 0, 1, "reset [board|esp]" },
@@ -71,13 +73,14 @@ static const char *option_name(unsigned opt)
 	case OPT_LISTEN: return "--listen";
 	case OPT_BYTES: return "--bytes";
 	case OPT_STREAMS: return "--streams";
+	case OPT_NO_SHUTDOWN: return "--no-shutdown";
 	}
 	return "?";
 }
 
 static int parse(int argc, char **argv, struct cli *c, unsigned *given)
 {
-	enum { LONG_JSON = 256, LONG_TLS, LONG_LISTEN, LONG_BYTES, LONG_STREAMS };
+	enum { LONG_JSON = 256, LONG_TLS, LONG_LISTEN, LONG_BYTES, LONG_STREAMS, LONG_NO_SHUTDOWN };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, LONG_JSON },
@@ -90,6 +93,7 @@ static int parse(int argc, char **argv, struct cli *c, unsigned *given)
 		{ "listen", required_argument, NULL, LONG_LISTEN },
 		{ "bytes", required_argument, NULL, LONG_BYTES },
 		{ "streams", required_argument, NULL, LONG_STREAMS },
+		{ "no-shutdown", no_argument, NULL, LONG_NO_SHUTDOWN },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t n;
@@ -106,6 +110,7 @@ static int parse(int argc, char **argv, struct cli *c, unsigned *given)
 		case LONG_JSON: c->json = true; *given |= OPT_JSON; break;
 		case LONG_TLS: c->tls = true; *given |= OPT_TLS; break;
 		case 'k': c->keep = true; *given |= OPT_KEEP; break;
+		case LONG_NO_SHUTDOWN: c->no_shutdown = true; *given |= OPT_NO_SHUTDOWN; break;
 		case LONG_LISTEN:
 			if (!cli_parse_port(optarg, &c->udp_port))
 				return cli_usage("--listen: bad port '%s'", optarg);
@@ -152,7 +157,7 @@ int main(int argc, char **argv)
 		return cli_usage("unknown command '%s'", c.command);
 	c.argc = argc - optind - 1;
 	c.argv = argv + optind + 1;
-	for (unsigned opt = 1; opt <= OPT_STREAMS; opt <<= 1)
+	for (unsigned opt = 1; opt <= OPT_NO_SHUTDOWN; opt <<= 1)
 		if ((given & opt) && !(cmd->options & opt))
 			return cli_usage("%s does not apply to %s", option_name(opt), cmd->name);
 	if (c.argc < cmd->min_args || c.argc > cmd->max_args)

@@ -21,6 +21,8 @@ struct stream_relay {
 	uint8_t up[STREAM_BUF], down[STREAM_BUF];
 	size_t up_len, up_off;
 	bool in_eof;
+	bool half_close;         /* pass the end of input on (not --no-shutdown) */
+	bool shut;               /* it was passed on */
 	uint64_t sent, received;
 	const char *where;       /* what failed: NULL for the stream itself */
 };
@@ -55,10 +57,14 @@ static int stream_upload(struct stream_relay *r, short revents, short in_revents
 		}
 	}
 	/*
-	 * The end of input is not passed on with shutdown(): the ESP8285 cannot
-	 * half-close, and a stream kept open both ways lets the end of the
-	 * other direction tell an orderly close from a failure.
+	 * The end of input goes on as a half close, as nc -N and ncat do: the
+	 * daemon keeps relaying the remote until it closes (the ESP8285 cannot
+	 * pass a half close on) and frees the stream if we close first.
 	 */
+	if (r->in_eof && !r->up_len && r->half_close && !r->shut) {
+		shutdown(r->fd, SHUT_WR);
+		r->shut = true;
+	}
 	return 0;
 }
 
@@ -108,6 +114,7 @@ static int stream_run(const struct cli *c, int fd, const char *what)
 
 	memset(&r, 0, sizeof(r));
 	r.fd = fd;
+	r.half_close = !c->no_shutdown;
 	progress_init(&p, stderr, isatty(STDERR_FILENO) && !c->quiet, 0);
 	err = stream_relay(&r, &p);
 	progress_done(&p);

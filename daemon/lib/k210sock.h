@@ -215,9 +215,11 @@ K210SOCK_API const char *k210sock_daemon_name(const k210sock *h);
  * Open a TCP or TLS connection to host:port through the board (host: a DNS
  * name or dotted IPv4, resolved on the board).  Returns a connected stream
  * file descriptor (close-on-exec, blocking), or -1 with errno set.
- * timeout_ms bounds the whole call.  The ESP8285 cannot half-close:
- * shutdown(SHUT_WR) is not passed on, the remote side is closed by close().
- * End of file on the stream means the remote closed it or the socket failed:
+ * timeout_ms bounds the whole call.  The ESP8285 cannot half-close: after
+ * shutdown(SHUT_WR) the daemon keeps relaying what the remote sends, and
+ * closes the remote socket once the remote has been quiet for the daemon's
+ * half_close_timeout (the remote sees the end of its input then).  End of
+ * file on the stream means the remote closed it or the socket failed:
  * k210sock_stream_error tells which.
  */
 K210SOCK_API int k210sock_connect(const char *path, const char *host, uint16_t port,
@@ -230,9 +232,8 @@ K210SOCK_API int k210sock_dial(k210sock *h, const char *host, uint16_t port, int
 /*
  * After read(2) returned end of file on a stream: 0 when the remote closed
  * it in order, else the errno value of the failure (ECONNRESET: the daemon
- * closed the whole connection, as it does when the socket failed).  Only
- * meaningful while the caller has not shut down its own sending side:
- * afterwards every end looks orderly and 0 is returned.
+ * closed the whole connection, as it does when the socket failed), also
+ * after the caller shut down its own sending side.
  */
 K210SOCK_API int k210sock_stream_error(int fd);
 

@@ -4,9 +4,17 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "k210sock_int.h"
 
@@ -88,6 +96,53 @@ int k210sock_dial(k210sock *h, const char *host, uint16_t port, int kind, int ti
 	return fd;
 }
 
+/*
+ * Does the daemon still hold its end of the connection?  1 yes, 0 no, -1
+ * unknown.  The kernel's socket diagnostics name the peer of our socket
+ * (by inode), and inode 0 once the peer is closed.
+ */
+static int k210sock_peer_open(int fd)
+{
+	struct {
+		struct nlmsghdr h;
+		struct unix_diag_req r;
+	} q = {
+		.h = { .nlmsg_len = sizeof(q), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+		       .nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = 1 },
+		.r = { .sdiag_family = AF_UNIX, .udiag_states = ~0u, .udiag_show = UDIAG_SHOW_PEER,
+		       .udiag_cookie = { ~0u, ~0u } },
+	};
+	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	uint8_t buf[4096] __attribute__((aligned(4)));
+	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+	struct stat st;
+	ssize_t n = -1;
+	int nl, len, open = -1;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	q.r.udiag_ino = (uint32_t)st.st_ino;
+	nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (nl < 0)
+		return -1;
+	if (sendto(nl, &q, sizeof(q), 0, (struct sockaddr *)&kernel, sizeof(kernel)) ==
+	    (ssize_t)sizeof(q))
+		n = recv(nl, buf, sizeof(buf), 0);
+	close(nl);
+	if (n < (ssize_t)NLMSG_HDRLEN || (size_t)n < h->nlmsg_len ||
+	    h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+	    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct unix_diag_msg)))
+		return -1;
+	len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(struct unix_diag_msg)));
+	open = 0;   /* no peer named: none */
+	for (const struct rtattr *a = (const struct rtattr *)((const uint8_t *)NLMSG_DATA(h) +
+							      NLMSG_ALIGN(sizeof(struct unix_diag_msg)));
+	     RTA_OK(a, len); a = RTA_NEXT(a, len))
+		if (a->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(a) >= sizeof(uint32_t))
+			open = *(const uint32_t *)RTA_DATA(a) != 0;
+	return open;
+}
+
 int k210sock_stream_error(int fd)
 {
 	struct pollfd p = { .fd = fd, .events = 0 };
@@ -96,9 +151,13 @@ int k210sock_stream_error(int fd)
 
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err)
 		return err;
-	/* An orderly end is a half close (the daemon still waits for ours); a
-	 * failure closes the whole connection, which poll reports as a hang-up. */
-	if (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP))
+	/*
+	 * An orderly end is a half close, and the daemon keeps its end open
+	 * until we close ours; a failure closes the whole connection.  poll
+	 * reports a hang-up for both once we have shut down our own sending
+	 * side: whether the daemon still holds its end tells them apart.
+	 */
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLHUP) && k210sock_peer_open(fd) != 1)
 		return ECONNRESET;
 	return 0;
 }

@@ -26,6 +26,7 @@
 #include "fake.h"
 
 #define FAKE_TOKEN 0x8001
+#define FAKEDAEMON_HALF_CLOSED_MS 300   /* see fakedaemon_end */
 
 static const uint8_t fake_mac[6] = { 0x24, 0x0a, 0xc4, 0xaa, 0xbb, 0xcc };
 
@@ -100,7 +101,11 @@ static void fakedaemon_events(struct fake *f, int fd)
 	fake_send(f, fd, &m);
 }
 
-/* An orderly end: our side first, then the client's close (bounded). */
+/*
+ * An orderly end: our side first, then the client's close (bounded).  A
+ * client that shut down its own side first reads its end of file at once
+ * and looks whether we still hold the connection: a moment more for it.
+ */
 static void fakedaemon_end(int fd)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -109,6 +114,7 @@ static void fakedaemon_end(int fd)
 	shutdown(fd, SHUT_WR);
 	while (poll(&p, 1, 5000) == 1 && read(fd, buf, sizeof(buf)) > 0)
 		;
+	usleep(FAKEDAEMON_HALF_CLOSED_MS * 1000);
 }
 
 /* A stream after CONNECT or ACCEPT. */

@@ -14,6 +14,7 @@ Every process started is stopped at exit and every wait has a deadline.
 Exit status 77 (skipped) when a binary is missing.
 """
 import fcntl
+import hashlib
 import json
 import os
 import signal
@@ -21,6 +22,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 # The daemon's test harness: processes, temporary directories, logs, waits.
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "daemon"))
@@ -134,6 +136,26 @@ def echo_handler(c):
     c.close()
 
 
+def sink_handler(c):
+    """Read until the end of the input, then close: only an end of input
+    that reaches the remote ends the exchange."""
+    h = hashlib.sha256()
+    c.settimeout(60)
+    try:
+        while True:
+            data = c.recv(65536)
+            if not data:
+                break
+            h.update(data)
+        sunk.append(h.hexdigest())
+    except OSError:
+        pass
+    c.close()
+
+
+sunk = []
+
+
 def chargen_handler(c):
     line = bytes(range(33, 127)) + b"\r\n"
     block = line * 64
@@ -236,6 +258,27 @@ def test_emulated(env, emu):
         fail("connect to a closed port: exit %d, %s" % (rc, err))
     note("connect: %d bytes echoed; a closed port is refused" % len(payload))
 
+    sport = tcp_server(sink_handler)
+    upload = os.urandom(200000)
+    t0 = time.monotonic()
+    rc, _, err = env.cli("connect", "127.0.0.1", str(sport), input=upload, timeout=60)
+    if rc != 0:
+        fail("connect to a server reading until the end of input: exit %d, %s" % (rc, err))
+    wait_for(lambda: hashlib.sha256(upload).hexdigest() in sunk, 10,
+             "the sink to receive the whole upload and its end")
+    note("connect: the end of input reached a sink (200000 bytes) in %.1f s"
+         % (time.monotonic() - t0))
+    keep = env.cli_background("connect", "--no-shutdown", "127.0.0.1", str(sport))
+    keep.stdin.write(b"held open")
+    keep.stdin.close()
+    time.sleep(5)
+    if keep.poll() is not None:
+        fail("connect --no-shutdown ended after the end of input: exit %d" % keep.returncode)
+    keep.kill()
+    keep.wait()
+    note("connect --no-shutdown: still open 5 s after the end of input")
+    check_no_leak(env)
+
     uport = udp_echo()
     _, out, _ = env.cli("udp", "127.0.0.1", str(uport), input=b"ping\npong\n", check=0)
     if sorted(out.split()) != [b"ping", b"pong"]:
@@ -302,6 +345,21 @@ def test_emulated(env, emu):
     if not any(e["event"] == "device" and e.get("what") == "esp-reset" for e in events):
         fail("monitor: no esp-reset event after reset esp: %s" % lines)
     note("monitor: %d events around an ESP reset" % len(events))
+    check_no_leak(env, timeout=20)
+
+
+def check_no_leak(env, timeout=5):
+    """No board socket held, every ESP link free (status --json)."""
+    last = {}
+
+    def clean():
+        last.update(env.cli_json("status").get("sockets", {}))
+        return last.get("in_use") == 0 and last.get("links_free") == 5
+    deadline = time.monotonic() + timeout
+    while not clean():
+        if time.monotonic() > deadline:
+            fail("board sockets leaked: sockets %s" % last)
+        time.sleep(0.1)
 
 
 _output = {}

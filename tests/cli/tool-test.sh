@@ -178,6 +178,11 @@ run connect_reset connect reset 1
 expect_rc connect_reset 1
 expect_err connect_reset "k210sock: connect reset:1: connection reset by peer"
 [ "$(cat "$dir/connect_reset.out")" = partial ] || fail "connect reset: the bytes before the reset are lost"
+run connect_reset_keep connect --no-shutdown reset 1
+expect_rc connect_reset_keep 1
+expect_err connect_reset_keep "k210sock: connect reset:1: connection reset by peer"
+run shutdown_elsewhere status --no-shutdown
+expect_rc shutdown_elsewhere 2
 run connect_port connect echo 0
 expect_rc connect_port 2
 run connect_tls connect --tls echo 443

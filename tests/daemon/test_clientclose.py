@@ -3,7 +3,9 @@
 and the TCP SOCKS5 listener alike: curl fetching from nginx, which keeps the
 connection alive (HTTP/1.1), a client that half-closes and then closes, one
 that half-closes and reads the answer long after, and one that resets.  A
-remote that closes right after answering frees it too.  Every case ends with
+remote that closes right after answering frees it too; a half-closed client
+that stays has its stream ended once the remote has been quiet for
+half_close_timeout (the ESP8285 passes an end of input on only as a close).  Every case ends with
 no board socket held within 2 s."""
 import os
 import socket
@@ -17,7 +19,9 @@ env = Env("clientclose")
 env.start_board("--baud", "0", "--esp-baud", "0")
 env.start_nginx()
 tcp_port = free_port()
-env.start_daemon(socket={"socks_port": str(tcp_port), "socks_address": "127.0.0.1"})
+HALF_CLOSE = 2
+env.start_daemon(socket={"socks_port": str(tcp_port), "socks_address": "127.0.0.1"},
+                 limits={"half_close_timeout": str(HALF_CLOSE)})
 proxies = {"unix": env.sock, "tcp": ("127.0.0.1", tcp_port)}
 
 
@@ -82,21 +86,31 @@ for via in ("tcp", "unix"):
     for i in range(6):
         fetch_half_close(via, "f512")
     no_leak("half close then close via %s, 6 times" % via)
-    fetch_half_close(via, "f65536", read_after=2.5)
-    no_leak("half close, the answer read 2.5 s later, via %s" % via)
+    fetch_half_close(via, "f65536", read_after=1.5)
+    no_leak("half close, the answer read 1.5 s later, via %s" % via)
     fetch_half_close(via, "f512", then="reset")
     no_leak("half close then reset via %s" % via)
 
-    log("a client that keeps its half-closed connection holds its socket")
+    log("a half-closed client that stays holds its socket until the remote has been quiet "
+        "for half_close_timeout (%s s), then reads the end of the stream" % HALF_CLOSE)
     rep, s = socks_connect(proxies[via], "127.0.0.1", env.nginx_port)
     s.sendall(b"GET /f512 HTTP/1.1\r\nHost: x\r\n\r\n")
     s.shutdown(socket.SHUT_WR)
     read_response(s)
-    time.sleep(2)
+    t0 = time.monotonic()
+    time.sleep(1)
     if env.status()["sockets.in_use"] != 1:
         fail("via %s: the socket of a client still reading was freed" % via)
+    s.settimeout(HALF_CLOSE + 5)
+    if s.recv(100) != b"":
+        fail("via %s: data after the answer" % via)
+    took = time.monotonic() - t0
+    if took < HALF_CLOSE - 0.1:
+        fail("via %s: the stream ended %.2f s after the answer, before half_close_timeout"
+             % (via, took))
+    no_leak("the stream of a half-closed client ended by the daemon after %.1f s via %s"
+            % (took, via))
     s.close()
-    no_leak("its close via %s" % via)
 
 env.check_no_leak()
 if env.stop(env.daemon) != 0:
