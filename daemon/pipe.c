@@ -280,8 +280,15 @@ static void pipe_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (!(what & BEV_EVENT_EOF))
 		return;
 	p->client_eof = true;
-	if (p->remote_eof) {
+	if (p->remote_eof && (!p->shut || pipe_client_gone(p))) {
 		pipe_free(p);
+		return;
+	}
+	if (p->remote_eof) {
+		/* A half close after our end of stream: held open until the client
+		 * closes, which tells it the end was in order. */
+		pipe_update_read(p);
+		pipe_watch_arm(p);
 		return;
 	}
 	if (pipe_client_gone(p)) {

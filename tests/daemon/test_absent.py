@@ -53,6 +53,7 @@ t.join(10)
 if result.get("resolve", ("none",))[0] != "OK":
     fail("the waiting request: %s" % (result.get("resolve"),))
 env.wait_attached()
+env.check_no_leak()
 if env.stop(env.daemon) != 0:
     fail("the daemon did not stop cleanly")
 print("absent: 1 passed, 0 failed")

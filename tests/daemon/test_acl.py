@@ -128,6 +128,7 @@ with Native(env.sock) as n:
     r = n.request(RESET, b"\x07")
     if r["err"] == ERRNO["EACCES"]:
         fail("root was refused a RESET")
+env.check_no_leak()
 if env.stop(env.daemon) != 0:
     fail("the daemon did not stop cleanly")
 print("acl: 1 passed, 0 failed")

@@ -47,6 +47,7 @@ with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
 wait_for(lambda: "does not speak SOCKS5" in env.read_log(), 5, "the refusal in the log")
 if oct(os.stat(env.sock).st_mode & 0o777) != "0o600":
     fail("socket mode %o, expected 600" % (os.stat(env.sock).st_mode & 0o777))
+env.check_no_leak()
 if env.stop(env.daemon) != 0:
     fail("the daemon did not stop cleanly")
 env.stop(env.board)
@@ -76,6 +77,7 @@ if r.returncode != 0:
     fail("curl through the passed TCP socket: " + r.stderr.decode())
 if "passed by the service manager" not in env.read_log():
     fail("the daemon did not say it serves the passed sockets")
+env.check_no_leak()
 rc = env.stop(env.daemon)
 if rc != 0:
     fail("exit status %d" % rc)

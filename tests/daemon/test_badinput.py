@@ -293,6 +293,7 @@ if st["messages.bad"] < 5:
     fail("bad messages not counted: %d" % st["messages.bad"])
 log("good client: %d downloads meanwhile; bad messages counted: %d; clients dropped: %d" %
     (good["runs"], st["messages.bad"], st["clients.dropped"]))
+env.check_no_leak()
 if env.stop(env.daemon) != 0:
     fail("the daemon did not stop cleanly")
 print("badinput: %d passed, 0 failed" % len(cases))

@@ -71,10 +71,11 @@ for action in ("unplug", "reset"):
     if took > HARD_LIMIT_S:
         fail("%s: new requests took %.2f s after the board came back (limit %.0f s)" %
              (action, took, HARD_LIMIT_S))
-    env.wait_sockets_free()
+    env.check_no_leak()
 
 print("recovery: worst %.2f s from the board's return to a successful fetch; target 2 s: %s" %
       (worst, "met" if worst <= TARGET_S else "MISSED"))
+env.check_no_leak()
 if env.stop(env.daemon) != 0:
     fail("the daemon did not stop cleanly")
 print("hotplug: 1 passed, 0 failed")

@@ -143,7 +143,7 @@ with Native(env.sock) as n:
     if r["err"]:
         fail("CLOSE of the listener: " + ERR[r["err"]])
 
-env.wait_sockets_free()
+env.check_no_leak()
 
 log("events: SUBSCRIBE, then an ESP reset and a board RESET")
 with Native(env.sock) as n:
@@ -167,6 +167,7 @@ with Native(env.sock) as n:
         seen.add(body[0])
     log("board RESET: detached and reset events seen")
 env.wait_attached()
+env.check_no_leak()
 if env.stop(env.daemon) != 0:
     fail("the daemon did not stop cleanly")
 print("native: 1 passed, 0 failed")

@@ -43,6 +43,7 @@ r = env.curl("f1048576", out, timeout=120)
 if r.returncode != 0 or sha256_file(out) != env.files["f1048576"]:
     fail("download after the burst: %s" % r.stderr.decode())
 log("after the burst: link restarts %d" % env.status()["link.restarts"])
+env.check_no_leak()
 if env.stop(env.daemon) != 0:
     fail("the daemon did not stop cleanly")
 print("noise: 1 passed, 0 failed")

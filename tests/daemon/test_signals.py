@@ -35,6 +35,7 @@ if not os.path.exists(env.sock):
     fail("the socket moved on reload")
 expect_socks(env.sock, "127.0.0.1", env.http_port, 0, "rules lifted on reload")
 
+env.check_no_leak()
 log("SIGTERM with an open stream")
 err, pipe = native_connect(env.sock, "127.0.0.1", env.http_port)
 if err != "OK":

@@ -69,6 +69,7 @@ stalled.close()
 head, _, body = data.partition(b"\r\n\r\n")
 if hashlib.sha256(body).hexdigest() != env.files["f4194304"]:
     fail("the stalled stream lost data: %d bytes of body" % len(body))
+env.check_no_leak()
 if env.stop(env.daemon) != 0:
     fail("the daemon did not stop cleanly")
 print("slowreader: 1 passed, 0 failed")
