@@ -65,7 +65,7 @@ static enum peer_state peer_unix(int fd)
 		.udiag_cookie = { INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE },
 	};
 	uint8_t buf[PEER_REPLY_MAX] __attribute__((aligned(4)));
-	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
 	struct stat st;
 	ssize_t n;
 	int len;
@@ -80,7 +80,7 @@ static enum peer_state peer_unix(int fd)
 	    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct unix_diag_msg)))
 		return PEER_CLOSED;   /* no diagnostics: a hang-up is taken as the close */
 	len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(struct unix_diag_msg)));
-	for (const struct rtattr *a = (const struct rtattr *)((const uint8_t *)NLMSG_DATA(h) +
+	for (struct rtattr *a = (struct rtattr *)((uint8_t *)NLMSG_DATA(h) +
 							      NLMSG_ALIGN(sizeof(struct unix_diag_msg)));
 	     RTA_OK(a, len); a = RTA_NEXT(a, len))
 		if (a->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(a) >= sizeof(uint32_t))
@@ -127,9 +127,9 @@ static bool peer_diag_request(int fd, struct inet_diag_req_v2 *req)
 }
 
 /* One exact lookup: the socket's inode is 0 once no process owns it. */
-static enum peer_state peer_diag_answer(const uint8_t *buf, ssize_t n)
+static enum peer_state peer_diag_answer(uint8_t *buf, ssize_t n)
 {
-	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
 
 	if (n < (ssize_t)sizeof(*h) || (size_t)n < h->nlmsg_len)
 		return PEER_UNKNOWN;

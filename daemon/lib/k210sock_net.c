@@ -114,7 +114,7 @@ static int k210sock_peer_open(int fd)
 	};
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
 	uint8_t buf[4096] __attribute__((aligned(4)));
-	const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
 	struct stat st;
 	ssize_t n = -1;
 	int nl, len, open = -1;
@@ -135,7 +135,7 @@ static int k210sock_peer_open(int fd)
 		return -1;
 	len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(struct unix_diag_msg)));
 	open = 0;   /* no peer named: none */
-	for (const struct rtattr *a = (const struct rtattr *)((const uint8_t *)NLMSG_DATA(h) +
+	for (struct rtattr *a = (struct rtattr *)((uint8_t *)NLMSG_DATA(h) +
 							      NLMSG_ALIGN(sizeof(struct unix_diag_msg)));
 	     RTA_OK(a, len); a = RTA_NEXT(a, len))
 		if (a->rta_type == UNIX_DIAG_PEER && RTA_PAYLOAD(a) >= sizeof(uint32_t))
