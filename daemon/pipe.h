@@ -10,6 +10,10 @@
  * the connection with SO_LINGER 0 (a reset on TCP).  A client that closes
  * while its bytes wait for credit still has them sent; the board socket is
  * closed once all credit is back (at most handshake_timeout later).
+ * After a client's half close the remote is relayed until it closes, or
+ * until it has been quiet for half_close_timeout (the ESP8285 passes an end
+ * of input on only as a close); the client's later close is watched for
+ * (peer.h) and frees the board socket at once.
  */
 #ifndef K210_PIPE_H
 #define K210_PIPE_H
