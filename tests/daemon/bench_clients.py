@@ -25,7 +25,10 @@ else:
 
 env = Env("clients")
 env.start_fakeboard()
-env.start_daemon(limits={"clients": str(CLIENTS + 100), "handshake_timeout": "60"},
+# One user opens them all, 500 at a time before their answers are read:
+# handshakes_per_user would (rightly) refuse that much of one user.
+env.start_daemon(limits={"clients": str(CLIENTS + 100), "handshake_timeout": "60",
+                         "handshakes_per_user": str(CLIENTS)},
                  log={"level": "info"})
 pid = env.daemon.pid
 base_rss = rss_kb(pid)
