@@ -20,6 +20,7 @@ enum conn_kind {
 };
 
 static const struct esp_ops conn_ops;
+static void conn_closed(uint8_t link);
 
 /* A whole incoming datagram (active +IPD) before it goes to the host. */
 static uint8_t conn_dgram[PROTO_DATA_MAX];
@@ -380,6 +381,9 @@ static void conn_start_done(struct sock *s, enum esp_result r)
 		shim_answer(s->req, &resp);
 		s->req = NULL;
 		sk.st.opened++;
+		/* The remote was quicker than the OK: the socket opens and closes at once. */
+		if (s->closed_early)
+			conn_closed(s->link);
 		return;
 	}
 	/* A link the module still holds: close it and try once more. */
@@ -554,8 +558,14 @@ static void conn_closed(uint8_t link)
 {
 	struct sock *s = sock_of_link(link);
 
-	if (!s || s->state == SOCK_CONNECTING || s->state == SOCK_DRAINING)
+	if (!s || s->state == SOCK_DRAINING)
 		return;
+	if (s->state == SOCK_CONNECTING) {
+		/* Before CIPSTART's OK: the socket opens closed.  Otherwise it speaks of a stale link. */
+		if (s->busy && s->step == SOCK_STEP_START)
+			s->closed_early = true;
+		return;
+	}
 	s->esp_open = false;
 	switch (s->state) {
 	case SOCK_ACCEPTING:
@@ -657,13 +667,30 @@ static void conn_ipd_data(const struct at_event *ev)
 		sk.ipd_slot = SOCK_NONE;
 }
 
+/*
+ * "<link>,CONNECT" on a link this side opened confirms its CIPSTART, before
+ * the OK or (some firmware) after it: the module gives no client a link that
+ * is open.  Only a second one, after a CLOSED that went missing, is a client.
+ */
+static bool conn_confirms(uint8_t link)
+{
+	struct sock *s = sock_of_link(link);
+
+	if (!s || s->confirmed)
+		return false;
+	if (s->state == SOCK_CONNECTING && !(s->busy && s->step == SOCK_STEP_START))
+		return false;
+	s->confirmed = true;
+	return true;
+}
+
 void conn_urc(const struct at_event *ev)
 {
 	struct sock *s;
 
 	switch (ev->type) {
 	case AT_EV_LINK_CONNECT:
-		if (ev->link < CONFIG_LINKS)
+		if (ev->link < CONFIG_LINKS && !conn_confirms(ev->link))
 			serve_incoming(ev->link);
 		break;
 	case AT_EV_LINK_CLOSED:

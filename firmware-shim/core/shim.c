@@ -98,6 +98,17 @@ size_t shim_data_room(void)
 	return room > SHIM_CONTROL_RESERVE ? room - SHIM_CONTROL_RESERVE : 0;
 }
 
+bool shim_answer_due(uint16_t sock)
+{
+	for (unsigned i = 0; i < CONFIG_REQUESTS; i++) {
+		const struct req *r = &sh.reqs[i];
+
+		if (r->used && r->answered && sock != 0 && r->m.sock == sock)
+			return true;
+	}
+	return false;
+}
+
 static void shim_release(struct req *r)
 {
 	if (sh.backlog_owner == r)

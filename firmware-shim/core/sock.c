@@ -200,6 +200,7 @@ struct sock *sock_accept(uint8_t link)
 	s->kind = PROTO_KIND_TCP;
 	s->credit = sk.lis.rx_window;
 	s->esp_open = true;
+	s->confirmed = true;
 	s->local_port = sk.lis.port;
 	sock_bind_link(s, link);
 	sk.st.accepted++;
@@ -680,7 +681,7 @@ static void sock_flush_events(void)
 		struct sock *s = &sk.s[i];
 		struct msg m;
 
-		if (s->announce) {
+		if (s->announce && !shim_answer_due(sk.lis.id)) {
 			msg_init(&m, PROTO_EV_ACCEPTED);
 			m.sock = sk.lis.id;
 			m.u.accepted.new_sock = s->id;
@@ -710,7 +711,8 @@ static void sock_flush_closed(void)
 		bool done;
 		struct msg m;
 
-		if (s->busy || ring_used(&s->rx) > 0 || s->close_err == SOCK_NO_ERR || !s->host_knows)
+		if (s->busy || ring_used(&s->rx) > 0 || s->close_err == SOCK_NO_ERR || !s->host_knows ||
+		    shim_answer_due(s->id))
 			continue;
 		if (s->state == SOCK_DRAINING)
 			done = s->esp_pending == 0 && !s->recvlen_due && !s->esp_open;
@@ -726,7 +728,7 @@ static void sock_flush_closed(void)
 		sock_recent_add(s->id);
 		sock_free(s);
 	}
-	if (sk.lis.close_err != SOCK_NO_ERR && sk.lis.state == LIS_NONE) {
+	if (sk.lis.close_err != SOCK_NO_ERR && sk.lis.state == LIS_NONE && !shim_answer_due(sk.lis.closed_id)) {
 		struct msg m;
 
 		msg_init(&m, PROTO_EV_CLOSED);
@@ -773,6 +775,16 @@ uint8_t sock_links_free(void)
 
 	for (unsigned l = 0; l < CONFIG_LINKS; l++)
 		if (sk.link_slot[l] == SOCK_NONE)
+			n++;
+	return n;
+}
+
+uint8_t sock_in_use(void)
+{
+	uint8_t n = sk.lis.state != LIS_NONE;
+
+	for (unsigned i = 0; i < SOCK_SLOTS; i++)
+		if (sk.s[i].state != SOCK_FREE)
 			n++;
 	return n;
 }

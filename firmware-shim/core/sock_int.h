@@ -55,6 +55,8 @@ struct sock {
 	bool esp_open;          /* the module holds the link: CIPCLOSE releases it */
 	bool recvlen_due;       /* how much the module still holds is unknown */
 	bool damaged;           /* bytes may have been lost: fails once the module is checked */
+	bool confirmed;         /* the module printed "<link>,CONNECT" for this socket's link */
+	bool closed_early;      /* "<link>,CLOSED" came before CIPSTART's OK */
 	bool fail_seen, dns_fail, no_ip, already;
 	uint8_t retries;
 	enum sock_step step;

@@ -3,7 +3,8 @@
 board: k210-emu (the real core on emulated UARTs) with espat-sim as its
 ESP8285, driven by k210-probe, against local servers (testserver.py).
 Every test runs in a fresh temporary directory and stops every process it
-started, on success and on failure.
+started, on success and on failure; a test passes only if every board still
+running at its end holds no socket (k210-emu's control "stats").
 
 usage: itest.py --emu K210-EMU --probe K210-PROBE --sim ESPAT-SIM TEST...
        itest.py --list
@@ -108,6 +109,17 @@ class Board:
         text = reply.decode()
         check(text.endswith("ok\n"), "control %s: %s" % (command, text.strip()))
         return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+    def check_idle(self, seconds=10):
+        """The board holds no socket and every ESP8285 link is free once its clients are gone."""
+        end = time.monotonic() + seconds
+        while True:
+            stats = self.control("stats")
+            if stats["sockets_in_use"] == "0" and stats["links_free"] == "5":
+                return stats
+            check(time.monotonic() < end, "the board still holds sockets: sockets_in_use=%s links_free=%s"
+                  % (stats["sockets_in_use"], stats["links_free"]))
+            time.sleep(0.1)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -467,6 +479,39 @@ def t_lifecycle(ctx):
         check(f.read() == "keep", "the file at the link path was replaced")
 
 
+def accept_close(ctx, version, esp_args=(), count=100):
+    """count connects to a server that closes at once, and as many to one that sends first: none may hang."""
+    board = Board(ctx, ["--baud", "2000000", "--esp-baud", "2000000"], ["--at-version", version] + list(esp_args))
+    board.probe("wait-wifi", "10")
+    for greeting in (b"", b"220 hello, and goodbye\r\n"):
+        srv = ctx.server(testserver.CloseServer, greeting)
+        out = board.probe("accept-close", "127.0.0.1", srv.port, "--count", count, baud=2000000, timeout=120,
+                          expect=None)
+        check(out.get("hung") == "0" and out.get("connects") == str(count),
+              "%s connects to a server that closes at once (greeting %r): %s" % (version, greeting, out))
+        check(int(out["opened"]) + int(out["refused"]) == count, "every connect has an outcome: %s" % out)
+        if greeting:
+            check(int(out["bytes"]) > 0, "the greetings arrive: %s" % out)
+
+
+@test("accept-close-11")
+def t_accept_close_11(ctx):
+    """AT 1.1: 100 connects to a server that closes at once, 100 to one that sends first; no hang."""
+    accept_close(ctx, "1.1")
+
+
+@test("accept-close-17")
+def t_accept_close_17(ctx):
+    """AT 1.7: the same 2 x 100 connects to servers that close at once."""
+    accept_close(ctx, "1.7")
+
+
+@test("accept-close-2")
+def t_accept_close_2(ctx):
+    """ESP-AT 2.x: the same 2 x 100 connects to servers that close at once."""
+    accept_close(ctx, "2")
+
+
 # ---- benchmarks (ctest label "bench") ----
 
 def bench_download(ctx, streams, size):
@@ -528,6 +573,10 @@ def main():
         ok = False
         try:
             TESTS[name][0](ctx)
+            # Whatever the test did, no board it leaves running may hold a socket.
+            for b in ctx.boards_running:
+                if b.proc.poll() is None and b.ctx is ctx:
+                    b.check_idle()
             ok = True
         except (Failure, subprocess.TimeoutExpired, OSError, KeyError, ValueError) as e:
             print("FAIL %s: %s: %s" % (name, type(e).__name__, e))
