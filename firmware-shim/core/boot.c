@@ -75,25 +75,39 @@ static bool boot_init_next(struct esp_cmd *c)
 	return false;
 }
 
-/* "AT version:1.7.4.0(...)": the major and minor numbers decide the dialect. */
+/* "1.7.4.0(...)": the major and minor numbers decide the dialect; false if s holds no such number. */
+static bool boot_take_at_version(const char *s, const char *end)
+{
+	const char *p = s;
+	uint32_t major, minor;
+	size_t n;
+
+	if (!txt_u32(&p, end, 99, &major) || !txt_char(&p, end, '.') || !txt_u32(&p, end, 99, &minor))
+		return false;
+	n = (size_t)(end - s) < ESP_VERSION_MAX ? (size_t)(end - s) : ESP_VERSION_MAX;
+	memcpy(esp.at_version, s, n);
+	esp.at_version[n] = '\0';
+	if (major >= 2)
+		esp.version = ESP_V2;
+	else if (major == 1 && minor >= 7)
+		esp.version = ESP_V17;
+	else
+		esp.version = ESP_V11;
+	return true;
+}
+
+/*
+ * "AT version:1.7.4.0(...)", or (some builds) the bare number on a line of
+ * its own: the first versioned line that is not the SDK's is the firmware's.
+ */
 static void boot_take_version(const char *line)
 {
 	const char *s = line, *end = line + strlen(line);
-	uint32_t major = 0, minor = 0;
 
 	if (txt_lit(&s, end, "AT version:")) {
-		size_t n = (size_t)(end - s) < ESP_VERSION_MAX ? (size_t)(end - s) : ESP_VERSION_MAX;
-
-		memcpy(esp.at_version, s, n);
-		esp.at_version[n] = '\0';
-		if (txt_u32(&s, end, 99, &major) && txt_char(&s, end, '.'))
-			txt_u32(&s, end, 99, &minor);
-		if (major >= 2)
-			esp.version = ESP_V2;
-		else if (major == 1 && minor >= 7)
-			esp.version = ESP_V17;
-		else
-			esp.version = ESP_V11;
+		boot_take_at_version(s, end);
+	} else if (esp.version == ESP_V_UNKNOWN && boot_take_at_version(s, end)) {
+		log_warn("AT+GMR without \"AT version:\": took ", line);
 	} else if (txt_lit(&s, end, "SDK version:")) {
 		size_t n = (size_t)(end - s) < ESP_VERSION_MAX ? (size_t)(end - s) : ESP_VERSION_MAX;
 

@@ -12,10 +12,11 @@
  * Host link.  What the board sends stays in the 32 KB ring until the host
  * acknowledges it, and that includes the bytes still queued in the UART's
  * own 8 KB transmit ring: 32 KB keeps the line busy through the round trip
- * and leaves room for answers.  8 frames of 2048 bytes towards the board
- * is 80 ms of line at 2 Mbaud, well above a USB serial bridge's round trip.
+ * and leaves room for answers.  16 frames of 2048 bytes (the board's window
+ * in PROTOCOL.md) towards the board is 160 ms of line at 2 Mbaud, well above
+ * a USB serial bridge's round trip.
  */
-#define CONFIG_LINK_WINDOW 8
+#define CONFIG_LINK_WINDOW 16
 #define CONFIG_LINK_PAYLOAD 2048
 #define CONFIG_LINK_TX_BUFFER 32768
 /* Link memory: tx ring, reorder slots, decoder, scratch and encoded frame. */
@@ -72,6 +73,12 @@
 #define CONFIG_ESP_DATA_STALL_MS 50
 #endif
 #define CONFIG_ESP_BUSY_TRIES 30
+/*
+ * "busy" means a command is still running.  Busy answers, with no command
+ * completing, for longer than the longest command may take (AT+CWJAP) mean
+ * the module is wedged: it is reset through WIFI_EN.
+ */
+#define CONFIG_ESP_WEDGED_MS (CONFIG_ESP_JOIN_MS + 5000)
 /* Consecutive command timeouts that mean the ESP is gone. */
 #define CONFIG_ESP_TIMEOUTS_MAX 3
 

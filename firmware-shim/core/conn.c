@@ -351,13 +351,17 @@ static uint8_t conn_start_error(const struct sock *s, enum esp_result r)
 	if (s->already)
 		return s->kind == PROTO_KIND_TLS ? PROTO_EBUSY : PROTO_EIO;
 	/* "<id>,CONNECT FAIL", or a plain ERROR (what NonOS AT says for a refused TCP connect). */
-	if (s->fail_seen || !s->bound)
+	if (s->fail_seen || s->kind != PROTO_KIND_UDP)
 		return PROTO_ECONNREFUSED;
-	/* A UDP bind fails when the local port is taken. */
-	return PROTO_EADDRINUSE;
+	/*
+	 * A plain ERROR to a UDP link says nothing about why: a build without
+	 * UDP, arguments it rejects.  (A local port taken by another socket of
+	 * ours is refused before the module is asked.)
+	 */
+	return PROTO_EUDPREFUSED;
 }
 
-static void conn_start_done(struct sock *s, enum esp_result r)
+static void conn_start_done(struct sock *s, enum esp_result r, const struct esp_cmd *c)
 {
 	struct msg resp;
 
@@ -393,6 +397,8 @@ static void conn_start_done(struct sock *s, enum esp_result r)
 	}
 	if (r == ESP_TIMEOUT || r == ESP_GARBLED)
 		sk.stale[s->link] = true;
+	if (s->kind == PROTO_KIND_UDP && (r == ESP_ERROR || r == ESP_FAIL))
+		log_warn(c->text, " answered ERROR: the module refused the UDP socket");
 	if (s->req)
 		shim_answer_err(s->req, s->cancel ? PROTO_ECANCELED : conn_start_error(s, r));
 	if (s->close_req)
@@ -526,7 +532,7 @@ static void conn_done(struct esp_cmd *c, enum esp_result r)
 		s->step = SOCK_STEP_START;
 		return;
 	case C_START:
-		conn_start_done(s, r);
+		conn_start_done(s, r, c);
 		return;
 	case C_CLOSE:
 		if (r == ESP_LOST || r == ESP_BUSY)
@@ -738,7 +744,7 @@ void conn_esp_lost(void)
 			break;
 		case SOCK_CONNECTING:
 			if (s->req)
-				shim_answer_err(s->req, s->cancel ? PROTO_ECANCELED : PROTO_ECONNRESET);
+				shim_answer_err(s->req, s->cancel ? PROTO_ECANCELED : esp_lost_err());
 			if (s->close_req)
 				shim_answer_err(s->close_req, PROTO_OK);
 			sock_free(s);
@@ -756,7 +762,7 @@ void conn_esp_lost(void)
 			/* fall through */
 		case SOCK_OPEN:
 			if (s->close_req == NULL)
-				s->close_err = PROTO_ECONNRESET;
+				s->close_err = esp_lost_err();
 			s->esp_pending = 0;
 			s->state = SOCK_CLOSING;
 			sock_settle(s);

@@ -55,6 +55,7 @@ struct esp_engine {
 	uint64_t deadline;
 	uint64_t resend_at;          /* after "busy": send the command again then */
 	uint8_t busy_tries;
+	uint64_t busy_since;         /* first "busy" since a command last completed, 0: none */
 	bool send_accepted;          /* AT+CIPSEND answered OK: its prompt follows */
 	bool prompt_seen;
 	uint8_t timeouts;            /* consecutive */
@@ -68,6 +69,7 @@ struct esp_engine {
 	uint64_t last_rx;
 	uint32_t overruns;
 	struct req *reset_req;
+	uint8_t lost_err;            /* what the last loss of the module means for its sockets */
 
 	enum esp_version version;
 	bool passive, dinfo;

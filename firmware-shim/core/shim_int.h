@@ -44,6 +44,8 @@ bool shim_write(const struct msg *m);
 /* Bytes data messages may use now: link room minus a reserve for answers and events. */
 size_t shim_data_room(void);
 bool shim_link_up(void);
+/* The time of the current turn of the main loop (microseconds). */
+uint64_t shim_now(void);
 /* EV_DEVICE (queued if the link is busy; the latest of each kind wins). */
 void shim_device_event(uint8_t what, uint32_t value);
 /* The host link's counters (for a port's diagnostics). */

@@ -269,9 +269,23 @@ static bool sock_host_name_ok(const char *h)
 	return true;
 }
 
+/* A UDP socket of ours holds local port port. */
+static bool sock_port_taken(uint16_t port)
+{
+	for (unsigned i = 0; i < SOCK_SLOTS; i++)
+		if (sk.s[i].state != SOCK_FREE && sk.s[i].kind == PROTO_KIND_UDP && sk.s[i].local_port == port)
+			return true;
+	return false;
+}
+
 static uint16_t sock_ephemeral(void)
 {
-	return (uint16_t)(CONFIG_EPHEMERAL_FIRST + sk.next_port++ % CONFIG_EPHEMERAL_COUNT);
+	uint16_t port;
+
+	do
+		port = (uint16_t)(CONFIG_EPHEMERAL_FIRST + sk.next_port++ % CONFIG_EPHEMERAL_COUNT);
+	while (sock_port_taken(port));
+	return port;
 }
 
 static bool sock_tls_in_use(void)
@@ -305,6 +319,10 @@ static uint8_t sock_connect_check(const struct msg *m, uint8_t kind)
 		return PROTO_ENETDOWN;
 	if (kind == PROTO_KIND_TLS && sock_tls_in_use())
 		return PROTO_EBUSY;
+	/* The module's UDP links are the only users of its local ports: a taken one is known here. */
+	if (kind == PROTO_KIND_UDP &&
+	    sock_port_taken(m->type == PROTO_UDP_BIND ? m->u.bind.local_port : m->u.connect.local_port))
+		return PROTO_EADDRINUSE;
 	/* Without AT+CIPDINFO the module never says who sent a datagram: DATAGRAM cannot be honest. */
 	if (m->type == PROTO_UDP_BIND && esp_ready() && !esp_dinfo())
 		return PROTO_ENOTSUP;

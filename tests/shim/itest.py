@@ -479,19 +479,23 @@ def t_lifecycle(ctx):
         check(f.read() == "keep", "the file at the link path was replaced")
 
 
-def accept_close(ctx, version, esp_args=(), count=100):
+def accept_close_on(ctx, board, what, count):
     """count connects to a server that closes at once, and as many to one that sends first: none may hang."""
-    board = Board(ctx, ["--baud", "2000000", "--esp-baud", "2000000"], ["--at-version", version] + list(esp_args))
-    board.probe("wait-wifi", "10")
     for greeting in (b"", b"220 hello, and goodbye\r\n"):
         srv = ctx.server(testserver.CloseServer, greeting)
         out = board.probe("accept-close", "127.0.0.1", srv.port, "--count", count, baud=2000000, timeout=120,
                           expect=None)
         check(out.get("hung") == "0" and out.get("connects") == str(count),
-              "%s connects to a server that closes at once (greeting %r): %s" % (version, greeting, out))
+              "%s: connects to a server that closes at once (greeting %r): %s" % (what, greeting, out))
         check(int(out["opened"]) + int(out["refused"]) == count, "every connect has an outcome: %s" % out)
         if greeting:
             check(int(out["bytes"]) > 0, "the greetings arrive: %s" % out)
+
+
+def accept_close(ctx, version, esp_args=(), count=100):
+    board = Board(ctx, ["--baud", "2000000", "--esp-baud", "2000000"], ["--at-version", version] + list(esp_args))
+    board.probe("wait-wifi", "10")
+    accept_close_on(ctx, board, "AT " + version, count)
 
 
 @test("accept-close-11")
@@ -510,6 +514,116 @@ def t_accept_close_17(ctx):
 def t_accept_close_2(ctx):
     """ESP-AT 2.x: the same 2 x 100 connects to servers that close at once."""
     accept_close(ctx, "2")
+
+
+@test("quirk-links")
+def t_quirk_links(ctx):
+    """AT 1.1 printing OK before CONNECT, the send prompt before OK, no Recv line, CR LF after +IPD data."""
+    srv = ctx.server(testserver.StreamServer)
+    quirks = ["--quirk", "ok-before-connect", "--quirk", "prompt-before-ok", "--quirk", "no-recv-bytes",
+              "--quirk", "ipd-crlf"]
+    board = Board(ctx, ["--baud", "2000000", "--esp-baud", "2000000"], ["--at-version", "1.1"] + quirks)
+    board.probe("wait-wifi", "10")
+    out = board.probe("transfer", "127.0.0.1", srv.port, "--streams", 3, "--down", 100000, "--up", 60000,
+                      baud=2000000)
+    transfer_ok(out, 3)
+    accept_close_on(ctx, board, "1.1 + quirks", 50)
+    board.stop()
+    # Passive receive too: the late CONNECT is a confirmation there as well.
+    board = Board(ctx, ["--baud", "2000000", "--esp-baud", "2000000"], ["--quirk", "ok-before-connect"])
+    board.probe("wait-wifi", "10")
+    out = board.probe("transfer", "127.0.0.1", srv.port, "--streams", 2, "--down", 100000, "--up", 60000,
+                      baud=2000000)
+    transfer_ok(out, 2)
+    accept_close_on(ctx, board, "1.7 + ok-before-connect", 50)
+
+
+@test("quirk-burst")
+def t_quirk_burst(ctx):
+    """An AT 1.1 module that holds its output and sends it in bursts: CONNECT, OK, CLOSED at once."""
+    accept_close(ctx, "1.1", ["--quirk", "burst"], count=50)
+
+
+@test("quirk-module")
+def t_quirk_module(ctx):
+    """A bare AT+GMR version, +CISFR:STAIP, no AT+UART_CUR, no passive receive, no sender addresses."""
+    srv = ctx.server(testserver.StreamServer)
+    udp = ctx.server(testserver.UdpEchoServer)
+    quirks = ["--quirk", "gmr-bare", "--quirk", "cifsr-typo", "--quirk", "no-uart-cur", "--quirk", "no-passive",
+              "--quirk", "no-dinfo"]
+    board = Board(ctx, ["--baud", "2000000", "--esp-baud", "2000000"], quirks)
+    board.probe("wait-wifi", "10")
+    info = board.probe("info", baud=2000000)
+    check(info["at_version"].startswith("1.7.4"), "the bare version is read: %s" % info["at_version"])
+    check(info["ip"] == "192.168.4.2", "the misspelled address line is read: %s" % info["ip"])
+    check(info["esp_baud"] == "115200", "AT+UART_CUR refused: the ESP UART stays at 115200")
+    check(info["caps"] == "14", "no passive receive: %s" % info["caps"])
+    out = board.probe("transfer", "127.0.0.1", srv.port, "--streams", 2, "--down", 30000, "--up", 10000,
+                      baud=2000000)
+    transfer_ok(out, 2)
+    bad = board.probe("udp-echo", "127.0.0.1", udp.port, expect=1)
+    check(bad["error_code"] == "2", "no sender addresses: no UDP_BIND (ENOTSUP): %s" % bad)
+
+
+@test("quirk-udp")
+def t_quirk_udp(ctx):
+    """A module that answers ERROR and a bare CLOSED to UDP: the module refused it, no port is in use."""
+    udp = ctx.server(testserver.UdpEchoServer)
+    board = Board(ctx, [], ["--quirk", "no-udp"])
+    board.probe("wait-wifi", "10")
+    bad = board.probe("udp-echo", "127.0.0.1", udp.port, expect=1)
+    check(bad["error_code"] == "28" and bad["error"] == "the WiFi module refused the UDP socket",
+          "UDP refused by the module: %s" % bad)
+
+
+@test("quirk-join")
+def t_quirk_join(ctx):
+    """AT+CWJAP answered OK before the association: the join ends once the board has an address."""
+    board = Board(ctx, [], ["--quirk", "join-ok-early"], autojoin=False)
+    start = time.monotonic()
+    out = board.probe("wifi-join", "k210sim", "k210sim-pass", timeout=40)
+    took = time.monotonic() - start
+    check(out.get("ok") == "1" and took >= 2, "the join is answered once associated (%.1f s): %s" % (took, out))
+    status = board.probe("wifi-status")
+    check(status["state"] == "3" and status["ip"] == "192.168.4.2", "joined with an address: %s" % status)
+    check(board.probe("info")["ip"] == "192.168.4.2", "the address in DEVICE_INFO")
+
+
+def wait_wedged(ctx, board, count, seconds=60):
+    """Requests fail while the module is busy, until the board declares it wedged and resets it."""
+    end = time.monotonic() + seconds
+    while board.control("stats")["esp_wedged"] != str(count):
+        check(time.monotonic() < end, "the busy module was not reset within %d s" % seconds)
+        board.probe("resolve", "localhost", timeout=10, expect=None)
+        time.sleep(1)
+
+
+@test("quirk-busy")
+def t_quirk_busy(ctx):
+    """Busy for ever after a scan: reset after 35 s, sockets fail, counted; RESET works in that state."""
+    srv = ctx.server(testserver.StreamServer)
+    board = Board(ctx, ["--baud", "2000000", "--esp-baud", "2000000"], ["--quirk", "busy-after-scan"])
+    board.probe("wait-wifi", "10")
+    board.probe("wifi-scan")
+    start = time.monotonic()
+    bad = board.probe("resolve", "localhost", expect=1)
+    check(bad["error_code"] == "7", "a busy module: try again: %s" % bad)
+    wait_wedged(ctx, board, 1)
+    took = time.monotonic() - start
+    check(took >= 30, "declared wedged after %.0f s: sooner than a command may run" % took)
+    board.probe("wait-wifi", "15")
+    check(board.probe("resolve", "localhost")["ip"] == "127.0.0.1", "the module answers again")
+    out = board.probe("transfer", "127.0.0.1", srv.port, "--down", 50000, "--up", 20000, baud=2000000)
+    transfer_ok(out, 1)
+    # Wedged again: RESET of the module works at once.
+    board.probe("wifi-scan")
+    board.probe("resolve", "localhost", expect=1)
+    start = time.monotonic()
+    board.probe("reset", "esp", timeout=20)
+    board.probe("wait-wifi", "15")
+    check(time.monotonic() - start < 15, "RESET of a busy module took %.0f s" % (time.monotonic() - start))
+    check(board.probe("resolve", "localhost")["ip"] == "127.0.0.1", "the module answers after RESET")
+    check(board.control("stats")["esp_wedged"] == "1", "the RESET is not counted as a wedge")
 
 
 # ---- benchmarks (ctest label "bench") ----

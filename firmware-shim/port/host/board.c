@@ -139,11 +139,11 @@ static void board_stats(char *out, size_t cap)
 	snprintf(out + n, cap - n,
 		 "link_frames_tx=%llu\nlink_frames_rx=%llu\nlink_retransmits=%llu\nlink_timeouts=%llu\n"
 		 "link_crc_errors=%llu\nlink_srtt_us=%u\nlink_payload=%u\nlink_sessions=%llu\n"
-		 "log_suppressed=%u\nsockets_in_use=%u\nlinks_free=%u\nok\n",
+		 "log_suppressed=%u\nsockets_in_use=%u\nlinks_free=%u\nesp_wedged=%u\nok\n",
 		 (unsigned long long)ls.frames_tx, (unsigned long long)ls.frames_rx,
 		 (unsigned long long)ls.retransmits, (unsigned long long)ls.timeouts,
 		 (unsigned long long)ls.crc_errors, ls.srtt_us, ls.payload, (unsigned long long)ls.sessions,
-		 log_suppressed(), sock_in_use(), sock_links_free());
+		 log_suppressed(), sock_in_use(), sock_links_free(), es.wedged);
 }
 
 void board_command(const char *line, char *reply, size_t cap)
