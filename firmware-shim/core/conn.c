@@ -304,7 +304,7 @@ static void conn_read_data(struct sock *s, const struct at_event *ev)
 
 	/* Held back until the OK that ends the reply vouches for it. */
 	if (sock_receiving(s))
-		s->uncommitted += ring_put(&s->rx, ev->data, n);
+		s->uncommitted += pool_put(&s->rx, ev->data, n);
 	s->read_got += (uint32_t)ev->len;
 }
 
@@ -472,7 +472,7 @@ static void conn_recv_done(struct sock *s, enum esp_result r)
 		return;
 	}
 	/* Nothing confirmed what arrived: it is taken back, and the socket cannot go on whole. */
-	ring_unput(&s->rx, held);
+	pool_unput(&s->rx, held);
 	switch (r) {
 	case ESP_LOST:
 		return;
@@ -622,7 +622,7 @@ static void conn_ipd_begin(const struct at_event *ev)
 		log_warn("incoming datagram dropped: larger than 2048 bytes", "");
 		return;
 	}
-	if (!sk.ipd_udp && ev->num > ring_free(&s->rx)) {
+	if (!sk.ipd_udp && ev->num > pool_room(&s->rx)) {
 		/* Active mode has no back-pressure: past the buffer the socket must fail, loudly. */
 		sk.st.overflows++;
 		log_warn("receive buffer overflow: socket closed", "");
@@ -665,7 +665,7 @@ static void conn_ipd_data(const struct at_event *ev)
 		if (ev->end)
 			conn_deliver_dgram(s);
 	} else {
-		s->uncommitted += ring_put(&s->rx, ev->data, (uint32_t)ev->len);
+		s->uncommitted += pool_put(&s->rx, ev->data, (uint32_t)ev->len);
 		if (ev->end)
 			s->uncommitted = 0;
 	}
@@ -724,6 +724,26 @@ void conn_urc(const struct at_event *ev)
 	}
 }
 
+bool conn_quiet_open(void)
+{
+	bool waiting = false;
+
+	if (sk.lis.state != LIS_NONE || sk.refuse_mask)
+		return false;
+	for (unsigned l = 0; l < CONFIG_LINKS; l++)
+		if (sk.stale[l])
+			return false;
+	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
+		const struct sock *s = &sk.s[i];
+
+		if (s->state == SOCK_CONNECTING && !s->busy && !s->esp_open)
+			waiting = true;
+		else if (s->state != SOCK_FREE)
+			return false;
+	}
+	return waiting;
+}
+
 void conn_esp_lost(void)
 {
 	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
@@ -736,7 +756,7 @@ void conn_esp_lost(void)
 		s->recvlen_due = false;
 		s->sending = 0;
 		s->reading = 0;
-		ring_unput(&s->rx, s->uncommitted);
+		pool_unput(&s->rx, s->uncommitted);
 		s->uncommitted = 0;
 		s->damaged = false;
 		switch (s->state) {
@@ -789,7 +809,7 @@ void conn_esp_garbled(void)
 	if (sk.ipd_slot != SOCK_NONE) {
 		struct sock *s = &sk.s[sk.ipd_slot];
 
-		ring_unput(&s->rx, s->uncommitted);
+		pool_unput(&s->rx, s->uncommitted);
 		s->uncommitted = 0;
 		if (!sk.ipd_udp)
 			s->damaged = true;

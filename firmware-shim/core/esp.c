@@ -49,6 +49,8 @@ static void esp_hold(uint64_t now)
 	esp.suspect = false;
 	esp.timeouts = 0;
 	esp.busy_since = 0;
+	esp.rerating = false;
+	esp.rate_tried = 0;
 	esp.st.resets++;
 }
 
@@ -119,6 +121,7 @@ void esp_start_init(void)
 	esp.state = ESP_S_INIT;
 	esp.tries = 0;
 	esp.suspect = false;
+	esp.rerating = false;
 }
 
 void esp_cmd_begin(struct esp_cmd *c, struct txt *t, const struct esp_ops *ops, uint8_t kind,
@@ -162,6 +165,11 @@ void esp_become_ready(void)
 	esp.timeouts = 0;
 	esp.was_ready = true;
 	log_num(PROTO_LOG_INFO, "ESP8285 ready at ", esp.baud, " baud");
+	if (esp.rerating) {
+		/* Only its rate changed: WiFi and sockets carry on, the host heard EV_DEVICE BAUD. */
+		esp.rerating = false;
+		return;
+	}
 	wifi_esp_ready();
 	if (esp.reset_req) {
 		shim_answer_err(esp.reset_req, PROTO_OK);

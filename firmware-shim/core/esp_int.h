@@ -74,6 +74,8 @@ struct esp_engine {
 	enum esp_version version;
 	bool passive, dinfo;
 	uint32_t baud, target_baud;
+	bool rerating;               /* READY module moving its UART to the host link's pace */
+	uint32_t rate_tried;         /* the last rate a change went for (not again if it failed) */
 	char at_version[ESP_VERSION_MAX + 1];
 	char sdk_version[ESP_VERSION_MAX + 1];
 	unsigned next_source;

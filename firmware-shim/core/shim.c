@@ -65,6 +65,11 @@ bool shim_link_up(void)
 	return sh.up;
 }
 
+uint32_t shim_host_baud(void)
+{
+	return sh.up ? link_baud(&sh.link) : 0;
+}
+
 uint64_t shim_now(void)
 {
 	return sh.now;

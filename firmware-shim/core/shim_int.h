@@ -44,6 +44,8 @@ bool shim_write(const struct msg *m);
 /* Bytes data messages may use now: link room minus a reserve for answers and events. */
 size_t shim_data_room(void);
 bool shim_link_up(void);
+/* The host link's rate while a session is up, else 0. */
+uint32_t shim_host_baud(void);
 /* The time of the current turn of the main loop (microseconds). */
 uint64_t shim_now(void);
 /* EV_DEVICE (queued if the link is busy; the latest of each kind wins). */

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "msg.h"
+#include "pool.h"
 #include "ring.h"
 #include "sock.h"
 
@@ -76,7 +77,7 @@ struct sock {
 	uint32_t credit_due;    /* sent bytes not yet credited back to the host */
 
 	/* module -> host */
-	struct ring rx;
+	struct pool_queue rx;
 	uint32_t credit;        /* bytes the host still accepts */
 	uint32_t esp_pending;   /* passive: bytes the module holds, as far as known */
 	uint32_t reading;       /* CIPRECVDATA in flight: bytes asked for */

@@ -335,6 +335,44 @@ static const struct hs_step t_join_ok_early[] = {
 	END
 };
 
+/* AT 1.1 sends unsolicited: its UART follows the host link, below it, before the first socket. */
+static const struct hs_step t_v11_rate_follows_host[] = {
+	{ 'S', "esp_max_baud=2000000", 0 },
+	{ 'W', "30", 0 },
+	{ 'E', "\r\nready\r\n", 0 },
+	{ 'A', "ATE0", 0 }, OK_REPLY,
+	{ 'A', "AT+GMR", 0 },
+	{ 'E', "AT version:1.1.0.0(May 11 2016 18:09:56)\r\nSDK version:1.5.4(baaeaebb)\r\nOK\r\n", 0 },
+	{ 'A', "AT+CWMODE_CUR=1", 0 }, OK_REPLY,
+	{ 'A', "AT+CIPMUX=1", 0 }, OK_REPLY,
+	{ 'A', "AT+CIPRECVMODE=1", 0 }, { 'E', "\r\nERROR\r\n", 0 },
+	{ 'A', "AT+CIPDINFO=1", 0 }, OK_REPLY,
+	/* The host link is at 115200: the module stays there. */
+	{ 'A', "AT+CIFSR", 0 },
+	{ 'E', "+CIFSR:STAIP,\"192.168.4.2\"\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_WIFI state=3 ip=192.168.4.2", 0 },
+	{ 'R', "EV_DEVICE what=6 value=115200", 0 },
+	{ 'S', "host_baud=2000000", 0 },
+	{ 'Q', "", 0 },
+	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=80", 0 },
+	{ 'A', "AT+UART_CUR=1818181,8,1,0,0", 0 },
+	OK_REPLY,
+	{ 'B', "1818181", 0 },
+	{ 'A', "AT", 0 },
+	OK_REPLY,
+	{ 'A', "AT+CIPSTART=0,\"TCP\",\"10.0.0.1\",80", 0 },
+	{ 'E', "0,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "EV_DEVICE what=5 value=1818181", 0 },
+	{ 'R', "CONNECT|R tag=1 err=0 tx=8192 lport=0", 0 },
+	/* Back to 115200 with a socket open: no change until the module holds no link. */
+	{ 'S', "host_baud=115200", 0 },
+	{ 'H', "CONNECT sock=2 kind=1 host=10.0.0.1 port=80", 0 },
+	{ 'A', "AT+CIPSTART=1,\"TCP\",\"10.0.0.1\",80", 0 },
+	{ 'E', "1,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=2 err=0 tx=8192 lport=0", 0 },
+	END
+};
+
 const struct hs_case driver_quirk_cases[] = {
 	{ "AT 1.1: CONNECT, OK, data and CLOSED in one burst", HS_V11, t_v11_connect_closed_burst, 0 },
 	{ "AT 1.7: CONNECT, OK and CLOSED in one burst", HS_V17, t_v17_connect_closed_burst, 0 },
@@ -354,6 +392,7 @@ const struct hs_case driver_quirk_cases[] = {
 	{ "+CISFR:STAIP", HS_V17, t_cifsr_typo, 0 },
 	{ "no address line: station settings, or no claim", HS_V17, t_no_address, 0 },
 	{ "OK to CWJAP before the association", HS_V17, t_join_ok_early, 0 },
+	{ "AT 1.1: the ESP UART follows the host link", HS_V11, t_v11_rate_follows_host, 1 },
 };
 
 const size_t driver_quirk_count = sizeof(driver_quirk_cases) / sizeof(driver_quirk_cases[0]);

@@ -549,6 +549,15 @@ static void hs_knob(const char *text)
 		fake.esp_overruns++;
 	else if (sscanf(text, "esp_busy=%lu", &v) == 1)
 		hs.auto_busy = v != 0;
+	else if (sscanf(text, "host_baud=%lu", &v) == 1) {
+		/* The host moves the link to another rate, as a daemon does after the handshake. */
+		if (!link_request_baud(&hs.peer, (uint32_t)v))
+			hs_fail("the link refused %lu baud", v);
+		hs_settle();
+		hs_wait(50);
+		if (fake.host_baud != v)
+			hs_fail("the host link is at %u, not %lu", fake.host_baud, v);
+	}
 	else
 		hs_fail("unknown knob %s", text);
 	hs_settle();
