@@ -245,6 +245,11 @@ static void board_take_device(const struct msg *m)
 		/* Versions and addresses are known only now. */
 		board_fetch_info();
 		break;
+	case PROTO_DEV_ESP_WEDGED:
+		B.info.esp_wedged++;
+		log_warnx("board: the ESP8285 answered only \"busy\" for longer than any command takes; "
+			  "the board reset it (%u times since it started), its sockets fail", m->u.device.value);
+		break;
 	default:
 		log_debug("board: device event %u (%u)", m->u.device.what, m->u.device.value);
 		break;

@@ -48,6 +48,7 @@ struct board_info {
 	uint32_t session;
 	uint64_t attached_us;
 	uint64_t board_resets, link_restarts, bad_messages, ignored_messages;
+	uint64_t esp_wedged;          /* the board reset an ESP8285 that answered only "busy" */
 };
 const struct board_info *board_info(void);
 /* Link statistics (zeroes while no port is open). */

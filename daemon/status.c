@@ -58,6 +58,7 @@ void status_build(struct msg *resp, uint8_t *buf, size_t cap)
 		msg_list_add_int(&b, "esp.baud", bi->info.u.info.esp_baud);
 	}
 	msg_list_add_int(&b, "board.resets", (int64_t)bi->board_resets);
+	msg_list_add_int(&b, "esp.wedged", (int64_t)bi->esp_wedged);
 	msg_list_add_int(&b, "link.baud", board_baud());
 	snprintf(text, sizeof(text), "%08x", bi->session);
 	msg_list_add_str(&b, "link.session", text);
@@ -74,7 +75,9 @@ void status_build(struct msg *resp, uint8_t *buf, size_t cap)
 	msg_list_add_str(&b, "wifi.ssid", attached ? wi->ssid : "");
 	msg_list_add_int(&b, "wifi.rssi", attached ? wi->rssi : 0);
 	status_ip(text, sizeof(text), wi->ip);
-	msg_list_add_str(&b, "wifi.ip", attached && wi->state == PROTO_WIFI_GOT_IP ? text : "");
+	/* 0.0.0.0 from the board means it could not read the address: nothing to show. */
+	msg_list_add_str(&b, "wifi.ip", attached && wi->state == PROTO_WIFI_GOT_IP &&
+			 (wi->ip[0] | wi->ip[1] | wi->ip[2] | wi->ip[3]) ? text : "");
 	msg_list_add_int(&b, "sockets.links_total", sc.links_total);
 	msg_list_add_int(&b, "sockets.links_free",
 			 sc.links_total > sc.links_used ? sc.links_total - sc.links_used : 0);

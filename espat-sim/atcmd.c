@@ -48,6 +48,7 @@ static struct {
 	enum atcmd_state state;
 	unsigned epoch; /* counts resets: input after an AT+RST in the same chunk is not for this boot */
 	bool echo;
+	bool wedged;    /* --quirk busy-after-scan: every command is busy until the next boot */
 	struct atparse_line line;
 	struct atparse_cmd cmd;
 	bool stray_line_start;
@@ -115,6 +116,7 @@ void atcmd_reset(void)
 	atcmd.epoch++;
 	atcmd.state = ATCMD_IDLE;
 	atcmd.echo = true;
+	atcmd.wedged = false;
 	atcmd.after = NULL;
 	atparse_line_init(&atcmd.line);
 	loop_timer_stop(LOOP_TIMER_RESULT);
@@ -196,13 +198,21 @@ static void atcmd_start_data(void)
 
 void atcmd_prompt_data(int id, size_t len, const struct sockaddr_in *dest)
 {
+	const char *text = sim_opt.version == SIM_AT2 ? "\r\nOK\r\n\r\n>" : "\r\nOK\r\n> ";
+
 	atcmd.data_id = id;
 	atcmd.data_len = len;
 	atcmd.data_dest_set = dest != NULL;
 	if (dest != NULL)
 		atcmd.data_dest = *dest;
 	/* NonOS AT prompts with "> "; ESP-AT 2.x with a bare ">" on a line of its own. */
-	atcmd_final_then(sim_opt.version == SIM_AT2 ? "\r\nOK\r\n\r\n>" : "\r\nOK\r\n> ", atcmd_start_data);
+	atcmd_final_then(sim_quirk(SIM_Q_PROMPT_FIRST) ? "> \r\nOK\r\n" : text, atcmd_start_data);
+}
+
+void atcmd_wedge(void)
+{
+	atcmd.wedged = true;
+	log_info("wedged: every command answers busy until WIFI_EN drops");
 }
 
 static void atcmd_sent(bool ok)
@@ -213,8 +223,10 @@ static void atcmd_sent(bool ok)
 
 static void atcmd_data_complete(void)
 {
-	reply_printf("\r\nRecv %zu bytes\r\n", atcmd.data_len);
-	reply_point();
+	if (!sim_quirk(SIM_Q_NO_RECV_BYTES)) {
+		reply_printf("\r\nRecv %zu bytes\r\n", atcmd.data_len);
+		reply_point();
+	}
 	atcmd.state = ATCMD_SENDING;
 	atcmd.stray_line_start = true;
 	links_send(atcmd.data_id, atcmd.data, atcmd.data_len, atcmd.data_dest_set ? &atcmd.data_dest : NULL,
@@ -277,7 +289,7 @@ static void atcmd_line(void)
 {
 	if (atcmd.line.len == 0)
 		return;
-	if (atcmd.state == ATCMD_RUNNING) {
+	if (atcmd.state == ATCMD_RUNNING || atcmd.wedged) {
 		reply_bytes("busy p...\r\n", 11);
 		return;
 	}
@@ -387,7 +399,8 @@ static void atcmd_gmr(struct atparse_cmd *cmd)
 		atcmd_error();
 		return;
 	}
-	atcmd_emit(text[sim_opt.version]);
+	/* Some builds print the bare version number on the first line. */
+	atcmd_emit(text[sim_opt.version] + (sim_quirk(SIM_Q_GMR_BARE) ? strlen("AT version:") : 0));
 	/* NonOS AT prints OK right under the version lines; ESP-AT 2.x leaves its usual blank line. */
 	atcmd_final(sim_opt.version == SIM_AT2 ? "\r\nOK\r\n" : "OK\r\n");
 }
@@ -408,7 +421,7 @@ static void atcmd_uart(struct atparse_cmd *cmd)
 		atcmd_ok();
 		return;
 	}
-	if (cmd->kind != ATPARSE_SET || cmd->nargs != 5 ||
+	if (cmd->kind != ATPARSE_SET || cmd->nargs != 5 || sim_quirk(SIM_Q_NO_UART_CUR) ||
 	    !atparse_int(&cmd->args[0], v2 ? ATCMD_BAUD_MIN_2X : ATCMD_BAUD_MIN_1X,
 		v2 ? ATCMD_BAUD_MAX_2X : ATCMD_BAUD_MAX_1X, &baud) ||
 	    !atparse_int(&cmd->args[1], 5, 8, &bits) || !atparse_int(&cmd->args[2], 1, 3, &stop) ||

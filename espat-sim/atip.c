@@ -103,12 +103,25 @@ void atip_cipmode(struct atparse_cmd *cmd)
 	atcmd_ok();
 }
 
+/* --quirk ok-before-connect: the link's CONNECT follows the OK, as an unsolicited line. */
+static void atip_late_connect(void)
+{
+	if (atip.mux)
+		reply_urc_printf("%d,CONNECT\r\n", atip.start_id);
+	else
+		reply_urc_printf("CONNECT\r\n");
+}
+
 static void atip_connected(int id, bool ok)
 {
 	char text[48];
 
 	if (ok) {
 		atip.had_link = true;
+		if (sim_quirk(SIM_Q_OK_BEFORE_CONNECT)) {
+			atcmd_final_then("\r\nOK\r\n", atip_late_connect);
+			return;
+		}
 		if (atip.mux)
 			reply_printf("%d,CONNECT\r\n", id);
 		else
@@ -206,6 +219,10 @@ void atip_cipstart(struct atparse_cmd *cmd)
 	}
 	if (wifi_joined() == NULL) {
 		atcmd_fail_with("no ip");
+		return;
+	}
+	if (p->type == LINKS_UDP && sim_quirk(SIM_Q_NO_UDP)) {
+		atcmd_final("\r\nERROR\r\nCLOSED\r\n");
 		return;
 	}
 	if (links_is_open(atip.start_id)) {
@@ -391,7 +408,8 @@ void atip_cipdinfo(struct atparse_cmd *cmd)
 		atcmd_ok();
 		return;
 	}
-	if (cmd->kind != ATPARSE_SET || cmd->nargs != 1 || !atparse_int(&cmd->args[0], 0, 1, &on)) {
+	if (cmd->kind != ATPARSE_SET || cmd->nargs != 1 || !atparse_int(&cmd->args[0], 0, 1, &on) ||
+	    (on != 0 && sim_quirk(SIM_Q_NO_DINFO))) {
 		atcmd_error();
 		return;
 	}
@@ -450,7 +468,8 @@ void atip_ciprecvmode(struct atparse_cmd *cmd)
 		atcmd_ok();
 		return;
 	}
-	if (cmd->kind != ATPARSE_SET || cmd->nargs != 1 || !atparse_int(&cmd->args[0], 0, 1, &mode)) {
+	if (cmd->kind != ATPARSE_SET || cmd->nargs != 1 || !atparse_int(&cmd->args[0], 0, 1, &mode) ||
+	    (mode != 0 && sim_quirk(SIM_Q_NO_PASSIVE))) {
 		atcmd_error();
 		return;
 	}

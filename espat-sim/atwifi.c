@@ -16,6 +16,8 @@
 #define ATWIFI_TIMEOUT_PERIODS 3
 /* The gap between WIFI CONNECTED and WIFI GOT IP (DHCP) as a fraction of the join period. */
 #define ATWIFI_DHCP_DIVISOR 4
+/* --quirk join-ok-early: the association is reported this long after the OK. */
+#define ATWIFI_LATE_JOIN_MS 2000
 
 static struct {
 	int mode;
@@ -66,7 +68,7 @@ static void atwifi_line(const char *text)
 static void atwifi_got_ip(void)
 {
 	wifi_set_joined(atwifi.ssid);
-	atwifi_line("WIFI GOT IP\r\n");
+	atwifi_line(sim_quirk(SIM_Q_JOIN_OK_EARLY) ? "WiFi GOT IP\r\n" : "WIFI GOT IP\r\n");
 	if (atwifi.by_command)
 		atcmd_ok();
 }
@@ -77,7 +79,7 @@ static void atwifi_associated(void)
 	char line[32];
 
 	if (result == WIFI_JOIN_OK) {
-		atwifi_line("WIFI CONNECTED\r\n");
+		atwifi_line(sim_quirk(SIM_Q_JOIN_OK_EARLY) ? "WiFi CONNECTED\r\n" : "WIFI CONNECTED\r\n");
 		loop_timer_in(LOOP_TIMER_JOIN, atwifi_period() / ATWIFI_DHCP_DIVISOR, atwifi_got_ip);
 		return;
 	}
@@ -94,6 +96,12 @@ static void atwifi_start_join(bool by_command)
 {
 	int64_t delay = atwifi_period();
 
+	/* A build that answers OK at once reports the association on its own, later. */
+	if (by_command && sim_quirk(SIM_Q_JOIN_OK_EARLY)) {
+		by_command = false;
+		delay += ATWIFI_LATE_JOIN_MS * LOOP_NS_PER_MS;
+		atcmd_ok();
+	}
 	atwifi.by_command = by_command;
 	if (wifi_check(atwifi.ssid, atwifi.psk) == WIFI_JOIN_TIMEOUT)
 		delay *= ATWIFI_TIMEOUT_PERIODS;
@@ -199,7 +207,10 @@ static void atwifi_scan_done(void)
 			    mac, ap->channel, -8, 0, ecn != 0 ? 4 : 0, ecn != 0 ? 4 : 0, 7, 0);
 		reply_point();
 	}
-	atcmd_ok();
+	if (sim_quirk(SIM_Q_BUSY_AFTER_SCAN))
+		atcmd_final_then("\r\nOK\r\n", atcmd_wedge);
+	else
+		atcmd_ok();
 }
 
 void atwifi_cwlap(struct atparse_cmd *cmd)
@@ -226,7 +237,8 @@ void atwifi_cifsr(struct atparse_cmd *cmd)
 		return;
 	}
 	atwifi_format_mac(mac, sizeof(mac), sim_opt.mac);
-	reply_printf("+CIFSR:STAIP,\"%s\"\r\n", atwifi_ip(wifi_joined() != NULL ? sim_opt.ip : none, ip));
+	reply_printf(sim_quirk(SIM_Q_CIFSR_TYPO) ? "+CISFR:STAIP,\"%s\"\r\n" : "+CIFSR:STAIP,\"%s\"\r\n",
+	    atwifi_ip(wifi_joined() != NULL ? sim_opt.ip : none, ip));
 	reply_point();
 	reply_printf("+CIFSR:STAMAC,\"%s\"\r\n", mac);
 	atcmd_ok();

@@ -345,6 +345,8 @@ static void links_deliver(struct link *l, const uint8_t *data, size_t n, const s
 	}
 	hlen = links_ipd_header(header, sizeof(header), l, n, from, true);
 	reply_urc_data(header, hlen, data, n);
+	if (sim_quirk(SIM_Q_IPD_CRLF))
+		reply_urc_printf("\r\n");
 }
 
 /* How much one read may take now without overrunning the output or the passive buffer. */

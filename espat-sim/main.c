@@ -34,6 +34,40 @@ struct sim_options sim_opt;
 static bool main_stop;
 static int main_signal_fd = -1;
 
+static const struct {
+	const char *name;
+	enum sim_quirk bit;
+	const char *help;
+} main_quirks[] = {
+	{ "ok-before-connect", SIM_Q_OK_BEFORE_CONNECT, "AT+CIPSTART answers OK first and <id>,CONNECT after it" },
+	{ "burst", SIM_Q_BURST, "output waits 20 ms, then leaves in one burst (CONNECT, OK, CLOSED)" },
+	{ "prompt-before-ok", SIM_Q_PROMPT_FIRST, "AT+CIPSEND prompts with \"> \" before its OK" },
+	{ "no-recv-bytes", SIM_Q_NO_RECV_BYTES, "no \"Recv N bytes\" line after the data of AT+CIPSEND" },
+	{ "ipd-crlf", SIM_Q_IPD_CRLF, "an extra CR LF after the data of every unsolicited +IPD" },
+	{ "no-passive", SIM_Q_NO_PASSIVE, "AT+CIPRECVMODE=1 answers ERROR: data always arrives unsolicited" },
+	{ "no-dinfo", SIM_Q_NO_DINFO, "AT+CIPDINFO=1 answers ERROR: +IPD never names the sender" },
+	{ "no-udp", SIM_Q_NO_UDP, "a UDP AT+CIPSTART answers ERROR, then a bare CLOSED" },
+	{ "busy-after-scan", SIM_Q_BUSY_AFTER_SCAN,
+	  "after AT+CWLAP every command answers \"busy p...\" until WIFI_EN drops" },
+	{ "gmr-bare", SIM_Q_GMR_BARE, "AT+GMR prints its version without the \"AT version:\" label" },
+	{ "cifsr-typo", SIM_Q_CIFSR_TYPO, "AT+CIFSR prints its address as +CISFR:STAIP" },
+	{ "join-ok-early", SIM_Q_JOIN_OK_EARLY,
+	  "AT+CWJAP answers OK at once, \"WiFi CONNECTED\" and \"WiFi GOT IP\" 2 s later" },
+	{ "no-uart-cur", SIM_Q_NO_UART_CUR, "AT+UART_CUR answers ERROR: the UART stays at its boot rate" },
+};
+
+/* The quirk list of --help, one per line. */
+static const char *main_quirk_help(void)
+{
+	static char text[2048];
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(main_quirks) / sizeof(main_quirks[0]) && n < sizeof(text); i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "      %-18s %s\n", main_quirks[i].name,
+				      main_quirks[i].help);
+	return text;
+}
+
 static void main_usage(FILE *out)
 {
 	fprintf(out,
@@ -55,6 +89,8 @@ static void main_usage(FILE *out)
 	    "                        receive), 2 (ESP-AT 2.x reply formats)\n"
 	    "  --urc-chaos SEED      hold unsolicited results and release them at seeded-random legal\n"
 	    "                        points (between reply lines, after an echo, between OK and \"> \")\n"
+	    "  --quirk NAME          behave like other AT firmware builds (repeatable):\n"
+	    "%s"
 	    "\n"
 	    "WiFi:\n"
 	    "  --ap SSID,PSK[,RSSI[,CHANNEL]]\n"
@@ -73,7 +109,18 @@ static void main_usage(FILE *out)
 	    "\n"
 	    "Signals: SIGUSR1 pulls WIFI_EN low (power off: links drop, no output, input ignored),\n"
 	    "SIGUSR2 raises it (boot). SIGTERM and SIGINT exit; so does EOF on stdin.\n",
-	    MAIN_DEFAULT_BOOT_DELAY_MS, MAIN_DEFAULT_JOIN_MS);
+	    MAIN_DEFAULT_BOOT_DELAY_MS, MAIN_DEFAULT_JOIN_MS, main_quirk_help());
+}
+
+static void main_quirk(const char *name)
+{
+	for (size_t i = 0; i < sizeof(main_quirks) / sizeof(main_quirks[0]); i++) {
+		if (strcmp(main_quirks[i].name, name) == 0) {
+			sim_opt.quirks |= (unsigned)main_quirks[i].bit;
+			return;
+		}
+	}
+	log_fatalx("--quirk: unknown quirk '%s' (see --help)", name);
 }
 
 static void main_address(const char *opt, const char *s, struct in_addr *out)
@@ -116,6 +163,7 @@ enum main_option {
 	OPT_JOIN_MS,
 	OPT_VERSION,
 	OPT_CHAOS,
+	OPT_QUIRK,
 	OPT_AP,
 	OPT_AUTOJOIN,
 	OPT_IP,
@@ -134,6 +182,7 @@ static const struct option main_options[] = {
 	{ "join-ms", required_argument, NULL, OPT_JOIN_MS },
 	{ "at-version", required_argument, NULL, OPT_VERSION },
 	{ "urc-chaos", required_argument, NULL, OPT_CHAOS },
+	{ "quirk", required_argument, NULL, OPT_QUIRK },
 	{ "ap", required_argument, NULL, OPT_AP },
 	{ "autojoin", required_argument, NULL, OPT_AUTOJOIN },
 	{ "ip", required_argument, NULL, OPT_IP },
@@ -238,6 +287,9 @@ int main(int argc, char **argv)
 			chaos = true;
 			chaos_seed = opt_number("espat-sim", "--urc-chaos", optarg, 0, ULONG_MAX);
 			break;
+		case OPT_QUIRK:
+			main_quirk(optarg);
+			break;
 		case OPT_AP:
 			if (wifi_add_ap(optarg) < 0)
 				exit(2);
@@ -283,6 +335,7 @@ int main(int argc, char **argv)
 		log_fatal("--trace %s", trace_path);
 	main_setup_signals();
 	uart_set_unpaced(unpaced);
+	uart_set_burst(sim_quirk(SIM_Q_BURST));
 	if (chaos)
 		reply_set_chaos(chaos_seed);
 	if (pty_link != NULL) {

@@ -27,6 +27,8 @@ static struct {
 	char *pty_link;
 	bool eof;
 	bool unpaced;
+	bool burst;
+	int64_t hold_until;   /* burst mode: output waits until then */
 	uart_input_fn on_input;
 	uint8_t queue[UART_QUEUE_SIZE];
 	size_t head;
@@ -106,6 +108,11 @@ void uart_set_unpaced(bool unpaced)
 	uart.unpaced = unpaced;
 }
 
+void uart_set_burst(bool burst)
+{
+	uart.burst = burst;
+}
+
 void uart_set_baud_after_pending(unsigned long baud)
 {
 	if (uart.len == 0 && !uart.switch_pending) {
@@ -132,6 +139,8 @@ bool uart_put(const void *buf, size_t len)
 		log_warnx("UART output queue full: %zu bytes not sent", len);
 		return false;
 	}
+	if (uart.burst && uart.len == 0 && len > 0)
+		uart.hold_until = loop_now() + UART_BURST_MS * LOOP_NS_PER_MS;
 	tail = (uart.head + uart.len) % UART_QUEUE_SIZE;
 	for (size_t done = 0; done < len;) {
 		size_t n = UART_QUEUE_SIZE - tail;
@@ -192,6 +201,10 @@ static size_t uart_allowed(int64_t now, int64_t *wake)
 	uart_apply_due_switch();
 	if (uart.switch_pending && uart.switch_at - uart.total_sent < limit)
 		limit = (size_t)(uart.switch_at - uart.total_sent);
+	if (limit > 0 && uart.burst && now < uart.hold_until) {
+		*wake = uart.hold_until;
+		return 0;
+	}
 	if (uart.unpaced || limit == 0)
 		return limit;
 	byte_ns = uart_byte_ns();

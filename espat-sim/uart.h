@@ -11,6 +11,7 @@
 
 #define UART_QUEUE_SIZE 65536
 #define UART_DEFAULT_BAUD 115200UL
+#define UART_BURST_MS 20
 
 typedef void (*uart_input_fn)(const uint8_t *buf, size_t len);
 
@@ -21,6 +22,8 @@ void uart_close(void);
 bool uart_eof(void);
 
 void uart_set_unpaced(bool unpaced);
+/* Output waits UART_BURST_MS after the first byte of an idle line, then leaves in one burst. */
+void uart_set_burst(bool burst);
 /* The new rate applies to bytes queued after this call; those already queued go at the old rate. */
 void uart_set_baud_after_pending(unsigned long baud);
 unsigned long uart_baud(void);

@@ -31,6 +31,8 @@ const char *proto_err_str(int err)
 		[PROTO_EPIPE] = "broken pipe",
 		[PROTO_EALREADY] = "already in progress",
 		[PROTO_ECONNABORTED] = "connection aborted",
+		[PROTO_EUDPREFUSED] = "the WiFi module refused the UDP socket",
+		[PROTO_ENETRESET] = "the WiFi module stopped answering and was reset",
 	};
 
 	if (err < 0 || err >= PROTO_ERR_COUNT)

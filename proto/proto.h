@@ -113,6 +113,8 @@ enum proto_err {
 	PROTO_EPIPE = 25,        /* send on a socket that is closing */
 	PROTO_EALREADY = 26,     /* already connected / in progress */
 	PROTO_ECONNABORTED = 27, /* TLS handshake or link failure on the ESP */
+	PROTO_EUDPREFUSED = 28,  /* the ESP8285 refused a UDP socket (a plain ERROR) */
+	PROTO_ENETRESET = 29,    /* the ESP8285 stopped answering and was reset */
 	PROTO_ERR_COUNT
 };
 
@@ -154,6 +156,7 @@ enum proto_device_event {
 	PROTO_DEV_ESP_RESET = 4,   /* ESP8285 restarted: all its sockets are gone */
 	PROTO_DEV_BAUD = 5,        /* a rate changed (value = baud) */
 	PROTO_DEV_ESP_READY = 6,   /* ESP8285 up: DEVICE_INFO has its versions now */
+	PROTO_DEV_ESP_WEDGED = 7,  /* ESP8285 answered only "busy" for too long: reset (value = times) */
 };
 
 /* Capability bits in DEVICE_INFO. */

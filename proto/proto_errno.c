@@ -32,6 +32,8 @@ static const int proto_errno_table[PROTO_ERR_COUNT] = {
 	[PROTO_EPIPE] = EPIPE,
 	[PROTO_EALREADY] = EALREADY,
 	[PROTO_ECONNABORTED] = ECONNABORTED,
+	[PROTO_EUDPREFUSED] = EIO,
+	[PROTO_ENETRESET] = ENETRESET,
 };
 
 int proto_errno_from_err(int err)

@@ -19,6 +19,7 @@ static const char *monitor_device_name(int what)
 	case K210SOCK_DEV_ESP_RESET: return "esp-reset";
 	case K210SOCK_DEV_BAUD: return "baud";
 	case K210SOCK_DEV_ESP_READY: return "esp-ready";
+	case K210SOCK_DEV_ESP_WEDGED: return "esp-wedged";
 	}
 	return "unknown";
 }

@@ -110,6 +110,7 @@ enum k210sock_device_event {
 	K210SOCK_DEV_ESP_RESET = 4,
 	K210SOCK_DEV_BAUD = 5,       /* a rate changed: value is the new baud rate */
 	K210SOCK_DEV_ESP_READY = 6,  /* the ESP8285 is up (after the board or it restarted) */
+	K210SOCK_DEV_ESP_WEDGED = 7, /* the ESP8285 answered only "busy": the board reset it (value: times) */
 };
 
 enum k210sock_log_level {

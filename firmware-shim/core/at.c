@@ -160,7 +160,10 @@ static const struct at_word at_exact[] = {
 	{ "no change", AT_EV_NO_CHANGE },
 };
 
-/* Unsolicited lines that may end a line holding an interrupted echo or garbage. */
+/*
+ * Unsolicited lines that may end a line holding an interrupted echo or
+ * garbage; any case ("WiFi CONNECTED" in some builds).
+ */
 static const struct at_word at_tail[] = {
 	{ "WIFI CONNECTED", AT_EV_WIFI_CONNECTED },
 	{ "WIFI GOT IP", AT_EV_WIFI_GOT_IP },
@@ -181,6 +184,23 @@ static bool at_ends_with(const char *s, size_t len, const char *tail, size_t *at
 	if (len < n || memcmp(s + len - n, tail, n) != 0)
 		return false;
 	*at = len - n;
+	return true;
+}
+
+static char at_upper(char c)
+{
+	return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
+}
+
+static bool at_ends_with_nocase(const char *s, size_t len, const char *tail)
+{
+	size_t n = strlen(tail);
+
+	if (len < n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (at_upper(s[len - n + i]) != tail[i])
+			return false;
 	return true;
 }
 
@@ -210,7 +230,7 @@ static bool at_classify_tail(const struct at_parser *p, struct at_event *ev)
 		return true;
 	}
 	for (size_t i = 0; i < sizeof(at_tail) / sizeof(at_tail[0]); i++) {
-		if (at_ends_with(s, len, at_tail[i].text, &at)) {
+		if (at_ends_with_nocase(s, len, at_tail[i].text)) {
 			ev->type = at_tail[i].type;
 			return true;
 		}

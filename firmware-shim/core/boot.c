@@ -33,6 +33,47 @@ static bool boot_own(struct esp_cmd *c, uint8_t kind, uint32_t timeout_ms, const
 	return esp_cmd_end(c, &t);
 }
 
+/*
+ * The rate to raise the module's UART to.  In active mode nothing holds its
+ * data back, so it must send slower than the host link carries, or the
+ * receive pool only puts an overflow off: the fastest 80 MHz / n below that
+ * share of the host's rate, never below the boot rate.  Without a host
+ * session, or in passive mode, the fastest the board takes.
+ */
+static uint32_t boot_target_baud(void)
+{
+	uint32_t max = port_esp_max_baud(), host = shim_host_baud(), limit;
+
+	if (esp.passive || host == 0 || max <= CONFIG_ESP_BASE_BAUD)
+		return max > CONFIG_ESP_BASE_BAUD ? max : CONFIG_ESP_BASE_BAUD;
+	limit = (uint32_t)((uint64_t)host * CONFIG_ESP_ACTIVE_PERCENT / 100u);
+	if (limit >= max)
+		return max;
+	for (uint32_t n = (CONFIG_ESP_UART_CLOCK + limit - 1) / limit;; n++) {
+		uint32_t rate = CONFIG_ESP_UART_CLOCK / n;
+
+		if (rate <= CONFIG_ESP_BASE_BAUD)
+			return CONFIG_ESP_BASE_BAUD;
+		if (port_esp_baud_ok(rate))
+			return rate;
+	}
+}
+
+/*
+ * Active mode: a socket is about to open while the module holds no link, and
+ * the module's rate does not suit the host link's (a new session at another
+ * rate): the moment to change it, with no data on the way to be garbled.
+ */
+static bool boot_rate_stale(void)
+{
+	uint32_t target;
+
+	if (esp.passive || !conn_quiet_open())
+		return false;
+	target = boot_target_baud();
+	return target != esp.baud && target != esp.rate_tried;
+}
+
 /* Initialisation: the next configuration command, or false when done. */
 static bool boot_init_next(struct esp_cmd *c)
 {
@@ -63,9 +104,10 @@ static bool boot_init_next(struct esp_cmd *c)
 	case 6:
 		return boot_own(c, K_DINFO, CONFIG_ESP_CMD_MS, "AT+CIPDINFO=1");
 	case 7:
-		esp.target_baud = port_esp_max_baud();
-		if (esp.target_baud <= esp.baud)
+		esp.target_baud = boot_target_baud();
+		if (esp.target_baud == esp.baud)
 			break;
+		esp.rate_tried = esp.target_baud;
 		esp_cmd_begin(c, &t, &boot_ops, K_UART, CONFIG_ESP_CMD_MS);
 		txt_str(&t, "AT+UART_CUR=");
 		txt_u32_put(&t, esp.target_baud);
@@ -75,25 +117,39 @@ static bool boot_init_next(struct esp_cmd *c)
 	return false;
 }
 
-/* "AT version:1.7.4.0(...)": the major and minor numbers decide the dialect. */
+/* "1.7.4.0(...)": the major and minor numbers decide the dialect; false if s holds no such number. */
+static bool boot_take_at_version(const char *s, const char *end)
+{
+	const char *p = s;
+	uint32_t major, minor;
+	size_t n;
+
+	if (!txt_u32(&p, end, 99, &major) || !txt_char(&p, end, '.') || !txt_u32(&p, end, 99, &minor))
+		return false;
+	n = (size_t)(end - s) < ESP_VERSION_MAX ? (size_t)(end - s) : ESP_VERSION_MAX;
+	memcpy(esp.at_version, s, n);
+	esp.at_version[n] = '\0';
+	if (major >= 2)
+		esp.version = ESP_V2;
+	else if (major == 1 && minor >= 7)
+		esp.version = ESP_V17;
+	else
+		esp.version = ESP_V11;
+	return true;
+}
+
+/*
+ * "AT version:1.7.4.0(...)", or (some builds) the bare number on a line of
+ * its own: the first versioned line that is not the SDK's is the firmware's.
+ */
 static void boot_take_version(const char *line)
 {
 	const char *s = line, *end = line + strlen(line);
-	uint32_t major = 0, minor = 0;
 
 	if (txt_lit(&s, end, "AT version:")) {
-		size_t n = (size_t)(end - s) < ESP_VERSION_MAX ? (size_t)(end - s) : ESP_VERSION_MAX;
-
-		memcpy(esp.at_version, s, n);
-		esp.at_version[n] = '\0';
-		if (txt_u32(&s, end, 99, &major) && txt_char(&s, end, '.'))
-			txt_u32(&s, end, 99, &minor);
-		if (major >= 2)
-			esp.version = ESP_V2;
-		else if (major == 1 && minor >= 7)
-			esp.version = ESP_V17;
-		else
-			esp.version = ESP_V11;
+		boot_take_at_version(s, end);
+	} else if (esp.version == ESP_V_UNKNOWN && boot_take_at_version(s, end)) {
+		log_warn("AT+GMR without \"AT version:\": took ", line);
 	} else if (txt_lit(&s, end, "SDK version:")) {
 		size_t n = (size_t)(end - s) < ESP_VERSION_MAX ? (size_t)(end - s) : ESP_VERSION_MAX;
 
@@ -142,7 +198,7 @@ static void boot_init_done(struct esp_cmd *c, enum esp_result r)
 			esp.state = ESP_S_SWITCH;
 			return;
 		}
-		log_warn("AT+UART_CUR refused: staying at 115200", "");
+		log_num(PROTO_LOG_WARN, "AT+UART_CUR refused: the ESP UART stays at ", esp.baud, " baud");
 		break;
 	default:
 		break;
@@ -225,6 +281,12 @@ bool boot_next(struct esp_cmd *c)
 	case ESP_S_FALLBACK:
 		return boot_own(c, K_VERIFY, CONFIG_ESP_VERIFY_MS, "AT");
 	case ESP_S_READY:
+		if (!esp.suspect && boot_rate_stale()) {
+			esp.state = ESP_S_INIT;
+			esp.tries = 7;
+			esp.rerating = true;
+			return boot_init_next(c);
+		}
 		if (!esp.suspect)
 			return false;
 		/* A module that restarted unseen answers with its defaults: multi-link mode off. */

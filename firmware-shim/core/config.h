@@ -1,7 +1,9 @@
 /*
  * Every size and time limit of the firmware core, in one place.  All memory
- * is static; CONFIG_* sizes decide the core's RAM (about 180 KB with these
- * values: the socket rings, 96 KB, and the host link, 56 KB, dominate).
+ * is static; CONFIG_* sizes decide the core's RAM: about 190 KB of variables
+ * (the host link, 72 KB, and the socket send rings, 48 KB, dominate) and the
+ * receive pool, 5.5 MB, which the port provides (on the K210, SRAM the image
+ * leaves free).
  */
 #ifndef K210_CONFIG_H
 #define K210_CONFIG_H
@@ -12,10 +14,11 @@
  * Host link.  What the board sends stays in the 32 KB ring until the host
  * acknowledges it, and that includes the bytes still queued in the UART's
  * own 8 KB transmit ring: 32 KB keeps the line busy through the round trip
- * and leaves room for answers.  8 frames of 2048 bytes towards the board
- * is 80 ms of line at 2 Mbaud, well above a USB serial bridge's round trip.
+ * and leaves room for answers.  16 frames of 2048 bytes (the board's window
+ * in PROTOCOL.md) towards the board is 160 ms of line at 2 Mbaud, well above
+ * a USB serial bridge's round trip.
  */
-#define CONFIG_LINK_WINDOW 8
+#define CONFIG_LINK_WINDOW 16
 #define CONFIG_LINK_PAYLOAD 2048
 #define CONFIG_LINK_TX_BUFFER 32768
 /* Link memory: tx ring, reorder slots, decoder, scratch and encoded frame. */
@@ -25,9 +28,17 @@
 
 /* ESP8285 links (AT+CIPMUX=1 gives ids 0..4). */
 #define CONFIG_LINKS 5
-/* Per-socket rings: host->ESP bytes waiting for CIPSEND, ESP->host bytes waiting for credit. */
+/* Per-socket ring: host->ESP bytes waiting for CIPSEND. */
 #define CONFIG_SOCK_TX_RING 8192
-#define CONFIG_SOCK_RX_RING 8192
+/*
+ * ESP->host bytes waiting for credit, all sockets: the receive pool (pool.h).
+ * In active mode (AT 1.1) it is what lets a reader stall: a lone socket may
+ * hold all of it but the other sockets' shares, about 5.2 MB, half a minute
+ * of data at 2 Mbaud.  The K210 image has 6 MB of SRAM and needs about
+ * 350 KB itself; the layout check keeps the pool inside what is left.
+ */
+#define CONFIG_RX_POOL (5632u * 1024u)
+#define CONFIG_RX_SHARE_MIN (64u * 1024u)
 /* Datagrams queued per socket towards the ESP (their bytes share the tx ring). */
 #define CONFIG_SOCK_DGRAMS 16
 /* Pending SETSOCKOPT values for ids that are not connected yet. */
@@ -40,6 +51,14 @@
 
 /* ESP UART. */
 #define CONFIG_ESP_BASE_BAUD 115200u
+/* The module's UART divides this clock: its rates are 80 MHz / n. */
+#define CONFIG_ESP_UART_CLOCK 80000000u
+/*
+ * In active mode (no passive receive) the module sends as fast as its UART
+ * goes and nothing holds it back: its rate stays below this share of the
+ * host link's, whose framing and acknowledgements cost a few percent.
+ */
+#define CONFIG_ESP_ACTIVE_PERCENT 93u
 #define CONFIG_AT_LINE_MAX 256
 /* Largest +IPD or +CIPRECVDATA payload accepted (the ESP sends at most 2048). */
 #define CONFIG_AT_DATA_MAX 4096
@@ -72,6 +91,12 @@
 #define CONFIG_ESP_DATA_STALL_MS 50
 #endif
 #define CONFIG_ESP_BUSY_TRIES 30
+/*
+ * "busy" means a command is still running.  Busy answers, with no command
+ * completing, for longer than the longest command may take (AT+CWJAP) mean
+ * the module is wedged: it is reset through WIFI_EN.
+ */
+#define CONFIG_ESP_WEDGED_MS (CONFIG_ESP_JOIN_MS + 5000)
 /* Consecutive command timeouts that mean the ESP is gone. */
 #define CONFIG_ESP_TIMEOUTS_MAX 3
 

@@ -20,6 +20,7 @@ enum conn_kind {
 };
 
 static const struct esp_ops conn_ops;
+static void conn_closed(uint8_t link);
 
 /* A whole incoming datagram (active +IPD) before it goes to the host. */
 static uint8_t conn_dgram[PROTO_DATA_MAX];
@@ -303,7 +304,7 @@ static void conn_read_data(struct sock *s, const struct at_event *ev)
 
 	/* Held back until the OK that ends the reply vouches for it. */
 	if (sock_receiving(s))
-		s->uncommitted += ring_put(&s->rx, ev->data, n);
+		s->uncommitted += pool_put(&s->rx, ev->data, n);
 	s->read_got += (uint32_t)ev->len;
 }
 
@@ -350,13 +351,17 @@ static uint8_t conn_start_error(const struct sock *s, enum esp_result r)
 	if (s->already)
 		return s->kind == PROTO_KIND_TLS ? PROTO_EBUSY : PROTO_EIO;
 	/* "<id>,CONNECT FAIL", or a plain ERROR (what NonOS AT says for a refused TCP connect). */
-	if (s->fail_seen || !s->bound)
+	if (s->fail_seen || s->kind != PROTO_KIND_UDP)
 		return PROTO_ECONNREFUSED;
-	/* A UDP bind fails when the local port is taken. */
-	return PROTO_EADDRINUSE;
+	/*
+	 * A plain ERROR to a UDP link says nothing about why: a build without
+	 * UDP, arguments it rejects.  (A local port taken by another socket of
+	 * ours is refused before the module is asked.)
+	 */
+	return PROTO_EUDPREFUSED;
 }
 
-static void conn_start_done(struct sock *s, enum esp_result r)
+static void conn_start_done(struct sock *s, enum esp_result r, const struct esp_cmd *c)
 {
 	struct msg resp;
 
@@ -380,6 +385,9 @@ static void conn_start_done(struct sock *s, enum esp_result r)
 		shim_answer(s->req, &resp);
 		s->req = NULL;
 		sk.st.opened++;
+		/* The remote was quicker than the OK: the socket opens and closes at once. */
+		if (s->closed_early)
+			conn_closed(s->link);
 		return;
 	}
 	/* A link the module still holds: close it and try once more. */
@@ -389,6 +397,8 @@ static void conn_start_done(struct sock *s, enum esp_result r)
 	}
 	if (r == ESP_TIMEOUT || r == ESP_GARBLED)
 		sk.stale[s->link] = true;
+	if (s->kind == PROTO_KIND_UDP && (r == ESP_ERROR || r == ESP_FAIL))
+		log_warn(c->text, " answered ERROR: the module refused the UDP socket");
 	if (s->req)
 		shim_answer_err(s->req, s->cancel ? PROTO_ECANCELED : conn_start_error(s, r));
 	if (s->close_req)
@@ -462,7 +472,7 @@ static void conn_recv_done(struct sock *s, enum esp_result r)
 		return;
 	}
 	/* Nothing confirmed what arrived: it is taken back, and the socket cannot go on whole. */
-	ring_unput(&s->rx, held);
+	pool_unput(&s->rx, held);
 	switch (r) {
 	case ESP_LOST:
 		return;
@@ -522,7 +532,7 @@ static void conn_done(struct esp_cmd *c, enum esp_result r)
 		s->step = SOCK_STEP_START;
 		return;
 	case C_START:
-		conn_start_done(s, r);
+		conn_start_done(s, r, c);
 		return;
 	case C_CLOSE:
 		if (r == ESP_LOST || r == ESP_BUSY)
@@ -554,8 +564,14 @@ static void conn_closed(uint8_t link)
 {
 	struct sock *s = sock_of_link(link);
 
-	if (!s || s->state == SOCK_CONNECTING || s->state == SOCK_DRAINING)
+	if (!s || s->state == SOCK_DRAINING)
 		return;
+	if (s->state == SOCK_CONNECTING) {
+		/* Before CIPSTART's OK: the socket opens closed.  Otherwise it speaks of a stale link. */
+		if (s->busy && s->step == SOCK_STEP_START)
+			s->closed_early = true;
+		return;
+	}
 	s->esp_open = false;
 	switch (s->state) {
 	case SOCK_ACCEPTING:
@@ -606,7 +622,7 @@ static void conn_ipd_begin(const struct at_event *ev)
 		log_warn("incoming datagram dropped: larger than 2048 bytes", "");
 		return;
 	}
-	if (!sk.ipd_udp && ev->num > ring_free(&s->rx)) {
+	if (!sk.ipd_udp && ev->num > pool_room(&s->rx)) {
 		/* Active mode has no back-pressure: past the buffer the socket must fail, loudly. */
 		sk.st.overflows++;
 		log_warn("receive buffer overflow: socket closed", "");
@@ -649,12 +665,29 @@ static void conn_ipd_data(const struct at_event *ev)
 		if (ev->end)
 			conn_deliver_dgram(s);
 	} else {
-		s->uncommitted += ring_put(&s->rx, ev->data, (uint32_t)ev->len);
+		s->uncommitted += pool_put(&s->rx, ev->data, (uint32_t)ev->len);
 		if (ev->end)
 			s->uncommitted = 0;
 	}
 	if (ev->end)
 		sk.ipd_slot = SOCK_NONE;
+}
+
+/*
+ * "<link>,CONNECT" on a link this side opened confirms its CIPSTART, before
+ * the OK or (some firmware) after it: the module gives no client a link that
+ * is open.  Only a second one, after a CLOSED that went missing, is a client.
+ */
+static bool conn_confirms(uint8_t link)
+{
+	struct sock *s = sock_of_link(link);
+
+	if (!s || s->confirmed)
+		return false;
+	if (s->state == SOCK_CONNECTING && !(s->busy && s->step == SOCK_STEP_START))
+		return false;
+	s->confirmed = true;
+	return true;
 }
 
 void conn_urc(const struct at_event *ev)
@@ -663,7 +696,7 @@ void conn_urc(const struct at_event *ev)
 
 	switch (ev->type) {
 	case AT_EV_LINK_CONNECT:
-		if (ev->link < CONFIG_LINKS)
+		if (ev->link < CONFIG_LINKS && !conn_confirms(ev->link))
 			serve_incoming(ev->link);
 		break;
 	case AT_EV_LINK_CLOSED:
@@ -691,6 +724,26 @@ void conn_urc(const struct at_event *ev)
 	}
 }
 
+bool conn_quiet_open(void)
+{
+	bool waiting = false;
+
+	if (sk.lis.state != LIS_NONE || sk.refuse_mask)
+		return false;
+	for (unsigned l = 0; l < CONFIG_LINKS; l++)
+		if (sk.stale[l])
+			return false;
+	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
+		const struct sock *s = &sk.s[i];
+
+		if (s->state == SOCK_CONNECTING && !s->busy && !s->esp_open)
+			waiting = true;
+		else if (s->state != SOCK_FREE)
+			return false;
+	}
+	return waiting;
+}
+
 void conn_esp_lost(void)
 {
 	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
@@ -703,7 +756,7 @@ void conn_esp_lost(void)
 		s->recvlen_due = false;
 		s->sending = 0;
 		s->reading = 0;
-		ring_unput(&s->rx, s->uncommitted);
+		pool_unput(&s->rx, s->uncommitted);
 		s->uncommitted = 0;
 		s->damaged = false;
 		switch (s->state) {
@@ -711,7 +764,7 @@ void conn_esp_lost(void)
 			break;
 		case SOCK_CONNECTING:
 			if (s->req)
-				shim_answer_err(s->req, s->cancel ? PROTO_ECANCELED : PROTO_ECONNRESET);
+				shim_answer_err(s->req, s->cancel ? PROTO_ECANCELED : esp_lost_err());
 			if (s->close_req)
 				shim_answer_err(s->close_req, PROTO_OK);
 			sock_free(s);
@@ -729,7 +782,7 @@ void conn_esp_lost(void)
 			/* fall through */
 		case SOCK_OPEN:
 			if (s->close_req == NULL)
-				s->close_err = PROTO_ECONNRESET;
+				s->close_err = esp_lost_err();
 			s->esp_pending = 0;
 			s->state = SOCK_CLOSING;
 			sock_settle(s);
@@ -756,7 +809,7 @@ void conn_esp_garbled(void)
 	if (sk.ipd_slot != SOCK_NONE) {
 		struct sock *s = &sk.s[sk.ipd_slot];
 
-		ring_unput(&s->rx, s->uncommitted);
+		pool_unput(&s->rx, s->uncommitted);
 		s->uncommitted = 0;
 		if (!sk.ipd_udp)
 			s->damaged = true;

@@ -19,6 +19,8 @@ bool conn_next_control(struct esp_cmd *c, uint64_t now);
 /* The next data command (send, read, length poll), if any. */
 bool conn_next_data(struct esp_cmd *c, uint64_t now);
 void conn_urc(const struct at_event *ev);
+/* A socket waits to open and the module holds no link: its UART may change rate now. */
+bool conn_quiet_open(void);
 /* The module restarted: every link is gone. */
 void conn_esp_lost(void);
 /* Garbage on the ESP line: notifications or unsolicited data may be lost. */

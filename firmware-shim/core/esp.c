@@ -48,12 +48,16 @@ static void esp_hold(uint64_t now)
 	esp.dinfo = false;
 	esp.suspect = false;
 	esp.timeouts = 0;
+	esp.busy_since = 0;
+	esp.rerating = false;
+	esp.rate_tried = 0;
 	esp.st.resets++;
 }
 
-/* Everything the module held is gone: sockets fail, the host is told. */
-static void esp_lost(const char *why)
+/* Everything the module held is gone: sockets fail (with err), the host is told. */
+static void esp_lost(const char *why, uint8_t err)
 {
+	esp.lost_err = err;
 	/* The command's owner cleans up first, then every socket goes. */
 	esp_finish(ESP_LOST);
 	log_warn("ESP8285 reset: ", why);
@@ -65,10 +69,9 @@ static void esp_lost(const char *why)
 	esp.was_ready = false;
 }
 
-/* Reset through WIFI_EN, pausing first when resets keep failing. */
-void esp_hard_reset(uint64_t now, const char *why)
+static void esp_reset_for(uint64_t now, const char *why, uint8_t err)
 {
-	esp_lost(why);
+	esp_lost(why, err);
 	esp_hold(now);
 	if (++esp.resets_in_row > ESP_RESETS_BEFORE_BACKOFF) {
 		log_error("ESP8285 does not answer; retrying in 5 s", "");
@@ -80,6 +83,22 @@ void esp_hard_reset(uint64_t now, const char *why)
 			esp.reset_req = NULL;
 		}
 	}
+}
+
+/* Reset through WIFI_EN, pausing first when resets keep failing. */
+void esp_hard_reset(uint64_t now, const char *why)
+{
+	esp_reset_for(now, why, PROTO_ECONNRESET);
+}
+
+/* Nothing but "busy" for longer than any command runs: the module will not come back by itself. */
+static void esp_wedged(uint64_t now)
+{
+	esp.st.wedged++;
+	log_num(PROTO_LOG_ERROR, "ESP8285 answered only busy for ", CONFIG_ESP_WEDGED_MS / 1000,
+		" s: resetting it");
+	shim_device_event(PROTO_DEV_ESP_WEDGED, esp.st.wedged);
+	esp_reset_for(now, "it stopped answering", PROTO_ENETRESET);
 }
 
 void esp_restart(struct req *req)
@@ -102,6 +121,7 @@ void esp_start_init(void)
 	esp.state = ESP_S_INIT;
 	esp.tries = 0;
 	esp.suspect = false;
+	esp.rerating = false;
 }
 
 void esp_cmd_begin(struct esp_cmd *c, struct txt *t, const struct esp_ops *ops, uint8_t kind,
@@ -145,6 +165,11 @@ void esp_become_ready(void)
 	esp.timeouts = 0;
 	esp.was_ready = true;
 	log_num(PROTO_LOG_INFO, "ESP8285 ready at ", esp.baud, " baud");
+	if (esp.rerating) {
+		/* Only its rate changed: WiFi and sockets carry on, the host heard EV_DEVICE BAUD. */
+		esp.rerating = false;
+		return;
+	}
 	wifi_esp_ready();
 	if (esp.reset_req) {
 		shim_answer_err(esp.reset_req, PROTO_OK);
@@ -209,6 +234,12 @@ static bool esp_final(const struct at_event *ev, enum esp_result *r)
 static void esp_busy(void)
 {
 	esp.st.busy++;
+	if (esp.phase == PH_REPLY && !esp.busy_since)
+		esp.busy_since = esp.now;
+	if (esp.busy_since && esp.now - esp.busy_since >= CONFIG_ESP_WEDGED_MS * 1000ull) {
+		esp_wedged(esp.now);
+		return;
+	}
 	/*
 	 * An AT+CIPSEND the module said OK to is waiting for its payload: sent
 	 * again, the command line would become payload.  Busy then speaks of
@@ -233,7 +264,7 @@ void esp_unexpected_ready(void)
 		esp_start_init();
 		return;
 	case ESP_S_READY:
-		esp_lost("it restarted by itself");
+		esp_lost("it restarted by itself", PROTO_ECONNRESET);
 		esp.st.resets++;
 		break;
 	default:
@@ -241,6 +272,7 @@ void esp_unexpected_ready(void)
 		break;
 	}
 	/* It rebooted at 115200 with everything forgotten: start over. */
+	esp.busy_since = 0;
 	esp_set_baud(CONFIG_ESP_BASE_BAUD);
 	esp.version = ESP_V_UNKNOWN;
 	esp.passive = false;
@@ -276,6 +308,8 @@ static void esp_reply(const struct at_event *ev)
 	if (esp_final(ev, &r)) {
 		if (esp.state == ESP_S_READY)
 			esp.timeouts = 0;
+		/* A command completed: whatever kept the module busy is over. */
+		esp.busy_since = 0;
 		esp_finish(r);
 		return;
 	}
@@ -480,6 +514,8 @@ static void esp_check_timers(uint64_t now)
 	if (esp.phase != PH_IDLE && now >= esp.deadline) {
 		bool counted = esp.state == ESP_S_READY;
 
+		/* A command with no answer at all may still run in the module and explain later busy. */
+		esp.busy_since = 0;
 		esp_finish(ESP_TIMEOUT);
 		if (counted && ++esp.timeouts >= CONFIG_ESP_TIMEOUTS_MAX)
 			esp_hard_reset(now, "commands time out");
@@ -594,4 +630,9 @@ const char *esp_cur(void)
 void esp_get_stats(struct esp_stats *st)
 {
 	*st = esp.st;
+}
+
+uint8_t esp_lost_err(void)
+{
+	return esp.lost_err ? esp.lost_err : PROTO_ECONNRESET;
 }

@@ -68,6 +68,7 @@ struct esp_stats {
 	uint32_t stray;           /* replies with no command to own them */
 	uint32_t noise;           /* lines of garbage */
 	uint32_t commands;
+	uint32_t wedged;          /* resets of a module that answered only busy */
 };
 
 void esp_init(uint64_t now);
@@ -84,6 +85,8 @@ const char *esp_sdk_version(void);
 /* "_CUR" for NonOS AT, "" for ESP-AT 2.x. */
 const char *esp_cur(void);
 void esp_get_stats(struct esp_stats *st);
+/* Why the module's sockets and requests were lost (ESP_LOST): ECONNRESET, or ENETRESET when it wedged. */
+uint8_t esp_lost_err(void);
 
 /* Prepare c for a command whose text the caller then builds with txt_* on t. */
 void esp_cmd_begin(struct esp_cmd *c, struct txt *t, const struct esp_ops *ops, uint8_t kind,

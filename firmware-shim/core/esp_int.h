@@ -55,6 +55,7 @@ struct esp_engine {
 	uint64_t deadline;
 	uint64_t resend_at;          /* after "busy": send the command again then */
 	uint8_t busy_tries;
+	uint64_t busy_since;         /* first "busy" since a command last completed, 0: none */
 	bool send_accepted;          /* AT+CIPSEND answered OK: its prompt follows */
 	bool prompt_seen;
 	uint8_t timeouts;            /* consecutive */
@@ -68,10 +69,13 @@ struct esp_engine {
 	uint64_t last_rx;
 	uint32_t overruns;
 	struct req *reset_req;
+	uint8_t lost_err;            /* what the last loss of the module means for its sockets */
 
 	enum esp_version version;
 	bool passive, dinfo;
 	uint32_t baud, target_baud;
+	bool rerating;               /* READY module moving its UART to the host link's pace */
+	uint32_t rate_tried;         /* the last rate a change went for (not again if it failed) */
 	char at_version[ESP_VERSION_MAX + 1];
 	char sdk_version[ESP_VERSION_MAX + 1];
 	unsigned next_source;

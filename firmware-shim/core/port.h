@@ -35,6 +35,12 @@ uint32_t port_esp_max_baud(void);
 /* Receive bytes lost to a full ring or a UART overrun since boot. */
 uint32_t port_esp_rx_overruns(void);
 
+/* A rate the ESP UART makes closely enough to talk to the module at (at most port_esp_max_baud()). */
+bool port_esp_baud_ok(uint32_t baud);
+
+/* Memory for the receive pool; the core uses up to CONFIG_RX_POOL bytes of it. */
+void *port_rx_pool(size_t *size);
+
 /* WIFI_EN (IO8): false holds the ESP8285 in reset. */
 void port_esp_enable(bool on);
 

@@ -239,13 +239,13 @@ void serve_esp_lost(void)
 		struct req *r = sk.lis.req;
 
 		if (r)
-			shim_answer_err(r, r->m.type == PROTO_CLOSE ? PROTO_OK : PROTO_ECONNRESET);
+			shim_answer_err(r, r->m.type == PROTO_CLOSE ? PROTO_OK : esp_lost_err());
 		if (sk.lis.sto_req)
-			shim_answer_err(sk.lis.sto_req, PROTO_ECONNRESET);
+			shim_answer_err(sk.lis.sto_req, esp_lost_err());
 		/* The host learns of a listener it still believes in. */
 		if (sk.lis.state == LIS_ACTIVE && !(r && r->m.type == PROTO_CLOSE)) {
 			sk.lis.closed_id = sk.lis.id;
-			sk.lis.close_err = PROTO_ECONNRESET;
+			sk.lis.close_err = esp_lost_err();
 		}
 		sk.lis.state = LIS_NONE;
 		sk.lis.req = NULL;

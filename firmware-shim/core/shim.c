@@ -25,9 +25,9 @@
 #define SHIM_INPUT_ROUNDS 16
 
 /* Device events waiting for room in the link, one slot each, sent in this order. */
-enum shim_dev_slot { DEV_ESP_RESET, DEV_BAUD, DEV_ESP_READY, DEV_SLOTS };
+enum shim_dev_slot { DEV_ESP_WEDGED, DEV_ESP_RESET, DEV_BAUD, DEV_ESP_READY, DEV_SLOTS };
 static const uint8_t shim_dev_what[DEV_SLOTS] = {
-	PROTO_DEV_ESP_RESET, PROTO_DEV_BAUD, PROTO_DEV_ESP_READY,
+	PROTO_DEV_ESP_WEDGED, PROTO_DEV_ESP_RESET, PROTO_DEV_BAUD, PROTO_DEV_ESP_READY,
 };
 
 static struct {
@@ -65,6 +65,16 @@ bool shim_link_up(void)
 	return sh.up;
 }
 
+uint32_t shim_host_baud(void)
+{
+	return sh.up ? link_baud(&sh.link) : 0;
+}
+
+uint64_t shim_now(void)
+{
+	return sh.now;
+}
+
 bool shim_write(const struct msg *m)
 {
 	size_t len = msg_encoded_len(m);
@@ -96,6 +106,17 @@ size_t shim_data_room(void)
 		return 0;
 	room = link_writable(&sh.link);
 	return room > SHIM_CONTROL_RESERVE ? room - SHIM_CONTROL_RESERVE : 0;
+}
+
+bool shim_answer_due(uint16_t sock)
+{
+	for (unsigned i = 0; i < CONFIG_REQUESTS; i++) {
+		const struct req *r = &sh.reqs[i];
+
+		if (r->used && r->answered && sock != 0 && r->m.sock == sock)
+			return true;
+	}
+	return false;
 }
 
 static void shim_release(struct req *r)
@@ -175,7 +196,7 @@ static void shim_flush_device(void)
 		if (!sh.dev_due[i])
 			continue;
 		/* Every socket hears of an ESP reset before the host hears of the reset itself. */
-		if (i == DEV_ESP_RESET && sock_closes_pending())
+		if ((i == DEV_ESP_RESET || i == DEV_ESP_WEDGED) && sock_closes_pending())
 			continue;
 		/* A module is not ready before the host heard that it went away. */
 		if (i == DEV_ESP_READY && sh.dev_due[DEV_ESP_RESET])

@@ -34,11 +34,20 @@ struct req {
 /* Answer r (err PROTO_OK with resp's fields, or an error); the slot frees once it is sent. */
 void shim_answer(struct req *r, struct msg *resp);
 void shim_answer_err(struct req *r, uint8_t err);
+/*
+ * An answer about socket sock waits to be sent: events about the socket wait
+ * behind it, so the host hears of a socket before it hears what became of it.
+ */
+bool shim_answer_due(uint16_t sock);
 /* Write a message to the host now if the link takes it whole. */
 bool shim_write(const struct msg *m);
 /* Bytes data messages may use now: link room minus a reserve for answers and events. */
 size_t shim_data_room(void);
 bool shim_link_up(void);
+/* The host link's rate while a session is up, else 0. */
+uint32_t shim_host_baud(void);
+/* The time of the current turn of the main loop (microseconds). */
+uint64_t shim_now(void);
 /* EV_DEVICE (queued if the link is busy; the latest of each kind wins). */
 void shim_device_event(uint8_t what, uint32_t value);
 /* The host link's counters (for a port's diagnostics). */

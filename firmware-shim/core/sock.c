@@ -2,6 +2,7 @@
 
 #include "esp.h"
 #include "log.h"
+#include "port.h"
 #include "proto.h"
 #include "shim_int.h"
 #include "sock_int.h"
@@ -17,7 +18,6 @@
 struct sock_table sk;
 
 static uint8_t sock_txmem[SOCK_SLOTS][CONFIG_SOCK_TX_RING];
-static uint8_t sock_rxmem[SOCK_SLOTS][CONFIG_SOCK_RX_RING];
 
 /* SETSOCKOPT values for ids that are not connected yet. */
 static struct sock_opts {
@@ -38,16 +38,22 @@ void sock_reset_slot(struct sock *s)
 {
 	unsigned i = (unsigned)(s - sk.s);
 
+	/* Its received bytes' blocks go back to the pool before the slot forgets them. */
+	pool_clear(&s->rx);
 	memset(s, 0, sizeof(*s));
 	s->link = SOCK_NONE;
 	s->close_err = SOCK_NO_ERR;
 	ring_init(&s->tx, sock_txmem[i], CONFIG_SOCK_TX_RING);
-	ring_init(&s->rx, sock_rxmem[i], CONFIG_SOCK_RX_RING);
+	pool_queue_init(&s->rx);
 }
 
 void sock_init(uint32_t seed)
 {
+	size_t pool_size = 0;
+	void *pool_mem = port_rx_pool(&pool_size);
+
 	memset(&sk, 0, sizeof(sk));
+	pool_init(pool_mem, pool_size, SOCK_SLOTS);
 	memset(sock_opts, 0, sizeof(sock_opts));
 	memset(&sock_recent, 0, sizeof(sock_recent));
 	for (unsigned i = 0; i < SOCK_SLOTS; i++)
@@ -200,6 +206,7 @@ struct sock *sock_accept(uint8_t link)
 	s->kind = PROTO_KIND_TCP;
 	s->credit = sk.lis.rx_window;
 	s->esp_open = true;
+	s->confirmed = true;
 	s->local_port = sk.lis.port;
 	sock_bind_link(s, link);
 	sk.st.accepted++;
@@ -209,7 +216,7 @@ struct sock *sock_accept(uint8_t link)
 /* Bytes one read may bring in: room in the ring within the host's credit. */
 uint32_t sock_read_budget(const struct sock *s)
 {
-	uint32_t used = ring_used(&s->rx), room = ring_free(&s->rx), credit_left;
+	uint32_t used = pool_used(&s->rx), room = pool_room(&s->rx), credit_left;
 
 	credit_left = s->credit > used ? s->credit - used : 0;
 	if (room > credit_left)
@@ -268,9 +275,23 @@ static bool sock_host_name_ok(const char *h)
 	return true;
 }
 
+/* A UDP socket of ours holds local port port. */
+static bool sock_port_taken(uint16_t port)
+{
+	for (unsigned i = 0; i < SOCK_SLOTS; i++)
+		if (sk.s[i].state != SOCK_FREE && sk.s[i].kind == PROTO_KIND_UDP && sk.s[i].local_port == port)
+			return true;
+	return false;
+}
+
 static uint16_t sock_ephemeral(void)
 {
-	return (uint16_t)(CONFIG_EPHEMERAL_FIRST + sk.next_port++ % CONFIG_EPHEMERAL_COUNT);
+	uint16_t port;
+
+	do
+		port = (uint16_t)(CONFIG_EPHEMERAL_FIRST + sk.next_port++ % CONFIG_EPHEMERAL_COUNT);
+	while (sock_port_taken(port));
+	return port;
 }
 
 static bool sock_tls_in_use(void)
@@ -304,6 +325,10 @@ static uint8_t sock_connect_check(const struct msg *m, uint8_t kind)
 		return PROTO_ENETDOWN;
 	if (kind == PROTO_KIND_TLS && sock_tls_in_use())
 		return PROTO_EBUSY;
+	/* The module's UDP links are the only users of its local ports: a taken one is known here. */
+	if (kind == PROTO_KIND_UDP &&
+	    sock_port_taken(m->type == PROTO_UDP_BIND ? m->u.bind.local_port : m->u.connect.local_port))
+		return PROTO_EADDRINUSE;
 	/* Without AT+CIPDINFO the module never says who sent a datagram: DATAGRAM cannot be honest. */
 	if (m->type == PROTO_UDP_BIND && esp_ready() && !esp_dinfo())
 		return PROTO_ENOTSUP;
@@ -451,7 +476,7 @@ void sock_close(struct req *r)
 	}
 	s->close_req = r;
 	s->close_err = SOCK_NO_ERR;
-	ring_clear(&s->rx);
+	pool_clear(&s->rx);
 	s->esp_pending = 0;
 	s->recvlen_due = false;
 	s->state = SOCK_CLOSING;
@@ -615,7 +640,7 @@ void sock_host_down(void)
 		s->host_knows = false;
 		s->announce = false;
 		s->close_err = SOCK_NO_ERR;
-		ring_clear(&s->rx);
+		pool_clear(&s->rx);
 		if (s->state == SOCK_CONNECTING) {
 			if (s->busy) {
 				s->cancel = true;
@@ -643,7 +668,7 @@ void sock_host_down(void)
 static bool sock_pump_one(struct sock *s)
 {
 	static uint8_t chunk[PROTO_DATA_MAX];
-	uint32_t used = ring_used(&s->rx);
+	uint32_t used = pool_used(&s->rx);
 	uint32_t n = used > s->uncommitted ? used - s->uncommitted : 0;
 	struct msg m;
 
@@ -653,14 +678,14 @@ static bool sock_pump_one(struct sock *s)
 		n = PROTO_DATA_MAX;
 	if (n == 0 || shim_data_room() < PROTO_MSG_HDR + 2 + n)
 		return false;
-	ring_peek(&s->rx, 0, chunk, n);
+	pool_peek(&s->rx, 0, chunk, n);
 	msg_init(&m, PROTO_DATA);
 	m.sock = s->id;
 	m.u.data.data = chunk;
 	m.u.data.len = (uint16_t)n;
 	if (!shim_write(&m))
 		return false;
-	ring_drop(&s->rx, n);
+	pool_drop(&s->rx, n);
 	s->credit -= n;
 	sk.st.bytes_down += n;
 	return true;
@@ -680,7 +705,7 @@ static void sock_flush_events(void)
 		struct sock *s = &sk.s[i];
 		struct msg m;
 
-		if (s->announce) {
+		if (s->announce && !shim_answer_due(sk.lis.id)) {
 			msg_init(&m, PROTO_EV_ACCEPTED);
 			m.sock = sk.lis.id;
 			m.u.accepted.new_sock = s->id;
@@ -710,7 +735,8 @@ static void sock_flush_closed(void)
 		bool done;
 		struct msg m;
 
-		if (s->busy || ring_used(&s->rx) > 0 || s->close_err == SOCK_NO_ERR || !s->host_knows)
+		if (s->busy || pool_used(&s->rx) > 0 || s->close_err == SOCK_NO_ERR || !s->host_knows ||
+		    shim_answer_due(s->id))
 			continue;
 		if (s->state == SOCK_DRAINING)
 			done = s->esp_pending == 0 && !s->recvlen_due && !s->esp_open;
@@ -726,7 +752,7 @@ static void sock_flush_closed(void)
 		sock_recent_add(s->id);
 		sock_free(s);
 	}
-	if (sk.lis.close_err != SOCK_NO_ERR && sk.lis.state == LIS_NONE) {
+	if (sk.lis.close_err != SOCK_NO_ERR && sk.lis.state == LIS_NONE && !shim_answer_due(sk.lis.closed_id)) {
 		struct msg m;
 
 		msg_init(&m, PROTO_EV_CLOSED);
@@ -773,6 +799,16 @@ uint8_t sock_links_free(void)
 
 	for (unsigned l = 0; l < CONFIG_LINKS; l++)
 		if (sk.link_slot[l] == SOCK_NONE)
+			n++;
+	return n;
+}
+
+uint8_t sock_in_use(void)
+{
+	uint8_t n = sk.lis.state != LIS_NONE;
+
+	for (unsigned i = 0; i < SOCK_SLOTS; i++)
+		if (sk.s[i].state != SOCK_FREE)
 			n++;
 	return n;
 }

@@ -46,6 +46,8 @@ void sock_flush(void);
 bool sock_closes_pending(void);
 
 uint8_t sock_links_free(void);
+/* Sockets held, in any state, the listener included. */
+uint8_t sock_in_use(void);
 void sock_get_stats(struct sock_stats *st);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "msg.h"
+#include "pool.h"
 #include "ring.h"
 #include "sock.h"
 
@@ -55,6 +56,8 @@ struct sock {
 	bool esp_open;          /* the module holds the link: CIPCLOSE releases it */
 	bool recvlen_due;       /* how much the module still holds is unknown */
 	bool damaged;           /* bytes may have been lost: fails once the module is checked */
+	bool confirmed;         /* the module printed "<link>,CONNECT" for this socket's link */
+	bool closed_early;      /* "<link>,CLOSED" came before CIPSTART's OK */
 	bool fail_seen, dns_fail, no_ip, already;
 	uint8_t retries;
 	enum sock_step step;
@@ -74,7 +77,7 @@ struct sock {
 	uint32_t credit_due;    /* sent bytes not yet credited back to the host */
 
 	/* module -> host */
-	struct ring rx;
+	struct pool_queue rx;
 	uint32_t credit;        /* bytes the host still accepts */
 	uint32_t esp_pending;   /* passive: bytes the module holds, as far as known */
 	uint32_t reading;       /* CIPRECVDATA in flight: bytes asked for */

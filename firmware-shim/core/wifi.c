@@ -9,6 +9,7 @@
 
 enum wifi_kind {
 	W_REFRESH = 1,   /* AT+CIFSR: address and MAC */
+	W_REFRESH_STA,   /* AT+CIPSTA_CUR?: the address, when AT+CIFSR gave none */
 	W_JOIN,
 	W_LEAVE,
 	W_SCAN,
@@ -22,6 +23,8 @@ enum wifi_kind {
 
 /* State changes waiting to go out as EV_WIFI, oldest first. */
 #define WIFI_EVENTS 4
+/* A join the module said OK to before it had an address: how often to look for one. */
+#define WIFI_JOIN_POLL_US 1000000ull
 
 static struct {
 	uint8_t state;
@@ -29,6 +32,10 @@ static struct {
 	uint8_t events[WIFI_EVENTS];
 	unsigned nevents;
 	bool refresh_due, refreshing;
+	bool sta_due;              /* AT+CIFSR showed no address: ask AT+CIPSTA_CUR? */
+	bool addr_warned;          /* the address could not be read: said once */
+	struct req *join_req;      /* a JOIN answered OK before the association: waits for an address */
+	uint64_t join_until, join_poll;
 	bool announce_ready;       /* the module just started: tell the host after CIFSR */
 	bool busy;
 	struct req *queue[CONFIG_REQUESTS];
@@ -57,7 +64,7 @@ uint8_t wifi_state(void)
 
 bool wifi_settling(void)
 {
-	return !esp_ready() || wf.refresh_due || wf.refreshing;
+	return !esp_ready() || wf.refresh_due || wf.refreshing || wf.sta_due;
 }
 
 void wifi_get_ip(uint8_t ip[4])
@@ -77,7 +84,7 @@ void wifi_flush(void)
 		struct msg m;
 
 		/* GOT_IP goes out once the address is known. */
-		if (state == PROTO_WIFI_GOT_IP && (wf.refresh_due || wf.refreshing))
+		if (state == PROTO_WIFI_GOT_IP && (wf.refresh_due || wf.refreshing || wf.sta_due))
 			return;
 		msg_init(&m, PROTO_EV_WIFI);
 		m.u.wifi.state = state;
@@ -188,7 +195,17 @@ void wifi_host_down(void)
 {
 	wf.count = 0;
 	wf.cur = NULL;
+	wf.join_req = NULL;
 	wf.nevents = 0;
+}
+
+/* The pending join ends: answered err (a new JOIN or LEAVE, a lost module, the deadline). */
+static void wifi_join_end(uint8_t err)
+{
+	if (!wf.join_req)
+		return;
+	shim_answer_err(wf.join_req, err);
+	wf.join_req = NULL;
 }
 
 static bool wifi_simple(struct esp_cmd *c, uint8_t kind, uint32_t timeout_ms, const char *a, const char *b)
@@ -209,6 +226,7 @@ static bool wifi_request_cmd(struct esp_cmd *c)
 
 	switch (m->type) {
 	case PROTO_WIFI_JOIN:
+		wifi_join_end(PROTO_ECANCELED);
 		esp_cmd_begin(c, &t, &wifi_ops, W_JOIN, CONFIG_ESP_JOIN_MS);
 		txt_str(&t, "AT+CWJAP");
 		txt_str(&t, esp_cur());
@@ -220,6 +238,7 @@ static bool wifi_request_cmd(struct esp_cmd *c)
 		wifi_set_state(PROTO_WIFI_CONNECTING);
 		return esp_cmd_end(c, &t);
 	case PROTO_WIFI_LEAVE:
+		wifi_join_end(PROTO_ECANCELED);
 		return wifi_simple(c, W_LEAVE, CONFIG_ESP_CMD_MS, "AT+CWQAP", "");
 	case PROTO_WIFI_SCAN:
 		msg_list_begin(&wf.scan, wf.scan_buf, sizeof(wf.scan_buf));
@@ -240,9 +259,22 @@ static bool wifi_request_cmd(struct esp_cmd *c)
 
 bool wifi_next(struct esp_cmd *c, uint64_t now)
 {
-	(void)now;
 	if (wf.busy)
 		return false;
+	if (wf.join_req && now >= wf.join_until) {
+		log_warn("the module said OK to AT+CWJAP but never got an address", "");
+		wifi_join_end(PROTO_ETIMEDOUT);
+		wifi_set_state(PROTO_WIFI_DOWN);
+	}
+	if (wf.join_req && !wf.refresh_due && !wf.refreshing && !wf.sta_due && now >= wf.join_poll)
+		wf.refresh_due = true;
+	if (wf.sta_due) {
+		wf.sta_due = false;
+		wf.refreshing = true;
+		wf.busy = wifi_simple(c, W_REFRESH_STA, CONFIG_ESP_CMD_MS, "AT+CIPSTA",
+				      esp_version() == ESP_V2 ? "?" : "_CUR?");
+		return wf.busy;
+	}
 	if (wf.refresh_due) {
 		wf.refresh_due = false;
 		wf.refreshing = true;
@@ -313,8 +345,8 @@ static void wifi_take_ap_status(const char *line)
 	st->u.wstatus.rssi = (int8_t)rssi;
 }
 
-/* +CIPSTA_CUR:ip:"a.b.c.d", gateway, netmask (2.x: +CIPSTA:) */
-static void wifi_take_ip_status(const char *line)
+/* +CIPSTA_CUR:ip:"a.b.c.d", gateway, netmask (2.x: +CIPSTA:); dst_ip takes the address. */
+static void wifi_take_ip_status(const char *line, uint8_t *dst_ip)
 {
 	const char *p = line, *end = line + strlen(line);
 	uint8_t *dst;
@@ -322,29 +354,39 @@ static void wifi_take_ip_status(const char *line)
 	if (!txt_lit(&p, end, "+CIPSTA_CUR:") && !txt_lit(&p, end, "+CIPSTA:"))
 		return;
 	if (txt_lit(&p, end, "ip:"))
-		dst = wf.status.u.wstatus.ip;
+		dst = dst_ip;
+	else if (dst_ip == wf.addr)
+		return;
 	else if (txt_lit(&p, end, "gateway:"))
 		dst = wf.status.u.wstatus.gw;
 	else if (txt_lit(&p, end, "netmask:"))
 		dst = wf.status.u.wstatus.mask;
 	else
 		return;
-	if (txt_char(&p, end, '"'))
-		txt_ipv4(&p, end, dst);
+	if (!txt_char(&p, end, '"') || !txt_ipv4(&p, end, dst) || dst != wf.addr)
+		return;
+	wf.got_addr = true;
 }
 
-/* +CIFSR:STAIP,"a.b.c.d" and +CIFSR:STAMAC,"aa:bb:..." */
+/*
+ * +CIFSR:STAIP,"a.b.c.d" and +CIFSR:STAMAC,"aa:bb:...".  The label before the
+ * colon is not checked: some builds misspell it (+CISFR:), and what follows
+ * says what the line is.
+ */
 static void wifi_take_cifsr(const char *line)
 {
-	const char *p = line, *end = line + strlen(line);
+	const char *p = strchr(line, ':'), *end = line + strlen(line);
 	uint8_t ip[4];
 
-	if (txt_lit(&p, end, "+CIFSR:STAIP,\"")) {
-		if (txt_ipv4(&p, end, ip)) {
+	if (line[0] != '+' || !p)
+		return;
+	p++;
+	if (txt_lit(&p, end, "STAIP,\"")) {
+		if (txt_ipv4(&p, end, ip) && txt_char(&p, end, '"')) {
 			memcpy(wf.addr, ip, 4);
 			wf.got_addr = true;
 		}
-	} else if (txt_lit(&p, end, "+CIFSR:STAMAC,\"")) {
+	} else if (txt_lit(&p, end, "STAMAC,\"")) {
 		txt_mac(&p, end, wf.mac);
 	}
 }
@@ -385,7 +427,10 @@ static void wifi_event(struct esp_cmd *c, const struct at_event *ev)
 		wifi_take_ap_status(ev->text);
 		break;
 	case W_STATUS_IP:
-		wifi_take_ip_status(ev->text);
+		wifi_take_ip_status(ev->text, wf.status.u.wstatus.ip);
+		break;
+	case W_REFRESH_STA:
+		wifi_take_ip_status(ev->text, wf.addr);
 		break;
 	case W_RESOLVE:
 		wifi_take_domain(ev->text);
@@ -405,7 +450,7 @@ static uint8_t wifi_result_err(enum esp_result r)
 	case ESP_BUSY:
 		return PROTO_EAGAIN;
 	case ESP_LOST:
-		return PROTO_ECONNRESET;
+		return esp_lost_err();
 	default:
 		return PROTO_EIO;
 	}
@@ -427,20 +472,20 @@ static uint8_t wifi_join_err(enum esp_result r)
 	}
 }
 
-static void wifi_refresh_done(enum esp_result r)
+/* The address the module showed (or none: ip 0.0.0.0 stands for "not known", never a claim). */
+static void wifi_take_address(void)
 {
 	static const uint8_t zero[4];
 
-	wf.refreshing = false;
-	if (r == ESP_GARBLED || r == ESP_BUSY)
-		wf.refresh_due = true;
-	/* The host asks for DEVICE_INFO on this news: the MAC is known now. */
-	if (wf.announce_ready && r != ESP_GARBLED && r != ESP_BUSY) {
-		wf.announce_ready = false;
-		shim_device_event(PROTO_DEV_ESP_READY, esp_baud());
-	}
-	if (r != ESP_OK || !wf.got_addr)
+	if (!wf.got_addr) {
+		if (wf.state == PROTO_WIFI_GOT_IP && !wf.addr_warned) {
+			wf.addr_warned = true;
+			log_warn("WiFi up, but the module showed no address (AT+CIFSR, AT+CIPSTA)", "");
+		}
+		if (wf.join_req)
+			wf.join_poll = shim_now() + WIFI_JOIN_POLL_US;
 		return;
+	}
 	wf.got_addr = false;
 	if (memcmp(wf.addr, zero, 4) != 0) {
 		/* A new address is news even when the state stays. */
@@ -448,10 +493,37 @@ static void wifi_refresh_done(enum esp_result r)
 		    !(wf.nevents > 0 && wf.events[wf.nevents - 1] == PROTO_WIFI_GOT_IP))
 			wifi_event_push(PROTO_WIFI_GOT_IP);
 		memcpy(wf.ip, wf.addr, 4);
+		wf.addr_warned = false;
 		wifi_set_state(PROTO_WIFI_GOT_IP);
+		wifi_join_end(PROTO_OK);
+	} else if (wf.join_req) {
+		/* Not associated yet: look again in a while. */
+		wf.join_poll = shim_now() + WIFI_JOIN_POLL_US;
 	} else if (wf.state == PROTO_WIFI_GOT_IP) {
 		wifi_set_state(PROTO_WIFI_DOWN);
 	}
+}
+
+static void wifi_refresh_done(uint8_t kind, enum esp_result r)
+{
+	wf.refreshing = false;
+	if (r == ESP_GARBLED || r == ESP_BUSY) {
+		wf.refresh_due = true;
+		return;
+	}
+	/* The host asks for DEVICE_INFO on this news: the MAC is known now. */
+	if (wf.announce_ready) {
+		wf.announce_ready = false;
+		shim_device_event(PROTO_DEV_ESP_READY, esp_baud());
+	}
+	if (r != ESP_OK)
+		return;
+	/* No address line that made sense (a misspelled one, say): the station settings may say. */
+	if (kind == W_REFRESH && !wf.got_addr) {
+		wf.sta_due = true;
+		return;
+	}
+	wifi_take_address();
 }
 
 static void wifi_finish(struct req *r, enum esp_result res, uint8_t kind)
@@ -462,8 +534,12 @@ static void wifi_finish(struct req *r, enum esp_result res, uint8_t kind)
 	case W_JOIN:
 		if (res == ESP_OK) {
 			wf.refresh_due = true;
-			if (wf.state != PROTO_WIFI_GOT_IP)
-				wifi_set_state(PROTO_WIFI_GOT_IP);
+			if (wf.state != PROTO_WIFI_GOT_IP) {
+				/* OK but no "WIFI GOT IP" yet: joined once the module shows an address. */
+				wf.join_req = r;
+				wf.join_until = shim_now() + CONFIG_ESP_JOIN_MS * 1000ull;
+				break;
+			}
 		} else {
 			wifi_set_state(PROTO_WIFI_DOWN);
 		}
@@ -507,8 +583,8 @@ static void wifi_done(struct esp_cmd *c, enum esp_result r)
 	struct req *cur = wf.cur;
 
 	wf.busy = false;
-	if (c->kind == W_REFRESH) {
-		wifi_refresh_done(r);
+	if (c->kind == W_REFRESH || c->kind == W_REFRESH_STA) {
+		wifi_refresh_done(c->kind, r);
 		return;
 	}
 	if (c->kind == W_STATUS_AP && r == ESP_OK) {
@@ -554,6 +630,8 @@ void wifi_esp_lost(void)
 	wf.busy = false;
 	wf.refresh_due = false;
 	wf.refreshing = false;
+	wf.sta_due = false;
+	wifi_join_end(esp_lost_err());
 	wifi_set_state(PROTO_WIFI_DOWN);
 }
 

@@ -20,6 +20,7 @@ import time
 
 import espat_harness
 import espat_links
+import espat_quirks
 from espat_harness import (PSK, Failure, Server, Sim, check, echo_handler, free_port, pattern, send_data,
                            source_handler)
 
@@ -397,7 +398,7 @@ def case_trace():
     check("ready" in text and "# boot" in text, "events not traced")
 
 
-CASES = {name[5:]: fn for module in (globals(), vars(espat_links)) for name, fn in module.items()
+CASES = {name[5:]: fn for module in (globals(), vars(espat_links), vars(espat_quirks)) for name, fn in module.items()
          if name.startswith("case_")}
 
 

@@ -3,7 +3,9 @@
 #  - the .bin is everything from 0x80000000 to the end of .data, nothing more;
 #  - mtvec takes trap_entry, which must be 4-byte aligned;
 #  - .bss is 8-byte aligned at both ends (start.S clears it in doublewords);
-#  - everything, stack included, ends inside the 6 MB general SRAM.
+#  - everything, stack included, ends inside the 6 MB general SRAM;
+#  - the SRAM left behind it, the receive pool, holds the CONFIG_RX_POOL
+#    bytes the core uses (the emulated board has exactly as many).
 include(${SIZE_CMAKE})
 
 set(sram_base 2147483648)             # 0x80000000
@@ -20,7 +22,8 @@ execute_process(COMMAND ${NM_TOOL} ${ELF} OUTPUT_VARIABLE symbols RESULT_VARIABL
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${NM_TOOL} ${ELF} failed")
 endif()
-foreach(sym _start trap_entry __image_end __bss_start __bss_end __stack_top __entropy_window_end)
+foreach(sym _start trap_entry __image_end __bss_start __bss_end __stack_top __entropy_window_end
+    __rx_pool_start __rx_pool_end)
   if(NOT symbols MATCHES "(^|\n)([0-9a-f]+) [A-Za-z] ${sym}\n")
     message(FATAL_ERROR "symbol ${sym} missing from ${ELF}")
   endif()
@@ -50,6 +53,15 @@ if(NOT bss_misalign EQUAL 0)
 endif()
 if(addr___entropy_window_end GREATER sram_end OR addr___stack_top GREATER sram_end)
   list(APPEND failures "the image does not fit the 6 MB general SRAM")
+endif()
+k210_config_value(${CONFIG_H} CONFIG_RX_POOL rx_pool_want)
+math(EXPR rx_pool_have "${addr___rx_pool_end} - ${addr___rx_pool_start}")
+message("receive pool: ${rx_pool_have} bytes left, the core uses ${rx_pool_want}")
+if(rx_pool_have LESS rx_pool_want)
+  list(APPEND failures "the SRAM left (${rx_pool_have} bytes) is short of CONFIG_RX_POOL (${rx_pool_want})")
+endif()
+if(addr___rx_pool_end GREATER sram_end)
+  list(APPEND failures "the receive pool runs past the 6 MB general SRAM")
 endif()
 if(failures)
   string(REPLACE ";" "\n  " failures "${failures}")

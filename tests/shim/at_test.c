@@ -56,6 +56,11 @@ static const struct vector vectors[] = {
 	V("link events", "1,CLOSED\r\n0,CONNECT FAIL\r\n4,CONNECT\r\n", "CLOSED 1 | CONNECT FAIL 0 | CONNECT 4"),
 	V("wifi events", "WIFI DISCONNECT\r\nWIFI CONNECTED\r\nWIFI GOT IP\r\n",
 	  "WIFI DISCONNECT | WIFI CONNECTED | WIFI GOT IP"),
+	V("wifi events in any case", "WiFi CONNECTED\r\nWiFi GOT IP\r\nwifi disconnect\r\n",
+	  "WIFI CONNECTED | WIFI GOT IP | WIFI DISCONNECT"),
+	V("prompt before OK", "> \r\nOK\r\n", "prompt | OK"),
+	V("CR LF after active data", "+IPD,0,2:ab\r\n+IPD,0,1:c\r\n", "+IPD 0 2 | data:ab | +IPD 0 1 | data:c"),
+	V("bare CLOSED is a line", "\r\nERROR\r\nCLOSED\r\n", "ERROR | line:CLOSED"),
 	V("busy", "busy p...\r\nbusy s...\r\n\r\nOK\r\n", "busy p | busy s | OK"),
 	V("ready", "\r\nready\r\n", "ready"),
 	VB("ready at the end of boot garbage", "\x00\xff\x12\x84 ready\r\n", "ready"),
@@ -77,6 +82,7 @@ static const struct vector vectors[] = {
 	V("bad: recv count not a number", "Recv five bytes\r\n", "line:Recv five bytes"),
 	V("bad: join code not a number", "+CWJAP:x\r\n", "line:+CWJAP:x"),
 	V("bad: already inside a word is not ready", "already\r\n", "line:already"),
+	V("bad: a wifi word with more after it", "WiFi CONNECTED now\r\n", "line:WiFi CONNECTED now"),
 	{ "bad: overlong line", overlong, 0, "bad:overlong | OK" },
 };
 

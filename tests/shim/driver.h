@@ -45,5 +45,8 @@
 /* Sockets: connect, send, receive, close, UDP, listen, and how they fail. */
 extern const struct hs_case driver_sock_cases[];
 extern const size_t driver_sock_count;
+/* Module behaviour beyond espat-sim's default: odd orders, missing lines, refusals. */
+extern const struct hs_case driver_quirk_cases[];
+extern const size_t driver_quirk_count;
 
 #endif

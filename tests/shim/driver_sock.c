@@ -127,6 +127,7 @@ static const struct hs_step t_v11_active[] = {
 	END
 };
 
+/* The fake board's pool has 12 blocks of 2048 bytes; five of them are the other sockets' shares. */
 static const struct hs_step t_v11_overflow[] = {
 	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=80 win=10", 0 },
 	{ 'A', "AT+CIPSTART=0,\"TCP\",\"10.0.0.1\",80", 0 },
@@ -142,14 +143,59 @@ static const struct hs_step t_v11_overflow[] = {
 	{ 'E', "@2000", 0 },
 	{ 'E', "+IPD,0,2000:", 0 },
 	{ 'E', "@2000", 0 },
+	{ 'E', "+IPD,0,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'E', "+IPD,0,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'E', "+IPD,0,2000:", 0 },
+	{ 'E', "@2000", 0 },
 	{ 'A', "AT+CIPCLOSE=0", 0 },
 	{ 'E', "0,CLOSED\r\n\r\nOK\r\n", 0 },
 	{ 'L', "overflow", 0 },
 	{ 'R', "DATA sock=1 abcdefghij", 0 },
 	{ 'Q', "", 0 },
-	{ 'H', "CREDIT sock=1 bytes=10000", 0 },
-	{ 'R', "DATA sock=1 #7990", 0 },
+	{ 'H', "CREDIT sock=1 bytes=20000", 0 },
+	{ 'R', "DATA sock=1 #13990", 0 },
 	{ 'R', "EV_CLOSED sock=1 err=3", 0 },
+	END
+};
+
+/* A socket whose reader stalls takes the free blocks; the others keep their share and go on. */
+static const struct hs_step t_v11_pool_shared[] = {
+	{ 'H', "CONNECT sock=1 kind=1 host=10.0.0.1 port=80 win=10", 0 },
+	{ 'A', "AT+CIPSTART=0,\"TCP\",\"10.0.0.1\",80", 0 },
+	{ 'E', "0,CONNECT\r\n\r\nOK\r\n", 0 },
+	{ 'R', "CONNECT|R tag=1 err=0 tx=8192 lport=0", 0 },
+	CONNECT_LINK(2, 1, 2),
+	{ 'E', "+IPD,0,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'E', "+IPD,0,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'E', "+IPD,0,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'E', "+IPD,0,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'E', "+IPD,0,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'E', "+IPD,0,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'E', "+IPD,0,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'R', "DATA sock=1 abcdefghij", 0 },
+	{ 'E', "+IPD,1,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'R', "DATA sock=2 #2000", 0 },
+	{ 'E', "+IPD,1,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'R', "DATA sock=2 #2000", 0 },
+	{ 'E', "+IPD,1,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'R', "DATA sock=2 #2000", 0 },
+	{ 'Q', "", 0 },
+	{ 'E', "+IPD,0,2000:", 0 },
+	{ 'E', "@2000", 0 },
+	{ 'A', "AT+CIPCLOSE=0", 0 },
+	{ 'L', "overflow", 0 },
 	END
 };
 
@@ -502,6 +548,7 @@ const struct hs_case driver_sock_cases[] = {
 	{ "UNLINK on close counts as closed", HS_V17, t_close_unlink, 0 },
 	{ "AT 1.1 active receive", HS_V11, t_v11_active, 0 },
 	{ "AT 1.1 receive overflow", HS_V11, t_v11_overflow, 0 },
+	{ "AT 1.1: a stalled socket leaves the others their share", HS_V11, t_v11_pool_shared, 0 },
 	{ "connect errors", HS_V17, t_connect_errors, 0 },
 	{ "TLS and socket options", HS_V17, t_tls, 0 },
 	{ "UDP bind, datagrams, connected UDP", HS_V17, t_udp, 0 },

@@ -4,7 +4,7 @@
  * (step syntax in harness.h).  Each runs whole, byte by byte, and split at
  * every position of its short ESP replies.  Here: the module's life
  * (boot, configuration, resets, garbage), WiFi and requests; the socket
- * cases are in driver_sock.c.
+ * cases are in driver_sock.c, unusual module behaviour in driver_quirk.c.
  */
 #include <stdio.h>
 #include <string.h>
@@ -368,6 +368,7 @@ int main(int argc, char **argv)
 	failed += driver_run(driver_module_cases, sizeof(driver_module_cases) / sizeof(driver_module_cases[0]), only,
 			     &run);
 	failed += driver_run(driver_sock_cases, driver_sock_count, only, &run);
+	failed += driver_run(driver_quirk_cases, driver_quirk_count, only, &run);
 	printf("%d of %d transcripts passed\n", run - failed, run);
 	return failed ? 1 : 0;
 }

@@ -150,6 +150,20 @@ uint32_t port_esp_max_baud(void)
 	return fake.esp_max_baud;
 }
 
+bool port_esp_baud_ok(uint32_t baud)
+{
+	return baud <= fake.esp_max_baud;
+}
+
+/* A small pool, so that transcripts and the fuzzer reach its limits. */
+void *port_rx_pool(size_t *size)
+{
+	static uint8_t mem[FAKE_RX_POOL];
+
+	*size = sizeof(mem);
+	return mem;
+}
+
 uint32_t port_esp_rx_overruns(void)
 {
 	return fake.esp_overruns;

@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The receive pool the fake board gives the core: 12 blocks. */
+#define FAKE_RX_POOL 24576
+
 struct fake_board {
 	uint64_t now;
 	bool esp_on;

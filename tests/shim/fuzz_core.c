@@ -1,8 +1,8 @@
 /*
  * Fuzz target: the whole firmware core on the fake board.  After a scripted
  * boot the input is a program of steps: bytes from the ESP8285, raw message
- * bytes or canned requests from the host, canned ESP replies and time
- * passing.  Invariants (besides the sanitizers): everything the board sends
+ * bytes or canned requests from the host, canned ESP replies (0xbf: the
+ * reply's number in the next byte) and time passing.  Invariants (besides the sanitizers): everything the board sends
  * the host decodes, no socket gets more data than its credit allowed, and
  * no socket id gets more send credit back than the host sent on it.
  */
@@ -222,6 +222,15 @@ static const char *const fz_replies[] = {
 	"ALREADY CONNECTED\r\n\r\nERROR\r\n",
 	"\x01\x80garbage\r\n",
 	"link is not valid\r\n\r\nERROR\r\n",
+	/* Other AT builds: OK before CONNECT, CLOSED before OK, the prompt first, a refused UDP link. */
+	"\r\nOK\r\n0,CONNECT\r\n",
+	"0,CONNECT\r\n0,CLOSED\r\n\r\nOK\r\n",
+	"> \r\nOK\r\n",
+	"\r\nERROR\r\nCLOSED\r\n",
+	"+CISFR:STAIP,\"10.1.2.3\"\r\n\r\nOK\r\n",
+	"WiFi CONNECTED\r\nWiFi GOT IP\r\n",
+	"+CIPSTA_CUR:ip:\"10.4.5.6\"\r\n\r\nOK\r\n",
+	"1.1.0.0(May 11 2016)\r\nOK\r\n",
 };
 
 static void fz_boot(void)
@@ -286,7 +295,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fake.now += (uint64_t)(op & 0x1f) * 10000u;
 			fz_settle(4);
 		} else if (op < 0xc0) {
-			fz_esp(fz_replies[(op & 0x1f) % (sizeof(fz_replies) / sizeof(fz_replies[0]))]);
+			/* 0xbf takes the reply's number from the next byte: there are more than 31. */
+			size_t k = op == 0xbf && i < size ? data[i++] : (size_t)(op & 0x1f);
+
+			fz_esp(fz_replies[k % (sizeof(fz_replies) / sizeof(fz_replies[0]))]);
 		} else if (op < 0xe0) {
 			fz_canned_host(op & 0x1f, i < size ? data[i++] : 0);
 			fz_settle(4);

@@ -32,6 +32,7 @@ static struct {
 	int step;
 	enum hs_mode mode;
 	int failed;
+	int auto_busy;        /* the ESP answers every command line "busy p..." */
 } hs;
 
 static void hs_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -293,6 +294,21 @@ static const struct link_ops hs_peer_ops = {
 	.set_baud = hs_peer_baud,
 };
 
+/* A module stuck busy: every whole command line is taken and answered "busy p...". */
+static void hs_busy_answers(void)
+{
+	static const char busy[] = "busy p...\r\n";
+	uint8_t *eol;
+
+	while (hs.auto_busy && (eol = memchr(hs.esp_out, '\n', hs.esp_len)) != NULL) {
+		size_t n = (size_t)(eol - hs.esp_out) + 1;
+
+		memmove(hs.esp_out, hs.esp_out + n, hs.esp_len - n);
+		hs.esp_len -= n;
+		fake_esp_give((const uint8_t *)busy, sizeof(busy) - 1);
+	}
+}
+
 /* Let the core, the fake UARTs and the host peer run until nothing moves. */
 static void hs_settle(void)
 {
@@ -317,6 +333,7 @@ static void hs_settle(void)
 			hs.esp_len += n;
 			moved += n;
 		}
+		hs_busy_answers();
 		fake.now += HS_TICK_US;
 		if (moved == 0 && fake_esp_unread() == 0 && round > 2)
 			return;
@@ -530,6 +547,17 @@ static void hs_knob(const char *text)
 		fake.esp_tx_cap = v;
 	else if (strcmp(text, "overrun") == 0)
 		fake.esp_overruns++;
+	else if (sscanf(text, "esp_busy=%lu", &v) == 1)
+		hs.auto_busy = v != 0;
+	else if (sscanf(text, "host_baud=%lu", &v) == 1) {
+		/* The host moves the link to another rate, as a daemon does after the handshake. */
+		if (!link_request_baud(&hs.peer, (uint32_t)v))
+			hs_fail("the link refused %lu baud", v);
+		hs_settle();
+		hs_wait(50);
+		if (fake.host_baud != v)
+			hs_fail("the host link is at %u, not %lu", fake.host_baud, v);
+	}
 	else
 		hs_fail("unknown knob %s", text);
 	hs_settle();
@@ -690,6 +718,7 @@ static void hs_begin(const struct hs_case *c, enum hs_mode mode)
 	hs.name = c->name;
 	hs.mode = mode;
 	hs.failed = 0;
+	hs.auto_busy = 0;
 	hs.step = -1;
 	fake_reset();
 	fake.now = 1000000;

@@ -12,7 +12,9 @@
  *   'L'  some board log line seen so far contains this text
  *   'W'  time passes: text is milliseconds
  *   'B'  the core's ESP UART rate is now this number
- *   'S'  set a fake-board knob: "esp_max_baud=N", "esp_tx_cap=N", "overrun"
+ *   'S'  set a fake-board knob: "esp_max_baud=N", "esp_tx_cap=N", "overrun", "esp_busy=0|1"
+ *        (the ESP answers every command line "busy p..." while on), "host_baud=N" (the host
+ *        moves the link to N baud)
  *   'G'  the ESP's enable pin: "on=0|1 pulses=N" (N: low-to-high changes of WIFI_EN so far)
  *   'D'  the host drops its session (link restart): the board must forget everything
  *   'Q'  nothing is waiting: no unread host message, no unread ESP output

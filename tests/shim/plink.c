@@ -38,6 +38,7 @@ static struct {
 	size_t resp_len;
 	plink_event_fn on_event;
 	struct psock socks[PLINK_SOCKS];
+	struct psock *opening;   /* its CONNECT or UDP_BIND is not answered yet */
 } pl = { .fd = -1 };
 
 int64_t plink_now_ms(void)
@@ -116,7 +117,15 @@ static void plink_message(const uint8_t *buf, size_t len)
 			memcpy(pl.resp_raw, buf, len);
 			pl.resp_len = len;
 			pl.got = true;
+			pl.opening = NULL;
 		}
+		return;
+	}
+	/* The answer opens a socket; nothing may be said about it before. */
+	if (pl.opening && m.sock == pl.opening->id &&
+	    (m.type == PROTO_DATA || m.type == PROTO_DATAGRAM || m.type == PROTO_CREDIT || m.type == PROTO_EV_CLOSED)) {
+		plink_broke(m.type == PROTO_EV_CLOSED ? "EV_CLOSED before the answer that opens its socket"
+						      : "data before the answer that opens its socket");
 		return;
 	}
 	switch (m.type) {
@@ -445,8 +454,11 @@ int psock_open(struct psock *s, uint8_t kind, const char *host, uint16_t port, i
 		req.u.bind.rx_window = s->rx_window;
 	}
 	req.sock = s->id;
-	if (!plink_call(&req, &resp, timeout_ms))
+	pl.opening = s;
+	if (!plink_call(&req, &resp, timeout_ms)) {
+		pl.opening = NULL;
 		return PROTO_ETIMEDOUT;
+	}
 	if (resp.err == PROTO_OK) {
 		s->open = true;
 		s->tx_credit = resp.u.opened.tx_window;

@@ -36,16 +36,21 @@ static void probe_usage(FILE *out)
 	    "                                moving --down BYTES and --up BYTES at once, checked\n"
 	    "                                byte for byte and by SHA-256 (--tls, --read-rate B/s,\n"
 	    "                                --window BYTES, --expect-fail)\n"
+	    "                                --parallel N: at most N open at once, the next opening\n"
+	    "                                as one ends\n"
 	    "  bench-download HOST PORT N    N parallel downloads of --size BYTES from a test server:\n"
 	    "                                throughput per stream and in all, as ratios to baud/10\n"
 	    "  first-byte HOST PORT          connect-to-first-byte latency over --count connections\n"
 	    "  udp-echo HOST PORT            --count datagrams of --size bytes through a bound UDP\n"
 	    "                                socket, echoes counted\n"
 	    "  listen PORT                   accept --count connections and echo what they send\n"
+	    "  accept-close HOST PORT        --count connects, one after another, to a server that\n"
+	    "                                closes at once: each must be answered and then end with\n"
+	    "                                EV_CLOSED (hung= counts those that did not)\n"
 	    "\n"
 	    "Options: --baud N (negotiate the link rate, default 115200 = stay), --timeout S (default\n"
 	    "30), --window BYTES (receive window, default 65536), --count N, --size BYTES, --streams N,\n"
-	    "--down BYTES, --up BYTES, --tls, --read-rate BYTES/S, --out FILE, --seed N, -v.\n");
+	    "--down BYTES, --up BYTES, --parallel N, --tls, --read-rate BYTES/S, --out FILE, --seed N, -v.\n");
 }
 
 static unsigned long probe_num(const char *what, const char *s)
@@ -237,6 +242,8 @@ static int probe_run(const char *cmd, int argc, char **argv)
 		return xfer_first_byte(argv[0], (uint16_t)probe_num("port", argv[1]));
 	if (strcmp(cmd, "udp-echo") == 0 && argc == 2)
 		return xfer_udp_echo(argv[0], (uint16_t)probe_num("port", argv[1]));
+	if (strcmp(cmd, "accept-close") == 0 && argc == 2)
+		return xfer_accept_close(argv[0], (uint16_t)probe_num("port", argv[1]));
 	if (strcmp(cmd, "listen") == 0 && argc == 1)
 		return xfer_listen((uint16_t)probe_num("port", argv[0]));
 	return 2;
@@ -301,6 +308,8 @@ int main(int argc, char **argv)
 			probe.size = (uint32_t)probe_num(o, v);
 		else if (strcmp(o, "--streams") == 0)
 			probe.streams = (unsigned)probe_num(o, v);
+		else if (strcmp(o, "--parallel") == 0)
+			probe.parallel = (unsigned)probe_num(o, v);
 		else if (strcmp(o, "--down") == 0)
 			probe.down = (uint64_t)probe_num(o, v);
 		else if (strcmp(o, "--up") == 0)

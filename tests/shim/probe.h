@@ -9,7 +9,7 @@ struct probe_opts {
 	int verbose;
 	int timeout_ms;
 	uint32_t window;
-	unsigned count, streams;
+	unsigned count, streams, parallel;
 	uint32_t size;
 	uint64_t down, up, read_rate;
 	uint32_t seed;

@@ -177,6 +177,35 @@ class BannerServer:
         self.sock.close()
 
 
+class CloseServer:
+    """Accepts and closes at once, after sending `greeting` if one is given
+    (a server that refuses politely, or answers and hangs up)."""
+
+    def __init__(self, greeting=b""):
+        self.greeting = greeting
+        self.sock = _listener()
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            try:
+                if self.greeting:
+                    conn.sendall(self.greeting)
+            except OSError:
+                pass
+            conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
 class UdpEchoServer:
     def __init__(self):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

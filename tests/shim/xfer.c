@@ -11,7 +11,7 @@
 #include "proto.h"
 #include "xfer.h"
 
-#define XFER_STREAMS 8
+#define XFER_STREAMS 32
 #define XFER_FIRST_ID 1
 #define XFER_CHUNK 2048
 #define XFER_TRAILER 65       /* 64 hex digits and a newline */
@@ -79,6 +79,13 @@ int xfer_connect(const char *host, uint16_t port)
 	printf("closed=%d\nsent=%llu\nreceived=%llu\n", s->close_err, (unsigned long long)s->tx_bytes,
 	       (unsigned long long)s->rx_bytes);
 	return s->close_err == PROTO_OK ? 0 : 1;
+}
+
+static void xfer_count(struct psock *s, const uint8_t *p, size_t n, const struct msg_addr *from)
+{
+	(void)p;
+	(void)from;
+	psock_consumed(s, n);
 }
 
 /* ---- get: one HTTP/1.0 request ---- */
@@ -290,33 +297,33 @@ static bool xfer_stream_check(struct xfer_stream *x)
 	return true;
 }
 
-static int xfer_streams_open(const char *host, uint16_t port)
+/* Opens stream i: a socket to the test server and the command it will send. */
+static int xfer_stream_open(unsigned i, const char *host, uint16_t port)
 {
-	for (unsigned i = 0; i < probe.streams; i++) {
-		struct xfer_stream *x = &xs[i];
-		int err;
+	struct xfer_stream *x = &xs[i];
+	int err;
 
-		memset(x, 0, sizeof(*x));
-		x->s = psock_new((uint16_t)(XFER_FIRST_ID + i), probe.window);
-		x->s->ctx = x;
-		x->s->on_data = xfer_stream_data;
-		x->down_seed = probe.seed * 100u + i + 1;
-		x->up_seed = probe.seed * 100u + 50u + i;
-		pattern_init(&x->down_pat, x->down_seed);
-		pattern_init(&x->up_pat, x->up_seed);
-		x->up_digest = digest_new();
-		if (probe.up == 0)
-			snprintf(x->cmd, sizeof(x->cmd), "GET %llu %u\n", (unsigned long long)probe.down, x->down_seed);
-		else if (probe.down == 0)
-			snprintf(x->cmd, sizeof(x->cmd), "PUT %llu\n", (unsigned long long)probe.up);
-		else
-			snprintf(x->cmd, sizeof(x->cmd), "BOTH %llu %u %llu\n", (unsigned long long)probe.down,
-				 x->down_seed, (unsigned long long)probe.up);
-		x->cmd_len = strlen(x->cmd);
-		err = psock_open(x->s, xfer_kind(), host, port, probe.timeout_ms);
-		if (err)
-			return probe_fail(err, "transfer: connect");
-	}
+	memset(x, 0, sizeof(*x));
+	x->s = psock_new((uint16_t)(XFER_FIRST_ID + i), probe.window);
+	x->s->ctx = x;
+	x->s->on_data = xfer_stream_data;
+	x->down_seed = probe.seed * 100u + i + 1;
+	x->up_seed = probe.seed * 100u + 50u + i;
+	pattern_init(&x->down_pat, x->down_seed);
+	pattern_init(&x->up_pat, x->up_seed);
+	x->up_digest = digest_new();
+	if (probe.up == 0)
+		snprintf(x->cmd, sizeof(x->cmd), "GET %llu %u\n", (unsigned long long)probe.down, x->down_seed);
+	else if (probe.down == 0)
+		snprintf(x->cmd, sizeof(x->cmd), "PUT %llu\n", (unsigned long long)probe.up);
+	else
+		snprintf(x->cmd, sizeof(x->cmd), "BOTH %llu %u %llu\n", (unsigned long long)probe.down,
+			 x->down_seed, (unsigned long long)probe.up);
+	x->cmd_len = strlen(x->cmd);
+	err = psock_open(x->s, xfer_kind(), host, port, probe.timeout_ms);
+	if (err)
+		return probe_fail(err, "transfer: connect");
+	x->t_start = x->t_end = plink_now_s();
 	return 0;
 }
 
@@ -328,6 +335,12 @@ static int xfer_report(double t_first, double t_last, bool all_done)
 	for (unsigned i = 0; i < probe.streams; i++) {
 		struct xfer_stream *x = &xs[i];
 		double secs = x->t_end > x->t_start ? x->t_end - x->t_start : 1e-9;
+
+		if (!x->s) {
+			printf("stream=%u ok=0 why=never opened\n", i);
+			failed++;
+			continue;
+		}
 		double rate = (double)(x->down_got + x->up_sent) / secs;
 
 		total += (double)(x->down_got + x->up_sent);
@@ -354,9 +367,11 @@ static int xfer_report(double t_first, double t_last, bool all_done)
 	return failed || !all_done ? 1 : 0;
 }
 
+/* Streams open, at most --parallel at a time (the board has five links); the next opens as one ends. */
 int xfer_transfer(const char *host, uint16_t port)
 {
 	int64_t end = plink_now_ms() + probe.timeout_ms;
+	unsigned parallel = probe.parallel ? probe.parallel : probe.streams, opened = 0, running = 0;
 	double t_first, t_last;
 	bool all = false;
 	int rc;
@@ -365,32 +380,87 @@ int xfer_transfer(const char *host, uint16_t port)
 		fprintf(stderr, "k210-probe: --streams 1..%d\n", XFER_STREAMS);
 		return 2;
 	}
-	rc = xfer_streams_open(host, port);
-	if (rc)
-		return rc;
+	memset(xs, 0, sizeof(xs));
 	t_first = plink_now_s();
-	for (unsigned i = 0; i < probe.streams; i++)
-		xs[i].t_start = xs[i].t_end = t_first;
 	while (!all && plink_now_ms() < end) {
 		double now = plink_now_s();
 
-		all = true;
-		for (unsigned i = 0; i < probe.streams; i++) {
+		while (opened < probe.streams && running < parallel) {
+			rc = xfer_stream_open(opened++, host, port);
+			if (rc)
+				return rc;
+			running++;
+		}
+		all = opened == probe.streams;
+		running = 0;
+		for (unsigned i = 0; i < opened; i++) {
 			xfer_stream_push(&xs[i]);
 			xfer_stream_read(&xs[i], now);
-			all &= xfer_stream_check(&xs[i]);
+			if (!xfer_stream_check(&xs[i])) {
+				all = false;
+				running++;
+			}
 		}
-		if (!all)
+		if (!all && (running == parallel || opened == probe.streams))
 			plink_poll(probe.read_rate ? 5 : 20, NULL, 0);
 	}
+	/* From the first stream's start: connects before it are not transfer time. */
+	if (opened > 0 && xs[0].t_start > 0)
+		t_first = xs[0].t_start;
 	t_last = t_first;
-	for (unsigned i = 0; i < probe.streams; i++)
+	for (unsigned i = 0; i < opened; i++)
 		if (xs[i].t_end > t_last)
 			t_last = xs[i].t_end;
 	rc = xfer_report(t_first, t_last, all);
-	for (unsigned i = 0; i < probe.streams; i++)
+	for (unsigned i = 0; i < opened; i++)
 		psock_close(xs[i].s, 2000);
 	return rc;
+}
+
+/* ---- accept-close: connects to a server that closes at once, each with a definite end ---- */
+
+#define XFER_CLOSE_WAIT_MS 10000
+#define XFER_HANGS_MAX 3
+
+int xfer_accept_close(const char *host, uint16_t port)
+{
+	unsigned opened = 0, refused = 0, closed = 0, clean = 0, hung = 0, k;
+	uint64_t bytes = 0;
+
+	for (k = 0; k < probe.count && hung < XFER_HANGS_MAX && !plink_broken(); k++) {
+		struct psock *s = psock_new((uint16_t)(XFER_FIRST_ID + k % 1000), probe.window);
+		int64_t end = plink_now_ms() + XFER_CLOSE_WAIT_MS;
+		int err = psock_open(s, xfer_kind(), host, port, probe.timeout_ms);
+
+		if (err == PROTO_ETIMEDOUT && !s->open) {
+			/* No answer at all is a hang too. */
+			hung++;
+			psock_free(s);
+			continue;
+		}
+		if (err) {
+			refused++;
+			psock_free(s);
+			continue;
+		}
+		opened++;
+		s->on_data = xfer_count;
+		while (!s->closed && plink_now_ms() < end && !plink_broken())
+			plink_poll(20, NULL, 0);
+		if (s->closed) {
+			closed++;
+			clean += s->close_err == PROTO_OK;
+		} else {
+			hung++;
+			fprintf(stderr, "k210-probe: accept-close: socket %u got no EV_CLOSED\n", s->id);
+		}
+		bytes += s->rx_bytes;
+		psock_close(s, probe.timeout_ms);
+		psock_free(s);
+	}
+	printf("connects=%u\nopened=%u\nrefused=%u\nclosed=%u\nclean=%u\nhung=%u\nbytes=%llu\n", k, opened, refused,
+	       closed, clean, hung, (unsigned long long)bytes);
+	return hung == 0 && k == probe.count ? 0 : 1;
 }
 
 /* ---- first-byte: connect, wait for the server's first byte, close ---- */

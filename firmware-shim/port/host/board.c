@@ -11,6 +11,7 @@
 #include "log.h"
 #include "shim.h"
 #include "shim_int.h"
+#include "pool.h"
 #include "sock.h"
 
 /* How long an ESP reset pulse holds WIFI_EN low. */
@@ -115,8 +116,10 @@ static void board_stats(char *out, size_t cap)
 	struct esp_stats es;
 	struct sock_stats ss;
 	struct link_stats ls;
+	struct pool_stats ps;
 	size_t n;
 
+	pool_get_stats(&ps);
 	esp_get_stats(&es);
 	sock_get_stats(&ss);
 	shim_link_stats(&ls);
@@ -139,11 +142,13 @@ static void board_stats(char *out, size_t cap)
 	snprintf(out + n, cap - n,
 		 "link_frames_tx=%llu\nlink_frames_rx=%llu\nlink_retransmits=%llu\nlink_timeouts=%llu\n"
 		 "link_crc_errors=%llu\nlink_srtt_us=%u\nlink_payload=%u\nlink_sessions=%llu\n"
-		 "log_suppressed=%u\nok\n",
+		 "log_suppressed=%u\nsockets_in_use=%u\nlinks_free=%u\nesp_wedged=%u\n"
+		 "rx_pool_bytes=%u\nrx_pool_free=%u\nrx_pool_peak=%u\nok\n",
 		 (unsigned long long)ls.frames_tx, (unsigned long long)ls.frames_rx,
 		 (unsigned long long)ls.retransmits, (unsigned long long)ls.timeouts,
 		 (unsigned long long)ls.crc_errors, ls.srtt_us, ls.payload, (unsigned long long)ls.sessions,
-		 log_suppressed());
+		 log_suppressed(), sock_in_use(), sock_links_free(), es.wedged, ps.blocks * POOL_BLOCK,
+		 ps.free * POOL_BLOCK, ps.peak * POOL_BLOCK);
 }
 
 void board_command(const char *line, char *reply, size_t cap)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "board.h"
+#include "config.h"
 #include "control.h"
 #include "elog.h"
 #include "emu.h"
@@ -93,6 +94,21 @@ void port_esp_set_baud(uint32_t baud)
 uint32_t port_esp_max_baud(void)
 {
 	return emu.esp_max_baud;
+}
+
+bool port_esp_baud_ok(uint32_t baud)
+{
+	/* The emulated UART makes any rate. */
+	return baud <= emu.esp_max_baud;
+}
+
+/* The same pool as the board's: the emulated board behaves as the real one. */
+void *port_rx_pool(size_t *size)
+{
+	static uint8_t mem[CONFIG_RX_POOL];
+
+	*size = sizeof(mem);
+	return mem;
 }
 
 uint32_t port_esp_rx_overruns(void)

@@ -83,6 +83,20 @@ uint32_t port_esp_max_baud(void)
 	return BOARD_ESP_BAUD;
 }
 
+bool port_esp_baud_ok(uint32_t baud)
+{
+	return baud <= port_esp_max_baud() && uart_baud_error_permille(baud) <= BOARD_ESP_BAUD_TOLERANCE;
+}
+
+/* All SRAM behind the image, stack and entropy window (k210.ld). */
+extern uint8_t __rx_pool_start[], __rx_pool_end[];
+
+void *port_rx_pool(size_t *size)
+{
+	*size = (size_t)(__rx_pool_end - __rx_pool_start);
+	return __rx_pool_start;
+}
+
 uint32_t port_esp_rx_overruns(void)
 {
 	return uart_rx_overruns();

@@ -17,7 +17,8 @@ foreach(row
     "stack:${fw_STACK}"
     "entropy window (read once at boot):${fw_ENTROPY_WINDOW}"
     "static RAM (.data + .bss + .noinit):${fw_STATIC_RAM}"
-    "SRAM claimed (of ${sram_total}):${fw_SRAM_USED}")
+    "SRAM claimed (of ${sram_total}):${fw_SRAM_USED}"
+    "receive pool (the SRAM left):${fw_RX_POOL}")
   string(REPLACE ":" ";" cells "${row}")
   list(GET cells 0 label)
   list(GET cells 1 value)

@@ -5,7 +5,8 @@
 #   <prefix>_IMAGE       the .bin the boot ROM loads (.text .rodata .data)
 #   <prefix>_TEXT, _RODATA, _DATA, _BSS, _NOINIT, _STACK, _ENTROPY_WINDOW
 #   <prefix>_STATIC_RAM  .data + .bss + .noinit: variables, not the stack
-#   <prefix>_SRAM_USED   everything the image claims from the 6 MB SRAM
+#   <prefix>_SRAM_USED   everything the image claims from the 6 MB SRAM, the pool aside
+#   <prefix>_RX_POOL     the SRAM left behind it: the receive pool
 function(k210_firmware_sizes size_tool elf bin prefix)
   execute_process(COMMAND ${size_tool} -A ${elf}
     OUTPUT_VARIABLE out RESULT_VARIABLE rc)
@@ -17,7 +18,7 @@ function(k210_firmware_sizes size_tool elf bin prefix)
   endif()
   file(SIZE ${bin} image)
 
-  foreach(name TEXT RODATA INIT_ARRAY DATA BSS NOINIT STACK ENTROPY_WINDOW)
+  foreach(name TEXT RODATA INIT_ARRAY DATA BSS NOINIT STACK ENTROPY_WINDOW RX_POOL)
     set(${name} 0)
   endforeach()
   string(REPLACE "\n" ";" lines "${out}")
@@ -42,4 +43,18 @@ function(k210_firmware_sizes size_tool elf bin prefix)
   set(${prefix}_ENTROPY_WINDOW ${ENTROPY_WINDOW} PARENT_SCOPE)
   set(${prefix}_STATIC_RAM ${static_ram} PARENT_SCOPE)
   set(${prefix}_SRAM_USED ${sram_used} PARENT_SCOPE)
+  set(${prefix}_RX_POOL ${RX_POOL} PARENT_SCOPE)
+endfunction()
+
+# k210_config_value(<config.h> <NAME> <var>): a CONFIG_* number from the core's config.h
+# (a product of unsigned literals at most, as "(5632u * 1024u)").
+function(k210_config_value config name var)
+  file(STRINGS ${config} lines REGEX "^#define ${name} ")
+  if(NOT lines)
+    message(FATAL_ERROR "${name} not found in ${config}")
+  endif()
+  string(REGEX REPLACE "^#define ${name} +" "" expr "${lines}")
+  string(REGEX REPLACE "([0-9]+)u" "\\1" expr "${expr}")
+  math(EXPR value "${expr}")
+  set(${var} ${value} PARENT_SCOPE)
 endfunction()
