@@ -71,6 +71,7 @@ const char *cli_wifi_state_name(int state);
 /* Commands: each returns the exit code. */
 int status_run(const struct cli *c);
 int control_resolve(const struct cli *c);
+int control_ping(const struct cli *c);
 int control_wifi(const struct cli *c);
 int control_reset(const struct cli *c);
 int monitor_run(const struct cli *c);

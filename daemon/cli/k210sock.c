@@ -29,6 +29,7 @@ struct command {
 static const struct command commands[] = {
 	{ "status", status_run, OPT_JSON, 0, 0, "status" },
 	{ "resolve", control_resolve, OPT_JSON, 1, 1, "resolve HOST" },
+	{ "ping", control_ping, OPT_JSON, 1, 1, "ping HOST" },
 	{ "connect", stream_connect, OPT_TLS, 2, 2, "connect [--tls] HOST PORT" },
 	{ "listen", stream_listen, OPT_KEEP, 1, 1, "listen [-k] PORT" },
 	{ "udp", udp_run, OPT_LISTEN, 0, 2, "udp [--listen PORT] [HOST PORT]" },
@@ -50,7 +51,8 @@ static void usage(FILE *f)
 	      "Options:\n"
 	      "  -s, --socket PATH  the daemon's socket (default: $" K210SOCK_SOCKET_ENV ", else\n"
 	      "                     " K210SOCK_DEFAULT_SOCKET ")\n"
-	      "      --json         JSON output (status, resolve, wifi status/scan, monitor, bench)\n"
+	      "      --json         JSON output (status, resolve, ping, wifi status/scan,\n"
+	      "                     monitor, bench)\n"
 	      "  -q, --quiet        no progress display\n"
 	      "  -v, --verbose      say more on standard error\n"
 	      "  -h, --help         this help\n"

@@ -252,6 +252,25 @@ int k210sock_getaddrinfo(k210sock *h, const char *host, struct in_addr *addrs, i
 	return n;
 }
 
+int k210sock_ping(k210sock *h, const char *host, unsigned *rtt_ms)
+{
+	struct msg req, resp;
+
+	if (!h) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (k210sock_check_str(h, host, PROTO_HOST_MAX, false, "host name") < 0)
+		return -1;
+	msg_init(&req, PROTO_PING);
+	strcpy(req.u.resolve.host, host);
+	if (k210sock_request(h, &req, &resp) < 0)
+		return -1;
+	if (rtt_ms)
+		*rtt_ms = resp.u.ping.ms;
+	return 0;
+}
+
 int k210sock_device_info(k210sock *h, struct k210sock_device_info *info)
 {
 	struct msg req, resp;

@@ -244,6 +244,14 @@ K210SOCK_API int k210sock_stream_error(int fd);
 K210SOCK_API int k210sock_getaddrinfo(k210sock *h, const char *host, struct in_addr *addrs,
 				      int max);
 
+/*
+ * ICMP echo to host (a name or dotted IPv4) from the board's ESP8285
+ * (AT+PING).  0 with the round trip the module measured in *rtt_ms (may be
+ * NULL), or -1: ETIMEDOUT no answer, EHOSTUNREACH the name does not resolve,
+ * EOPNOTSUPP the module's AT firmware has no ping, ENETDOWN, ENODEV.
+ */
+K210SOCK_API int k210sock_ping(k210sock *h, const char *host, unsigned *rtt_ms);
+
 /* Board and ESP8285 versions, addresses, free links.  0, or -1 (ENODEV...). */
 K210SOCK_API int k210sock_device_info(k210sock *h, struct k210sock_device_info *info);
 
