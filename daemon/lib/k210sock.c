@@ -46,10 +46,9 @@ K210SOCK_SAME(K210SOCK_LOG_DEBUG, PROTO_LOG_DEBUG);
 /* HELLO gets its own, shorter bound: a daemon that does not answer at once is stuck. */
 #define K210SOCK_HELLO_TIMEOUT 10000
 
-k210sock *k210sock_open(const char *path)
+k210sock *k210sock_new(const char *path)
 {
 	k210sock *h = calloc(1, sizeof(*h));
-	int errnum;
 
 	if (!h)
 		return NULL;
@@ -64,6 +63,16 @@ k210sock *k210sock_open(const char *path)
 	h->timeout_ms = K210SOCK_TIMEOUT_DEFAULT;
 	k210queue_events_reset(&h->events);
 	k210socks_init(&h->socks);
+	return h;
+}
+
+k210sock *k210sock_open(const char *path)
+{
+	k210sock *h = k210sock_new(path);
+	int errnum;
+
+	if (!h)
+		return NULL;
 	if (k210conn_open(&h->conn, h->path, h->daemon_name, sizeof(h->daemon_name),
 			  k210conn_deadline(K210SOCK_HELLO_TIMEOUT)) < 0) {
 		errnum = errno;
