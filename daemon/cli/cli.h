@@ -26,6 +26,7 @@ struct cli {
 	uint16_t udp_port;
 	uint64_t bytes;            /* bench --bytes */
 	unsigned streams;          /* bench --streams */
+	const char *netif;         /* status --netif: k210-netif's control socket */
 	const char *command;
 	int argc;                  /* the command's arguments */
 	char **argv;

@@ -16,6 +16,7 @@ enum {
 	OPT_LISTEN = 1 << 3,
 	OPT_BYTES = 1 << 4,
 	OPT_STREAMS = 1 << 5,
+	OPT_NETIF = 1 << 6,
 };
 
 struct command {
@@ -27,7 +28,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "status", status_run, OPT_JSON, 0, 0, "status" },
+	{ "status", status_run, OPT_JSON | OPT_NETIF, 0, 0, "status [--netif SOCKET]" },
 	{ "resolve", control_resolve, OPT_JSON, 1, 1, "resolve HOST" },
 	{ "ping", control_ping, OPT_JSON, 1, 1, "ping HOST" },
 	{ "connect", stream_connect, OPT_TLS, 2, 2, "connect [--tls] HOST PORT" },
@@ -73,13 +74,14 @@ static const char *option_name(unsigned opt)
 	case OPT_LISTEN: return "--listen";
 	case OPT_BYTES: return "--bytes";
 	case OPT_STREAMS: return "--streams";
+	case OPT_NETIF: return "--netif";
 	}
 	return "?";
 }
 
 static int parse(int argc, char **argv, struct cli *c, unsigned *given)
 {
-	enum { LONG_JSON = 256, LONG_TLS, LONG_LISTEN, LONG_BYTES, LONG_STREAMS };
+	enum { LONG_JSON = 256, LONG_TLS, LONG_LISTEN, LONG_BYTES, LONG_STREAMS, LONG_NETIF };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, LONG_JSON },
@@ -92,6 +94,7 @@ static int parse(int argc, char **argv, struct cli *c, unsigned *given)
 		{ "listen", required_argument, NULL, LONG_LISTEN },
 		{ "bytes", required_argument, NULL, LONG_BYTES },
 		{ "streams", required_argument, NULL, LONG_STREAMS },
+		{ "netif", required_argument, NULL, LONG_NETIF },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t n;
@@ -119,6 +122,10 @@ static int parse(int argc, char **argv, struct cli *c, unsigned *given)
 				return cli_usage("--bytes: bad size '%s'", optarg);
 			c->bytes = n;
 			*given |= OPT_BYTES;
+			break;
+		case LONG_NETIF:
+			c->netif = optarg;
+			*given |= OPT_NETIF;
 			break;
 		case LONG_STREAMS:
 			if (!cli_parse_size(optarg, &n) || n == 0 || n > 1000)
@@ -154,7 +161,7 @@ int main(int argc, char **argv)
 		return cli_usage("unknown command '%s'", c.command);
 	c.argc = argc - optind - 1;
 	c.argv = argv + optind + 1;
-	for (unsigned opt = 1; opt <= OPT_STREAMS; opt <<= 1)
+	for (unsigned opt = 1; opt <= OPT_NETIF; opt <<= 1)
 		if ((given & opt) && !(cmd->options & opt))
 			return cli_usage("%s does not apply to %s", option_name(opt), cmd->name);
 	if (c.argc < cmd->min_args || c.argc > cmd->max_args)
