@@ -81,6 +81,23 @@ class World:
         self.env.start_daemon(**sections)
         return self.env
 
+    def start_daemon_in_app(self, **sections):
+        """k210sockd itself in the app namespace, so that its TCP SOCKS5 port is there: the
+        programs then reach the test address through the daemon or not at all."""
+        if not self.app_pid:
+            self.start_app_ns()
+        self.env.start_board("--baud", "2000000", "--esp-baud", "2000000")
+        sections.setdefault("limits", {}).setdefault("sockets_per_client", "64")
+        self.env.write_conf(**sections)
+        self.env.daemon = self.app_spawn([harness.binary("k210sockd"), "-d", "-f", self.env.conf],
+                                         "daemon.log")
+        wait_for(lambda: os.path.exists(self.env.sock) or self.env.daemon.poll() is not None, 10,
+                 "the daemon's socket")
+        if self.env.daemon.poll() is not None:
+            fail("the daemon exited: " + self.env.read_log())
+        self.env.wait_attached()
+        return self.env
+
     def status(self):
         return self.env.status()
 
@@ -106,7 +123,7 @@ class World:
         self.files[name] = harness.sha256_file(path)
         return path
 
-    def start_nginx(self):
+    def start_nginx(self, keepalive_s=75):
         """nginx from Debian on TEST_ADDR:80, serving www/ (HTTP/1.1, keep-alive)."""
         exe = shutil.which("nginx") or "/usr/sbin/nginx"
         prefix = os.path.join(self.dir, "nginx")
@@ -129,13 +146,14 @@ http {
     scgi_temp_path %(p)s/scgi;
     default_type application/octet-stream;
     sendfile on;
+    keepalive_timeout %(keepalive)ds;
     server {
         listen %(addr)s:80;
         server_name _;
         root %(www)s;
     }
 }
-""" % {"p": prefix, "addr": TEST_ADDR, "www": self.www})
+""" % {"p": prefix, "addr": TEST_ADDR, "www": self.www, "keepalive": keepalive_s})
         p = self.env._spawn([exe, "-p", prefix, "-c", conf, "-e", os.path.join(prefix, "error.log")],
                             "nginx.log")
         wait_for(lambda: port_open(TEST_ADDR, 80) or p.poll() is not None, 10, "nginx")
