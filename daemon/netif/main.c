@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -143,6 +144,18 @@ static void main_options(int argc, char **argv, bool *foreground, bool *check)
 		main_usage(2);
 }
 
+/* Each TCP connection takes two descriptors (the accepted socket and the stream). */
+static void main_raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_warn("cannot raise the descriptor limit");
+	}
+}
+
 /* The interface, while the capability to create it is held; then none is. */
 static bool main_setup(void)
 {
@@ -192,6 +205,7 @@ int main(int argc, char **argv)
 		return 0;
 	log_set_level(main_log_level(&main_conf));
 	signal(SIGPIPE, SIG_IGN);
+	main_raise_fd_limit();
 	netif.cfg = &main_conf;
 	netif.started_ms = netif_now_ms();
 	netif.base = event_base_new();

@@ -66,6 +66,32 @@ if p.returncode != 1 or "needs CAP_NET_ADMIN" not in p.stderr.decode():
     fail("without the capability: exit %d: %s" % (p.returncode, p.stderr.decode()))
 log("  " + p.stderr.decode().strip().splitlines()[-1])
 
+log("a user holding CAP_NET_ADMIN alone, as under k210-netif.service")
+os.chmod(w.dir, 0o755)
+unpriv_ctl = os.path.join(open_dir, "ctl.sock")
+with open(readable, "w") as f:
+    f.write("[interface]\nroutes = 198.18.0.0/15\n[daemon]\nsocket = %s\n[control]\npath = %s\n"
+            "[log]\nlevel = debug\n" % (w.env.sock, unpriv_ctl))
+os.chmod(open_dir, 0o777)
+unpriv = w.app_spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                      "--inh-caps=+net_admin", "--ambient-caps=+net_admin", EXE, "-d", "-f", readable],
+                     "netif-unprivileged.log")
+wait_for(lambda: os.path.exists(unpriv_ctl) or unpriv.poll() is not None, 10, "k210-netif as nobody")
+if unpriv.poll() is not None:
+    fail("k210-netif with CAP_NET_ADMIN alone: " + w.env.read_log("netif-unprivileged.log"))
+with open("/proc/%d/status" % unpriv.pid) as f:
+    caps = dict(line.split(":\t") for line in f.read().splitlines() if line.startswith("Cap"))
+if any(int(caps[k], 16) for k in ("CapEff", "CapPrm", "CapInh", "CapAmb")):
+    fail("k210-netif kept capabilities: %s" % caps)
+if w.app(["ip", "-6", "addr", "show", "dev", "k210-0"], check=0).stdout.strip():
+    fail("IPv6 addresses on the interface")
+out = os.path.join(w.dir, "unpriv.out")
+w.app(["curl", "-sS", "--max-time", "60", "-o", out, "http://www.k210.test/f1m"], check=0, timeout=90)
+if harness.sha256_file(out) != w.files["f1m"]:
+    fail("download through k210-netif as nobody: damaged")
+w.env.stop(unpriv)
+w.check_no_leak()
+
 log("the interface as configured")
 w.start_netif(interface={"routes": "default", "metric": "700", "mtu": "1500"})
 link = w.app(["ip", "-o", "link", "show", "k210-0"], check=0).stdout.decode()
