@@ -6,6 +6,7 @@
 #include <event2/listener.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -546,6 +547,9 @@ static void tcpflow_accept_cb(struct evconnlistener *l, evutil_socket_t fd, stru
 		return;
 	}
 	evutil_make_socket_nonblocking(f->stream_fd);
+	/* The stream's bytes come in frames of the board's size: send each at once, as the
+	 * remote's stack did (Nagle would hold a partial segment for the program's delayed ACK). */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	f->local = bufferevent_socket_new(netif.base, fd, BEV_OPT_CLOSE_ON_FREE);
 	f->remote = f->local ? bufferevent_socket_new(netif.base, f->stream_fd, BEV_OPT_CLOSE_ON_FREE)
 			     : NULL;
