@@ -13,7 +13,8 @@ set(CPACK_PACKAGE_DESCRIPTION
 Unix socket that speaks SOCKS5 (curl, git) and a native protocol for the
 k210sock command line tool and the libk210sock library: TCP and UDP
 connections, listening sockets, DNS and WiFi control, carried over a framed,
-checksummed and retransmitted serial link.
+checksummed and retransmitted serial link. k210-netif makes the board a
+network interface (k210-0) for programs without proxy support.
 .
 The package includes the firmware image for the board, systemd units with
 socket activation, a udev rule for Sipeed's USB-serial bridges, and the

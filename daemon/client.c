@@ -582,6 +582,7 @@ static enum client_verdict client_request(struct client *c, const struct msg *m)
 	case PROTO_DEVICE_INFO:
 	case PROTO_WIFI_STATUS:
 	case PROTO_RESOLVE:
+	case PROTO_PING:
 		client_forward(c, m, cfg->limits.request_timeout_ms, 0);
 		break;
 	case PROTO_WIFI_SCAN:

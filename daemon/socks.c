@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "acl.h"
+#include "breq.h"
 #include "bsock.h"
 #include "client.h"
+#include "daemon.h"
 #include "log.h"
 #include "socks.h"
 #include "status.h"
@@ -70,7 +72,8 @@ static enum socks_result socks_byte(struct socks_parser *p, uint8_t b)
 		p->state = S_REQ_CMD;
 		return SOCKS_NEED_MORE;
 	case S_REQ_CMD:
-		if (b != SOCKS_CMD_CONNECT && b != SOCKS_CMD_BIND && b != SOCKS_CMD_UDP)
+		if (b != SOCKS_CMD_CONNECT && b != SOCKS_CMD_BIND && b != SOCKS_CMD_UDP &&
+		    b != SOCKS_CMD_RESOLVE && b != SOCKS_CMD_RESOLVE_PTR)
 			return socks_fail(p, SOCKS_REP_CMD_UNSUPPORTED, "unknown command");
 		p->cmd = b;
 		p->state = S_REQ_RSV;
@@ -131,7 +134,8 @@ static enum socks_result socks_byte(struct socks_parser *p, uint8_t b)
 		if (--p->need)
 			return SOCKS_NEED_MORE;
 		/* UDP ASSOCIATE and BIND may leave the address zero (RFC 1928); they are
-		 * refused later with "command not supported", not as malformed. */
+		 * refused later with "command not supported", not as malformed.  RESOLVE
+		 * carries no port. */
 		if (p->port == 0 && p->cmd == SOCKS_CMD_CONNECT)
 			return socks_fail(p, SOCKS_REP_FAILURE, "port 0");
 		p->state = S_DONE;
@@ -186,12 +190,19 @@ uint8_t socks_reply_for(int proto_err)
 
 /* ---- the glue: a SOCKS5 client on a local connection ---- */
 
-static void socks_reply(struct client *c, uint8_t rep, uint16_t port)
+static void socks_reply_addr(struct client *c, uint8_t rep, const uint8_t ip[4], uint16_t port)
 {
-	uint8_t r[10] = { SOCKS_VERSION, rep, 0, SOCKS_ATYP_IPV4, 0, 0, 0, 0,
+	uint8_t r[10] = { SOCKS_VERSION, rep, 0, SOCKS_ATYP_IPV4, ip[0], ip[1], ip[2], ip[3],
 			  (uint8_t)(port >> 8), (uint8_t)port };
 
 	bufferevent_write(c->bev, r, sizeof(r));
+}
+
+static void socks_reply(struct client *c, uint8_t rep, uint16_t port)
+{
+	static const uint8_t none[4];
+
+	socks_reply_addr(c, rep, none, port);
 }
 
 static void socks_fail_request(struct client *c, uint8_t rep, const char *why)
@@ -213,15 +224,72 @@ void socks_start(struct client *c)
 	socks_input(c);
 }
 
+static void socks_resolve_done(void *ctx, const struct msg *resp)
+{
+	struct client_req *r = ctx;
+	struct client *c = r->c;
+	struct msg_entry e;
+	size_t pos = 0;
+
+	LIST_REMOVE(r, entry);
+	free(r);
+	c->connecting = false;
+	if (resp->err != PROTO_OK || !msg_list_next(resp, &pos, &e)) {
+		socks_fail_request(c, socks_reply_for(resp->err != PROTO_OK ? resp->err : PROTO_ENOHOST),
+				   "RESOLVE failed");
+		return;
+	}
+	socks_reply_addr(c, SOCKS_REP_OK, e.u.ip, 0);
+	client_close_after_flush(c);
+}
+
+/* Tor's RESOLVE: the name's first IPv4 address from the board, then close. */
+static void socks_resolve(struct client *c)
+{
+	struct socks_parser *p = c->socks;
+	struct client_req *r;
+	struct msg m;
+
+	log_debug("client %u (uid %u): SOCKS RESOLVE %s", c->serial, (unsigned)c->uid, p->host);
+	if (p->is_ip) {
+		socks_reply_addr(c, SOCKS_REP_OK, p->ip, 0);
+		client_close_after_flush(c);
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		socks_fail_request(c, SOCKS_REP_FAILURE, "out of memory");
+		return;
+	}
+	msg_init(&m, PROTO_RESOLVE);
+	snprintf(m.u.resolve.host, sizeof(m.u.resolve.host), "%s", p->host);
+	r->c = c;
+	r->type = PROTO_RESOLVE;
+	r->breq = breq_submit(&m, daemon_state.cfg->limits.request_timeout_ms, 0, socks_resolve_done, r);
+	if (!r->breq) {
+		free(r);
+		socks_fail_request(c, SOCKS_REP_FAILURE, "request queue full");
+		return;
+	}
+	LIST_INSERT_HEAD(&c->reqs, r, entry);
+	c->connecting = true;
+	client_stop_handshake_timer(c);
+}
+
 static void socks_request(struct client *c)
 {
 	struct socks_parser *p = c->socks;
 
 	status_ctr.socks_requests++;
+	if (p->cmd == SOCKS_CMD_RESOLVE) {
+		socks_resolve(c);
+		return;
+	}
 	if (p->cmd != SOCKS_CMD_CONNECT) {
 		socks_fail_request(c, SOCKS_REP_CMD_UNSUPPORTED,
-				   p->cmd == SOCKS_CMD_BIND ? "BIND is not supported"
-							    : "UDP ASSOCIATE is not supported");
+				   p->cmd == SOCKS_CMD_BIND	     ? "BIND is not supported"
+				   : p->cmd == SOCKS_CMD_RESOLVE_PTR ? "RESOLVE_PTR is not supported"
+								     : "UDP ASSOCIATE is not supported");
 		return;
 	}
 	log_debug("client %u (uid %u): SOCKS CONNECT %s:%u", c->serial, (unsigned)c->uid, p->host,

@@ -1,7 +1,7 @@
 /*
  * SOCKS5 (RFC 1928) on a local connection: a parser of the greeting and the
  * request that is fed bytes and allocates nothing, and the glue that turns a
- * successful CONNECT into a pipe.
+ * successful CONNECT into a pipe or answers a RESOLVE from the board.
  */
 #ifndef K210_SOCKS_H
 #define K210_SOCKS_H
@@ -29,7 +29,14 @@ enum socks_reply {
 	SOCKS_REP_ATYP_UNSUPPORTED = 0x08,
 };
 
-enum socks_cmd { SOCKS_CMD_CONNECT = 1, SOCKS_CMD_BIND = 2, SOCKS_CMD_UDP = 3 };
+/* RESOLVE and RESOLVE_PTR are Tor's extensions (torsocks uses them for names). */
+enum socks_cmd {
+	SOCKS_CMD_CONNECT = 1,
+	SOCKS_CMD_BIND = 2,
+	SOCKS_CMD_UDP = 3,
+	SOCKS_CMD_RESOLVE = 0xf0,
+	SOCKS_CMD_RESOLVE_PTR = 0xf1,
+};
 enum socks_atyp { SOCKS_ATYP_IPV4 = 1, SOCKS_ATYP_DOMAIN = 3, SOCKS_ATYP_IPV6 = 4 };
 
 enum socks_result {

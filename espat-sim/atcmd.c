@@ -105,6 +105,7 @@ static const struct atcmd_entry atcmd_table[] = {
 	{ "+CIPSTO", atip_cipsto, ATCMD_ANY },
 	{ "+CIPDINFO", atip_cipdinfo, ATCMD_ANY },
 	{ "+CIPDOMAIN", atip_cipdomain, ATCMD_ANY },
+	{ "+PING", atip_ping, ATCMD_ANY },
 	{ "+CIPSSLSIZE", atip_cipsslsize, ATCMD_1X },
 	{ "+CIPRECVMODE", atip_ciprecvmode, ATCMD_NOT_11 },
 	{ "+CIPRECVDATA", atip_ciprecvdata, ATCMD_NOT_11 },

@@ -8,6 +8,7 @@
 #include "atcmd.h"
 #include "links.h"
 #include "reply.h"
+#include "ping.h"
 #include "resolve.h"
 #include "sim.h"
 #include "wifi.h"
@@ -444,6 +445,46 @@ void atip_cipdomain(struct atparse_cmd *cmd)
 		return;
 	}
 	resolve_start(cmd->args[0].s, atip_domain_resolved);
+}
+
+static void atip_pinged(bool answered, long ms)
+{
+	/* NonOS AT: "+<ms>" or "+timeout"; ESP-AT 2.x: "+PING:<ms>" or "+PING:TIMEOUT". */
+	if (!answered) {
+		atcmd_fail_with(atip_v2() ? "+PING:TIMEOUT" : "+timeout");
+		return;
+	}
+	reply_printf(atip_v2() ? "+PING:%ld\r\n" : "+%ld\r\n", ms);
+	reply_point();
+	atcmd_ok();
+}
+
+static void atip_ping_resolved(bool ok, struct in_addr addr)
+{
+	if (!ok) {
+		atip_pinged(false, 0);
+		return;
+	}
+	ping_start(addr, atip_pinged);
+}
+
+void atip_ping(struct atparse_cmd *cmd)
+{
+	struct in_addr addr;
+
+	if (cmd->kind != ATPARSE_SET || cmd->nargs != 1 || !cmd->args[0].quoted || cmd->args[0].len == 0) {
+		atcmd_error();
+		return;
+	}
+	if (wifi_joined() == NULL) {
+		atip_pinged(false, 0);
+		return;
+	}
+	if (inet_pton(AF_INET, cmd->args[0].s, &addr) == 1) {
+		ping_start(addr, atip_pinged);
+		return;
+	}
+	resolve_start(cmd->args[0].s, atip_ping_resolved);
 }
 
 void atip_cipsslsize(struct atparse_cmd *cmd)

@@ -16,6 +16,7 @@ void atip_cipserver(struct atparse_cmd *cmd);
 void atip_cipsto(struct atparse_cmd *cmd);
 void atip_cipdinfo(struct atparse_cmd *cmd);
 void atip_cipdomain(struct atparse_cmd *cmd);
+void atip_ping(struct atparse_cmd *cmd);
 void atip_cipsslsize(struct atparse_cmd *cmd);
 void atip_ciprecvmode(struct atparse_cmd *cmd);
 void atip_ciprecvdata(struct atparse_cmd *cmd);

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "loop.h"
 #include "reply.h"
+#include "ping.h"
 #include "resolve.h"
 #include "sim.h"
 #include "trace.h"
@@ -56,6 +57,7 @@ static void chip_ready(void)
 static void chip_forget(void)
 {
 	resolve_cancel();
+	ping_cancel();
 	links_reset();
 	atwifi_reset();
 	atcmd_reset();

@@ -21,6 +21,7 @@ enum loop_timer {
 	LOOP_TIMER_SCAN,      /* simulated AP scan */
 	LOOP_TIMER_URC,       /* held URCs in chaos mode */
 	LOOP_TIMER_RESOLVE,   /* answers the resolver gives without a lookup */
+	LOOP_TIMER_PING,      /* AT+PING's wait, and its result */
 	LOOP_TIMER_COUNT
 };
 

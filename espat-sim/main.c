@@ -20,6 +20,7 @@
 #include "loop.h"
 #include "opt.h"
 #include "reply.h"
+#include "ping.h"
 #include "resolve.h"
 #include "sim.h"
 #include "trace.h"
@@ -89,6 +90,8 @@ static void main_usage(FILE *out)
 	    "                        receive), 2 (ESP-AT 2.x reply formats)\n"
 	    "  --urc-chaos SEED      hold unsolicited results and release them at seeded-random legal\n"
 	    "                        points (between reply lines, after an echo, between OK and \"> \")\n"
+	    "  AT+PING answers with the round trip of a TCP handshake to port 7 of the host (accepted\n"
+	    "                        or refused: either is an echo); no answer within 1 s is a timeout\n"
 	    "  --quirk NAME          behave like other AT firmware builds (repeatable):\n"
 	    "%s"
 	    "\n"
@@ -223,6 +226,7 @@ static void main_prepare(void)
 	loop_watch(main_signal_fd, POLLIN, main_on_signal, NULL);
 	uart_prepare();
 	resolve_prepare();
+	ping_prepare();
 	links_prepare();
 }
 

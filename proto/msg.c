@@ -192,7 +192,7 @@ static bool msg_known(uint8_t type)
 	case PROTO_WIFI_LEAVE: case PROTO_RESOLVE: case PROTO_STATUS:
 	case PROTO_SUBSCRIBE: case PROTO_CONNECT: case PROTO_UDP_BIND:
 	case PROTO_LISTEN: case PROTO_ACCEPT: case PROTO_CLOSE:
-	case PROTO_SETSOCKOPT:
+	case PROTO_SETSOCKOPT: case PROTO_PING:
 		return true;
 	case PROTO_DATA: case PROTO_DATAGRAM: case PROTO_CREDIT:
 	case PROTO_EV_CLOSED: case PROTO_EV_ACCEPTED: case PROTO_EV_WIFI:
@@ -222,6 +222,7 @@ static void msg_fields_request(struct codec *c, struct msg *m)
 		codec_str(c, m->u.join.psk, PROTO_PSK_MAX);
 		break;
 	case PROTO_RESOLVE:
+	case PROTO_PING:
 		codec_str(c, m->u.resolve.host, PROTO_HOST_MAX);
 		break;
 	case PROTO_SUBSCRIBE:
@@ -309,6 +310,9 @@ static void msg_fields_response(struct codec *c, struct msg *m)
 		break;
 	case PROTO_ACCEPT:
 		codec_addr(c, &m->u.accept.remote);
+		break;
+	case PROTO_PING:
+		codec_u32(c, &m->u.ping.ms);
 		break;
 	default: /* RESET, WIFI_JOIN, WIFI_LEAVE, SUBSCRIBE, LISTEN, CLOSE, SETSOCKOPT */
 		break;

@@ -48,7 +48,7 @@ struct msg {
 			char ssid[PROTO_SSID_MAX + 1];
 			char psk[PROTO_PSK_MAX + 1];
 		} join;
-		struct {                /* RESOLVE */
+		struct {                /* RESOLVE, PING */
 			char host[PROTO_HOST_MAX + 1];
 		} resolve;
 		struct {                /* SUBSCRIBE */
@@ -136,6 +136,9 @@ struct msg {
 		struct {                /* ACCEPT response (client <-> daemon) */
 			struct msg_addr remote;
 		} accept;
+		struct {                /* PING response */
+			uint32_t ms;           /* round trip the module measured */
+		} ping;
 	} u;
 };
 

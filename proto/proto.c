@@ -53,6 +53,7 @@ const char *proto_type_name(int type)
 	case PROTO_RESOLVE: return "RESOLVE";
 	case PROTO_STATUS: return "STATUS";
 	case PROTO_SUBSCRIBE: return "SUBSCRIBE";
+	case PROTO_PING: return "PING";
 	case PROTO_CONNECT: return "CONNECT";
 	case PROTO_UDP_BIND: return "UDP_BIND";
 	case PROTO_LISTEN: return "LISTEN";

@@ -56,6 +56,7 @@ enum proto_type {
 	PROTO_RESOLVE = 0x08,     /* getaddrinfo: name -> IPv4 addresses */
 	PROTO_STATUS = 0x09,      /* daemon status as key/value pairs */
 	PROTO_SUBSCRIBE = 0x0a,   /* client <-> daemon: event subscription */
+	PROTO_PING = 0x0b,        /* ICMP echo to a host from the module (AT+PING) */
 	PROTO_CONNECT = 0x10,     /* TCP, UDP or TLS socket to host:port */
 	PROTO_UDP_BIND = 0x11,    /* UDP socket for sendto/recvfrom */
 	PROTO_LISTEN = 0x12,      /* TCP server socket */

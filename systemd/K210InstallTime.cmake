@@ -7,7 +7,7 @@
 #   K210_CFG_STAGING     a directory of the build tree for generated files
 # and gets K210_CONF_DIR (the directory of k210sockd.conf), K210_SBIN_DIR and
 # K210_CONF_ARG (the -f option the daemon needs when the config is not where it
-# looks by default).
+# looks by default), K210_NETIF_CONF_ARG (the same for k210-netif).
 
 # Same rule as GNUInstallDirs: a /usr or / prefix keeps its configuration in /etc.
 if(IS_ABSOLUTE "${K210_CFG_SYSCONFDIR}")
@@ -27,8 +27,10 @@ endif()
 
 if(K210_CONF_DIR STREQUAL "/etc/k210sockd")
   set(K210_CONF_ARG "")
+  set(K210_NETIF_CONF_ARG "")
 else()
   set(K210_CONF_ARG " -f ${K210_CONF_DIR}/k210sockd.conf")
+  set(K210_NETIF_CONF_ARG " -f ${K210_CONF_DIR}/k210-netif.conf")
 endif()
 
 # Generate <template> with the install-time paths and install it as

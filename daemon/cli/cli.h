@@ -27,6 +27,7 @@ struct cli {
 	uint16_t udp_port;
 	uint64_t bytes;            /* bench --bytes */
 	unsigned streams;          /* bench --streams */
+	const char *netif;         /* status --netif: k210-netif's control socket */
 	const char *command;
 	int argc;                  /* the command's arguments */
 	char **argv;
@@ -72,6 +73,7 @@ const char *cli_wifi_state_name(int state);
 /* Commands: each returns the exit code. */
 int status_run(const struct cli *c);
 int control_resolve(const struct cli *c);
+int control_ping(const struct cli *c);
 int control_wifi(const struct cli *c);
 int control_reset(const struct cli *c);
 int monitor_run(const struct cli *c);

@@ -1,4 +1,4 @@
-/* k210sock resolve, wifi and reset: one request each, its answer printed. */
+/* k210sock resolve, ping, wifi and reset: one request each, its answer printed. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +45,33 @@ int control_resolve(const struct cli *c)
 			cli_format_ip(ip, &addrs[i]);
 			printf("%s\n", ip);
 		}
+	}
+	k210sock_close(h);
+	return rc;
+}
+
+int control_ping(const struct cli *c)
+{
+	const char *host = c->argv[0];
+	k210sock *h = cli_open(c);
+	unsigned ms = 0;
+	int rc = CLI_OK;
+
+	if (!h)
+		return CLI_UNREACHABLE;
+	if (k210sock_ping(h, host, &ms) < 0) {
+		rc = cli_fail(h, "ping %s", host);
+	} else if (c->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_object_begin(&j, NULL);
+		json_string(&j, "host", host);
+		json_int(&j, "rtt_ms", ms);
+		json_object_end(&j);
+		json_finish(&j);
+	} else {
+		printf("%s: %u ms\n", host, ms);
 	}
 	k210sock_close(h);
 	return rc;

@@ -17,6 +17,7 @@ enum {
 	OPT_BYTES = 1 << 4,
 	OPT_STREAMS = 1 << 5,
 	OPT_NO_SHUTDOWN = 1 << 6,
+	OPT_NETIF = 1 << 7,
 };
 
 struct command {
@@ -28,8 +29,9 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "status", status_run, OPT_JSON, 0, 0, "status" },
+	{ "status", status_run, OPT_JSON | OPT_NETIF, 0, 0, "status [--netif SOCKET]" },
 	{ "resolve", control_resolve, OPT_JSON, 1, 1, "resolve HOST" },
+	{ "ping", control_ping, OPT_JSON, 1, 1, "ping HOST" },
 	{ "connect", stream_connect, OPT_TLS | OPT_NO_SHUTDOWN, 2, 2,
 	  "connect [--tls] [--no-shutdown] HOST PORT" },
 	{ "listen", stream_listen, OPT_KEEP | OPT_NO_SHUTDOWN, 1, 1, "listen [-k] [--no-shutdown] PORT" },
@@ -52,7 +54,8 @@ static void usage(FILE *f)
 	      "Options:\n"
 	      "  -s, --socket PATH  the daemon's socket (default: $" K210SOCK_SOCKET_ENV ", else\n"
 	      "                     " K210SOCK_DEFAULT_SOCKET ")\n"
-	      "      --json         JSON output (status, resolve, wifi status/scan, monitor, bench)\n"
+	      "      --json         JSON output (status, resolve, ping, wifi status/scan,\n"
+	      "                     monitor, bench)\n"
 	      "  -q, --quiet        no progress display\n"
 	      "  -v, --verbose      say more on standard error\n"
 	      "  -h, --help         this help\n"
@@ -74,13 +77,15 @@ static const char *option_name(unsigned opt)
 	case OPT_BYTES: return "--bytes";
 	case OPT_STREAMS: return "--streams";
 	case OPT_NO_SHUTDOWN: return "--no-shutdown";
+	case OPT_NETIF: return "--netif";
 	}
 	return "?";
 }
 
 static int parse(int argc, char **argv, struct cli *c, unsigned *given)
 {
-	enum { LONG_JSON = 256, LONG_TLS, LONG_LISTEN, LONG_BYTES, LONG_STREAMS, LONG_NO_SHUTDOWN };
+	enum { LONG_JSON = 256, LONG_TLS, LONG_LISTEN, LONG_BYTES, LONG_STREAMS, LONG_NO_SHUTDOWN,
+	       LONG_NETIF };
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, LONG_JSON },
@@ -94,6 +99,7 @@ static int parse(int argc, char **argv, struct cli *c, unsigned *given)
 		{ "bytes", required_argument, NULL, LONG_BYTES },
 		{ "streams", required_argument, NULL, LONG_STREAMS },
 		{ "no-shutdown", no_argument, NULL, LONG_NO_SHUTDOWN },
+		{ "netif", required_argument, NULL, LONG_NETIF },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t n;
@@ -122,6 +128,10 @@ static int parse(int argc, char **argv, struct cli *c, unsigned *given)
 				return cli_usage("--bytes: bad size '%s'", optarg);
 			c->bytes = n;
 			*given |= OPT_BYTES;
+			break;
+		case LONG_NETIF:
+			c->netif = optarg;
+			*given |= OPT_NETIF;
 			break;
 		case LONG_STREAMS:
 			if (!cli_parse_size(optarg, &n) || n == 0 || n > 1000)
@@ -157,7 +167,7 @@ int main(int argc, char **argv)
 		return cli_usage("unknown command '%s'", c.command);
 	c.argc = argc - optind - 1;
 	c.argv = argv + optind + 1;
-	for (unsigned opt = 1; opt <= OPT_NO_SHUTDOWN; opt <<= 1)
+	for (unsigned opt = 1; opt <= OPT_NETIF; opt <<= 1)
 		if ((given & opt) && !(cmd->options & opt))
 			return cli_usage("%s does not apply to %s", option_name(opt), cmd->name);
 	if (c.argc < cmd->min_args || c.argc > cmd->max_args)

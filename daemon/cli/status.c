@@ -4,13 +4,20 @@
  * dotted parts ("link.baud" -> {"link":{"baud":...}}).  A name that is both
  * a value and a prefix ("clients" and "clients.refused") is not nested:
  * its value and the keys under it stay side by side with their dotted names.
+ * When k210-netif runs, its own status (the "netif" keys, asked on its
+ * control socket) follows the daemon's.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "json.h"
+
+/* k210-netif's control socket when neither --netif nor the environment names one. */
+#define STATUS_NETIF_DEFAULT "/run/k210-netif/k210-netif.sock"
+#define STATUS_NETIF_ENV "K210_NETIF_SOCKET"
 
 struct status_node {
 	const char *name;        /* one dotted part, not NUL-terminated */
@@ -202,6 +209,35 @@ static void status_print_text(struct status *st)
 	}
 }
 
+/* Append k210-netif's entries to st; an interface that is not there adds none. */
+static void status_netif(const struct cli *c, struct status *st)
+{
+	const char *path = c->netif ? c->netif : getenv(STATUS_NETIF_ENV);
+	struct k210sock_kv *more;
+	k210sock *h;
+	int n;
+
+	if (!path || !*path)
+		path = STATUS_NETIF_DEFAULT;
+	if (!c->netif && access(path, F_OK) < 0)
+		return;
+	h = k210sock_open(path);
+	if (!h) {
+		fprintf(stderr, "k210sock: %s: k210-netif: %s\n", path, strerror(errno));
+		return;
+	}
+	n = k210sock_status(h);
+	more = n > 0 ? realloc(st->kv, ((size_t)st->count + (size_t)n + 1) * sizeof(*st->kv)) : NULL;
+	if (n < 0)
+		fprintf(stderr, "k210sock: %s: k210-netif: %s\n", path, k210sock_strerror(h));
+	if (more) {
+		st->kv = more;
+		for (int i = 0; i < n && k210sock_status_next(h, &st->kv[st->count]) == 1; i++)
+			st->count++;
+	}
+	k210sock_close(h);
+}
+
 int status_run(const struct cli *c)
 {
 	struct status st = { 0 };
@@ -217,13 +253,16 @@ int status_run(const struct cli *c)
 		return rc;
 	}
 	st.kv = calloc((size_t)n + 1, sizeof(*st.kv));
+	if (st.kv) {
+		while (st.count < n && k210sock_status_next(h, &st.kv[st.count]) == 1)
+			st.count++;
+		status_netif(c, &st);
+	}
 	/* Each key has at most KEY_MAX/2 + 1 dotted parts, plus the root. */
-	st.nodes = calloc((size_t)n * (K210SOCK_KEY_MAX / 2 + 1) + 1, sizeof(*st.nodes));
+	st.nodes = calloc((size_t)st.count * (K210SOCK_KEY_MAX / 2 + 1) + 1, sizeof(*st.nodes));
 	if (!st.kv || !st.nodes) {
 		rc = cli_fail_errno(ENOMEM, "status");
 	} else {
-		while (st.count < n && k210sock_status_next(h, &st.kv[st.count]) == 1)
-			st.count++;
 		status_tree(&st);
 		if (c->json)
 			status_print_json(&st);

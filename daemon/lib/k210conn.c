@@ -343,33 +343,54 @@ int k210conn_request(struct k210conn *c, struct msg *req, struct msg *resp, int6
 	return 0;
 }
 
+void k210conn_hello_init(struct msg *req)
+{
+	msg_init(req, PROTO_HELLO);
+	req->tag = 1;
+	req->u.hello.major = PROTO_VERSION_MAJOR;
+	req->u.hello.minor = PROTO_VERSION_MINOR;
+	snprintf(req->u.hello.name, sizeof(req->u.hello.name), "libk210sock %s", K210SOCK_LIB_VERSION);
+}
+
+int k210conn_hello_check(struct k210conn *c, const struct msg *resp, char *daemon_name,
+			 size_t name_cap)
+{
+	if (resp->type != (PROTO_HELLO | PROTO_RESPONSE) || resp->tag != 1)
+		return k210conn_fail(c, EPROTO, "the daemon sent %s while HELLO was pending",
+				     proto_type_name(resp->type));
+	if (resp->err == PROTO_EVERSION) {
+		/* The daemon closes after refusing: nothing more to read. */
+		c->broken = EPROTONOSUPPORT;
+		return k210conn_error(c, EPROTONOSUPPORT,
+				      "the daemon does not speak protocol version %d",
+				      PROTO_VERSION_MAJOR);
+	}
+	if (resp->err != PROTO_OK)
+		return k210conn_refused(c, resp->err);
+	if (resp->u.hello.major != PROTO_VERSION_MAJOR)
+		return k210conn_fail(c, EPROTONOSUPPORT,
+				     "the daemon speaks protocol version %u.%u, this library %d.%d",
+				     resp->u.hello.major, resp->u.hello.minor,
+				     PROTO_VERSION_MAJOR, PROTO_VERSION_MINOR);
+	if (daemon_name)
+		snprintf(daemon_name, name_cap, "%s", resp->u.hello.name);
+	return 0;
+}
+
 static int k210conn_hello(struct k210conn *c, char *daemon_name, size_t name_cap, int64_t deadline)
 {
 	struct msg req, resp;
+	int r;
 
-	msg_init(&req, PROTO_HELLO);
-	req.tag = 1;
-	req.u.hello.major = PROTO_VERSION_MAJOR;
-	req.u.hello.minor = PROTO_VERSION_MINOR;
-	snprintf(req.u.hello.name, sizeof(req.u.hello.name), "libk210sock %s", K210SOCK_LIB_VERSION);
-	if (k210conn_request(c, &req, &resp, deadline) < 0) {
-		if (c->err.proto == PROTO_EVERSION) {
-			/* The daemon closes after refusing: nothing more to read. */
-			c->broken = EPROTONOSUPPORT;
-			return k210conn_error(c, EPROTONOSUPPORT,
-					  "the daemon does not speak protocol version %d",
-					  PROTO_VERSION_MAJOR);
-		}
+	k210conn_hello_init(&req);
+	if (k210conn_send(c, &req, deadline) < 0)
 		return -1;
-	}
-	if (resp.u.hello.major != PROTO_VERSION_MAJOR)
-		return k210conn_fail(c, EPROTONOSUPPORT,
-				 "the daemon speaks protocol version %u.%u, this library %d.%d",
-				 resp.u.hello.major, resp.u.hello.minor,
-				 PROTO_VERSION_MAJOR, PROTO_VERSION_MINOR);
-	if (daemon_name)
-		snprintf(daemon_name, name_cap, "%s", resp.u.hello.name);
-	return 0;
+	r = k210conn_recv(c, &resp, deadline);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return k210conn_fail(c, ETIMEDOUT, "no answer from the daemon to HELLO");
+	return k210conn_hello_check(c, &resp, daemon_name, name_cap);
 }
 
 /* Bound the blocking connect() by the deadline (0: no bound, as for the stream). */
@@ -392,7 +413,7 @@ static void k210conn_connect_bound(struct k210conn *c, int64_t deadline)
  * says EAGAIN), and is lifted again so that the descriptor handed on as a
  * stream blocks like any other.
  */
-static int k210conn_connect(struct k210conn *c, const char *path, int64_t deadline)
+int k210conn_connect(struct k210conn *c, const char *path, int64_t deadline)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	size_t len = strlen(path);

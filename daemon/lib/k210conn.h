@@ -39,6 +39,16 @@ int64_t k210conn_deadline(int timeout_ms);
 const char *k210conn_default_path(const char *path);
 
 void k210conn_init(struct k210conn *c);
+/*
+ * Connect to the daemon's socket, waiting until deadline at most (a deadline
+ * already passed does not wait: a daemon whose listen queue is full fails
+ * it with ETIMEDOUT); 0 or -1.
+ */
+int k210conn_connect(struct k210conn *c, const char *path, int64_t deadline);
+/* The HELLO a client sends first (tag 1), and the check of its answer: 0 or -1. */
+void k210conn_hello_init(struct msg *req);
+int k210conn_hello_check(struct k210conn *c, const struct msg *resp, char *daemon_name,
+			 size_t name_cap);
 /* Connect to the daemon's socket and exchange versions; 0 or -1. */
 int k210conn_open(struct k210conn *c, const char *path, char *daemon_name, size_t name_cap,
 	      int64_t deadline);

@@ -47,10 +47,9 @@ K210SOCK_SAME(K210SOCK_LOG_DEBUG, PROTO_LOG_DEBUG);
 /* HELLO gets its own, shorter bound: a daemon that does not answer at once is stuck. */
 #define K210SOCK_HELLO_TIMEOUT 10000
 
-k210sock *k210sock_open(const char *path)
+k210sock *k210sock_new(const char *path)
 {
 	k210sock *h = calloc(1, sizeof(*h));
-	int errnum;
 
 	if (!h)
 		return NULL;
@@ -65,6 +64,16 @@ k210sock *k210sock_open(const char *path)
 	h->timeout_ms = K210SOCK_TIMEOUT_DEFAULT;
 	k210queue_events_reset(&h->events);
 	k210socks_init(&h->socks);
+	return h;
+}
+
+k210sock *k210sock_open(const char *path)
+{
+	k210sock *h = k210sock_new(path);
+	int errnum;
+
+	if (!h)
+		return NULL;
 	if (k210conn_open(&h->conn, h->path, h->daemon_name, sizeof(h->daemon_name),
 			  k210conn_deadline(K210SOCK_HELLO_TIMEOUT)) < 0) {
 		errnum = errno;
@@ -251,6 +260,25 @@ int k210sock_getaddrinfo(k210sock *h, const char *host, struct in_addr *addrs, i
 		n++;
 	}
 	return n;
+}
+
+int k210sock_ping(k210sock *h, const char *host, unsigned *rtt_ms)
+{
+	struct msg req, resp;
+
+	if (!h) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (k210sock_check_str(h, host, PROTO_HOST_MAX, false, "host name") < 0)
+		return -1;
+	msg_init(&req, PROTO_PING);
+	strcpy(req.u.resolve.host, host);
+	if (k210sock_request(h, &req, &resp) < 0)
+		return -1;
+	if (rtt_ms)
+		*rtt_ms = resp.u.ping.ms;
+	return 0;
 }
 
 int k210sock_device_info(k210sock *h, struct k210sock_device_info *info)

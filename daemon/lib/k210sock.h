@@ -246,6 +246,14 @@ K210SOCK_API int k210sock_stream_error(int fd);
 K210SOCK_API int k210sock_getaddrinfo(k210sock *h, const char *host, struct in_addr *addrs,
 				      int max);
 
+/*
+ * ICMP echo to host (a name or dotted IPv4) from the board's ESP8285
+ * (AT+PING).  0 with the round trip the module measured in *rtt_ms (may be
+ * NULL), or -1: ETIMEDOUT no answer, EHOSTUNREACH the name does not resolve,
+ * EOPNOTSUPP the module's AT firmware has no ping, ENETDOWN, ENODEV.
+ */
+K210SOCK_API int k210sock_ping(k210sock *h, const char *host, unsigned *rtt_ms);
+
 /* Board and ESP8285 versions, addresses, free links.  0, or -1 (ENODEV...). */
 K210SOCK_API int k210sock_device_info(k210sock *h, struct k210sock_device_info *info);
 
@@ -355,6 +363,53 @@ K210SOCK_API int k210sock_accept(k210sock *h, int listener, int timeout_ms,
 
 /* Stop listening (connections already accepted stay open).  0, or -1. */
 K210SOCK_API int k210sock_listen_close(k210sock *h, int listener);
+
+/*
+ * Operations for event loops.  Each runs on a connection of its own to the
+ * daemon and never blocks: start it, wait until k210sock_op_fd is readable,
+ * and call k210sock_op_step, which returns 0 while the answer has not come
+ * (wait again), 1 once the operation succeeded, or -1 with errno set (the
+ * errors of the blocking call of the same name; k210sock_op_strerror tells
+ * why).  The start functions return NULL with errno set when the daemon
+ * cannot be reached at once: ETIMEDOUT when its listen queue is full (try
+ * again later), ENOENT, ECONNREFUSED, EACCES, ENAMETOOLONG, ENOMEM, EINVAL.
+ * An operation freed before it finished is abandoned; the daemon cancels it.
+ */
+typedef struct k210sock_op k210sock_op;
+
+/* k210sock_connect without waiting; the stream: k210sock_op_take_fd. */
+K210SOCK_API k210sock_op *k210sock_op_connect(const char *path, const char *host, uint16_t port,
+					      int kind);
+/* k210sock_getaddrinfo without waiting; the addresses: k210sock_op_addrs. */
+K210SOCK_API k210sock_op *k210sock_op_resolve(const char *path, const char *host);
+/* k210sock_ping without waiting; the round trip: k210sock_op_rtt_ms. */
+K210SOCK_API k210sock_op *k210sock_op_ping(const char *path, const char *host);
+/*
+ * k210sock_open and k210sock_udp_bind without waiting; the handle and its
+ * UDP socket: k210sock_op_take_handle.
+ */
+K210SOCK_API k210sock_op *k210sock_op_udp_bind(const char *path, uint16_t local_port);
+
+K210SOCK_API int k210sock_op_fd(const k210sock_op *op);
+K210SOCK_API int k210sock_op_step(k210sock_op *op);
+K210SOCK_API const char *k210sock_op_strerror(const k210sock_op *op);
+/*
+ * The stream of a finished connect (a blocking, close-on-exec descriptor the
+ * caller now owns), or -1 (EINVAL: not a finished connect, or taken).
+ */
+K210SOCK_API int k210sock_op_take_fd(k210sock_op *op);
+/* The addresses of a finished resolve, as k210sock_getaddrinfo; -1 (EINVAL) otherwise. */
+K210SOCK_API int k210sock_op_addrs(const k210sock_op *op, struct in_addr *addrs, int max);
+/* The round trip of a finished ping in milliseconds; -1 (EINVAL) otherwise. */
+K210SOCK_API long k210sock_op_rtt_ms(const k210sock_op *op);
+/*
+ * The handle of a finished UDP bind (the caller now owns it) with the UDP
+ * socket's id in *udp_id; NULL (EINVAL) otherwise.  Its request timeout is
+ * K210SOCK_TIMEOUT_DEFAULT as for any new handle.
+ */
+K210SOCK_API k210sock *k210sock_op_take_handle(k210sock_op *op, int *udp_id);
+/* Free the operation and whatever of its result was not taken. */
+K210SOCK_API void k210sock_op_free(k210sock_op *op);
 
 #ifdef __cplusplus
 }

@@ -24,6 +24,9 @@ struct k210sock {
 	size_t status_pos;
 };
 
+/* A handle not yet connected (k210sock_open connects it); NULL with errno. */
+k210sock *k210sock_new(const char *path);
+
 /*
  * Send req (its tag is chosen here) and wait up to the request timeout for
  * its response, handing everything else that arrives meanwhile to the

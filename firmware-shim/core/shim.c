@@ -292,6 +292,7 @@ static void shim_request(const struct msg *m)
 	case PROTO_WIFI_SCAN:
 	case PROTO_WIFI_LEAVE:
 	case PROTO_RESOLVE:
+	case PROTO_PING:
 		wifi_request(r);
 		return;
 	case PROTO_CONNECT:

@@ -16,6 +16,7 @@ enum wifi_kind {
 	W_STATUS_AP,     /* AT+CWJAP_CUR? */
 	W_STATUS_IP,     /* AT+CIPSTA_CUR? */
 	W_RESOLVE,
+	W_PING,
 };
 
 /* List entries fit a response body after tag, err and count. */
@@ -44,6 +45,8 @@ static struct {
 	uint8_t cwjap;             /* +CWJAP:<n> of a failed join */
 	bool dns_fail, got_addr;
 	uint8_t addr[4];
+	bool ping_timeout, got_ping;  /* "+timeout" seen; a round trip parsed */
+	uint32_t ping_ms;
 	struct msg status;         /* WIFI_STATUS answer under construction */
 	struct msg_list_builder scan;
 	uint8_t scan_buf[WIFI_LIST_MAX];
@@ -147,6 +150,16 @@ void wifi_request(struct req *r)
 	uint8_t ip[4];
 
 	switch (r->m.type) {
+	case PROTO_PING:
+		if (r->m.u.resolve.host[0] == '\0') {
+			shim_answer_err(r, PROTO_EINVAL);
+			return;
+		}
+		if (!wifi_settling() && wf.state != PROTO_WIFI_GOT_IP) {
+			shim_answer_err(r, PROTO_ENETDOWN);
+			return;
+		}
+		break;
 	case PROTO_RESOLVE:
 		if (wifi_parse_ip(r->m.u.resolve.host, ip)) {
 			wifi_answer_ip(r, ip);
@@ -247,6 +260,14 @@ static bool wifi_request_cmd(struct esp_cmd *c)
 		msg_init_response(&wf.status, m, PROTO_OK);
 		return wifi_simple(c, W_STATUS_AP, CONFIG_ESP_CMD_MS, "AT+CWJAP",
 				   esp_version() == ESP_V2 ? "?" : "_CUR?");
+	case PROTO_PING:
+		esp_cmd_begin(c, &t, &wifi_ops, W_PING, CONFIG_ESP_DNS_MS);
+		txt_str(&t, "AT+PING=");
+		txt_quote_put(&t, m->u.resolve.host);
+		wf.dns_fail = false;
+		wf.ping_timeout = false;
+		wf.got_ping = false;
+		return esp_cmd_end(c, &t);
 	default:
 		esp_cmd_begin(c, &t, &wifi_ops, W_RESOLVE, CONFIG_ESP_DNS_MS);
 		txt_str(&t, "AT+CIPDOMAIN=");
@@ -404,6 +425,22 @@ static void wifi_take_domain(const char *line)
 		wf.got_addr = true;
 }
 
+/* +<ms> or +timeout (NonOS AT), +PING:<ms> or +PING:TIMEOUT (ESP-AT 2.x) */
+static void wifi_take_ping(const char *line)
+{
+	const char *p = line, *end = line + strlen(line);
+
+	if (!txt_char(&p, end, '+'))
+		return;
+	txt_lit(&p, end, "PING:");
+	if (txt_lit(&p, end, "timeout") || txt_lit(&p, end, "TIMEOUT")) {
+		wf.ping_timeout = true;
+		return;
+	}
+	if (txt_u32(&p, end, UINT32_MAX, &wf.ping_ms) && p == end)
+		wf.got_ping = true;
+}
+
 static void wifi_event(struct esp_cmd *c, const struct at_event *ev)
 {
 	if (ev->type == AT_EV_CWJAP && c->kind == W_JOIN) {
@@ -434,6 +471,9 @@ static void wifi_event(struct esp_cmd *c, const struct at_event *ev)
 		break;
 	case W_RESOLVE:
 		wifi_take_domain(ev->text);
+		break;
+	case W_PING:
+		wifi_take_ping(ev->text);
 		break;
 	default:
 		break;
@@ -526,6 +566,29 @@ static void wifi_refresh_done(uint8_t kind, enum esp_result r)
 	wifi_take_address();
 }
 
+/*
+ * A module that knows AT+PING says why it failed (+timeout, or DNS Fail for
+ * a name); a bare ERROR is the answer of one that does not know the command.
+ */
+static void wifi_ping_done(struct req *r, enum esp_result res)
+{
+	struct msg resp;
+
+	if (res == ESP_OK && wf.got_ping) {
+		msg_init_response(&resp, &r->m, PROTO_OK);
+		resp.u.ping.ms = wf.ping_ms;
+		shim_answer(r, &resp);
+	} else if (res != ESP_ERROR && res != ESP_FAIL && res != ESP_OK) {
+		shim_answer_err(r, wifi_result_err(res));
+	} else if (wf.dns_fail) {
+		shim_answer_err(r, PROTO_ENOHOST);
+	} else if (wf.ping_timeout) {
+		shim_answer_err(r, PROTO_ETIMEDOUT);
+	} else {
+		shim_answer_err(r, res == ESP_OK ? PROTO_EIO : PROTO_ENOTSUP);
+	}
+}
+
 static void wifi_finish(struct req *r, enum esp_result res, uint8_t kind)
 {
 	struct msg resp;
@@ -566,6 +629,9 @@ static void wifi_finish(struct req *r, enum esp_result res, uint8_t kind)
 		}
 		wf.status.u.wstatus.state = wf.state;
 		shim_answer(r, &wf.status);
+		break;
+	case W_PING:
+		wifi_ping_done(r, res);
 		break;
 	default:
 		if (res == ESP_OK && wf.got_addr)

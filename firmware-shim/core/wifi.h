@@ -1,6 +1,6 @@
 /*
  * The station's WiFi state and the requests about it: WIFI_STATUS,
- * WIFI_JOIN, WIFI_SCAN, WIFI_LEAVE and RESOLVE, run one at a time through
+ * WIFI_JOIN, WIFI_SCAN, WIFI_LEAVE, RESOLVE and PING, run one at a time through
  * the ESP engine; unsolicited WIFI CONNECTED / GOT IP / DISCONNECT lines;
  * EV_WIFI on every change.
  */

@@ -4,7 +4,8 @@
  * what output must cope with: quotes, backslashes, control characters,
  * UTF-8 and bytes that are not UTF-8.  Runs until killed.
  *
- * Names with a meaning: RESOLVE/CONNECT "nodev.example" (no board),
+ * Names with a meaning: RESOLVE/CONNECT/PING "nodev.example" (no board),
+ * PING "silent.example" (no answer),
  * "fail.example" (does not resolve), "refused.example" (refused); CONNECT
  * "chargen" (sends until the client closes), "echo" (echoes, and closes
  * once nothing came for a moment: an end of input does not reach a remote
@@ -209,6 +210,14 @@ static void fakedaemon_request(struct fake *f, int fd, struct msg *req)
 			msg_list_add_ip(&b, ip2);
 			msg_list_finish(&b, &r);
 		}
+		break;
+	case PROTO_PING:
+		if (!strcmp(req->u.resolve.host, "nodev.example"))
+			r.err = PROTO_ENODEV;
+		else if (!strcmp(req->u.resolve.host, "silent.example"))
+			r.err = PROTO_ETIMEDOUT;
+		else
+			r.u.ping.ms = 7;
 		break;
 	case PROTO_SUBSCRIBE:
 		fake_send(f, fd, &r);

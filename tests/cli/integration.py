@@ -247,6 +247,15 @@ def test_emulated(env, emu):
         fail("resolve of a .invalid name: exit %d, %s" % (rc, err))
     note("resolve: localhost and a name that does not resolve")
 
+    # The whole way of PING: k210sock, the daemon, the board's core, AT+PING on espat-sim.
+    r = env.cli_json("ping", "127.0.0.1")
+    if r.get("host") != "127.0.0.1" or not 0 <= r.get("rtt_ms", -1) < 1000:
+        fail("ping 127.0.0.1: %s" % r)
+    rc, _, err = env.cli("ping", "no-such-host.invalid")
+    if rc != 1 or err != "k210sock: ping no-such-host.invalid: timed out":
+        fail("ping of a .invalid name: exit %d, %s" % (rc, err))
+    note("ping: 127.0.0.1 answered in %d ms, a name that does not resolve timed out" % r["rtt_ms"])
+
     port = tcp_server(echo_handler)
     payload = b"".join(b"line %d of the echo test\n" % i for i in range(200))
     _, out, _ = env.cli("connect", "127.0.0.1", str(port), input=payload, check=0)

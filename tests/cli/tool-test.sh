@@ -106,6 +106,21 @@ run resolve_fail resolve fail.example
 expect_rc resolve_fail 1
 expect_err resolve_fail "k210sock: resolve fail.example: name does not resolve"
 
+# --- ping ------------------------------------------------------------------------
+run ping_json ping 198.18.0.1 --json
+expect_rc ping_json 0
+expect_json ping_json
+expect_py ping_json 'd == {"host": "198.18.0.1", "rtt_ms": 7}'
+run ping ping 198.18.0.1
+expect_rc ping 0
+[ "$(cat "$dir/ping.out")" = "198.18.0.1: 7 ms" ] || fail "ping: printed $(cat "$dir/ping.out")"
+run ping_silent ping silent.example
+expect_rc ping_silent 1
+expect_err ping_silent "k210sock: ping silent.example: timed out"
+run ping_nodev ping nodev.example
+expect_rc ping_nodev 4
+expect_err ping_nodev "k210sock: ping nodev.example: no board attached"
+
 # --- wifi -------------------------------------------------------------------------
 run wifi_status_json wifi status --json
 expect_rc wifi_status_json 0

@@ -106,7 +106,7 @@ def spawn(argv, logfile, cwd=None, environ=None, user=None):
 def binary(*names):
     """Find a built program in the build tree."""
     for name in names:
-        for sub in ("daemon", "tests/daemon", "firmware-shim/port/host", "firmware-shim",
+        for sub in ("daemon", "daemon/netif", "tests/daemon", "firmware-shim/port/host", "firmware-shim",
                     "espat-sim", "tests/shim", "daemon/cli", "bin", "."):
             p = os.path.join(BUILD, sub, name)
             if os.path.isfile(p) and os.access(p, os.X_OK):

@@ -204,6 +204,10 @@ SOCKS_BAD = [
     ("SOCKS BIND", GREET + b"\x05\x02\x00\x01\x7f\x00\x00\x01\x00\x50", socks_refusal(7)),
     ("SOCKS UDP ASSOCIATE", GREET + b"\x05\x03\x00\x01\x7f\x00\x00\x01\x00\x50",
      socks_refusal(7)),
+    ("SOCKS RESOLVE_PTR (Tor)", GREET + b"\x05\xf1\x00\x01\x7f\x00\x00\x01\x00\x00",
+     socks_refusal(7)),
+    ("SOCKS unknown command 0xf2", GREET + b"\x05\xf2\x00\x01\x7f\x00\x00\x01\x00\x00",
+     socks_refusal(7)),
     # Clients that do not know their UDP address yet send 0.0.0.0 port 0.
     ("SOCKS UDP ASSOCIATE from 0.0.0.0 port 0", GREET + b"\x05\x03\x00\x01" + b"\0" * 6,
      socks_refusal(7)),

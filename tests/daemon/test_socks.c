@@ -57,6 +57,20 @@ static const struct socks_vector vectors[] = {
 	  SOCKS_REQUEST, true, 3, "0.0.0.0", true, 0, 0 },
 	{ "bind with port zero", "05 01 00  05 02 00 01 01 02 03 04 00 00", SOCKS_REQUEST, true, 2,
 	  "1.2.3.4", true, 0, 0 },
+	{ "tor resolve of a name (torsocks)",
+	  "05 01 00  05 f0 00 03 0b 65 78 61 6d 70 6c 65 2e 63 6f 6d 00 00", SOCKS_REQUEST, true, 0xf0,
+	  "example.com", false, 0, 0 },
+	{ "tor resolve of an address", "05 01 00  05 f0 00 01 c6 12 00 01 00 00", SOCKS_REQUEST, true,
+	  0xf0, "198.18.0.1", true, 0, 0 },
+	{ "tor resolve_ptr", "05 01 00  05 f1 00 01 c6 12 00 01 00 00", SOCKS_REQUEST, true, 0xf1,
+	  "198.18.0.1", true, 0, 0 },
+	{ "tor resolve of an ipv6 address",
+	  "05 01 00  05 f0 00 04 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 01 00 00", SOCKS_ERROR,
+	  true, 0xf0, NULL, false, 0, SOCKS_REP_ATYP_UNSUPPORTED },
+	{ "tor resolve of an empty name", "05 01 00  05 f0 00 03 00 00 00", SOCKS_ERROR, true, 0xf0,
+	  NULL, false, 0, SOCKS_REP_FAILURE },
+	{ "unknown extension command 0xf2", "05 01 00  05 f2 00 01 7f 00 00 01 00 00", SOCKS_ERROR, true,
+	  0, NULL, false, 0, SOCKS_REP_CMD_UNSUPPORTED },
 };
 
 struct socks_outcome {

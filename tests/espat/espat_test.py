@@ -108,6 +108,30 @@ def case_domain():
         sim.close()
 
 
+def case_ping():
+    """AT+PING in each firmware's words: a host that answers the handshake (accepting or refusing),
+    a name, one that does not resolve, no WiFi, and malformed commands."""
+    import re
+    forms = {"1.7": (rb"\+(\d+)\r\n\r\nOK\r\n", "+timeout\r\n\r\nERROR\r\n"),
+             "1.1": (rb"\+(\d+)\r\n\r\nOK\r\n", "+timeout\r\n\r\nERROR\r\n"),
+             "2": (rb"\+PING:(\d+)\r\n\r\nOK\r\n", "+PING:TIMEOUT\r\n\r\nERROR\r\n")}
+    for version, (answered, timeout) in forms.items():
+        sim = Sim("--at-version", version)
+        sim.cmd("ATE0", "ATE0\r\r\n\r\nOK\r\n")
+        sim.cmd('AT+PING="127.0.0.1"', timeout)
+        sim.cmd('AT+CWJAP="k210sim","%s"' % PSK, "WIFI CONNECTED\r\nWIFI GOT IP\r\n\r\nOK\r\n")
+        for host in ("127.0.0.1", "localhost"):
+            sim.send('AT+PING="%s"\r\n' % host)
+            got = sim.until("OK\r\n")
+            check(re.fullmatch(answered, got), "%s: AT+PING=%s answered %r" % (version, host, got))
+            check(int(re.fullmatch(answered, got).group(1)) < 1000, "round trip over the wait")
+        sim.cmd('AT+PING="no-such-host.invalid"', timeout)
+        sim.cmd("AT+PING=127.0.0.1", "\r\nERROR\r\n")
+        sim.cmd('AT+PING=""', "\r\nERROR\r\n")
+        sim.cmd("AT+PING?", "\r\nERROR\r\n")
+        sim.close()
+
+
 def make_cert():
     key = os.path.join(TMP, "key.pem")
     cert = os.path.join(TMP, "cert.pem")

@@ -50,6 +50,8 @@ dpkg-deb -f "$deb" Depends | grep -q 'libc6' ||
 	fail "the package has no shared library dependencies (dpkg-shlibdeps did not run)"
 dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/k210sockd/k210sockd.conf ||
 	fail "/etc/k210sockd/k210sockd.conf is not a conffile"
+dpkg-deb --ctrl-tarfile "$deb" | tar -xO ./conffiles | grep -qx /etc/k210sockd/k210-netif.conf ||
+	fail "/etc/k210sockd/k210-netif.conf is not a conffile"
 
 installed=yes
 run dpkg-install dpkg -i "$deb"
@@ -57,7 +59,11 @@ note "installed"
 
 for f in \
 	/usr/sbin/k210sockd \
+	/usr/sbin/k210-netif \
 	/etc/k210sockd/k210sockd.conf \
+	/etc/k210sockd/k210-netif.conf \
+	/usr/lib/systemd/system/k210-netif.service \
+	/usr/share/man/man8/k210-netif.8 \
 	/usr/lib/systemd/system/k210sockd.service \
 	/usr/lib/systemd/system/k210sockd.socket \
 	/usr/lib/systemd/system/k210sockd-socks.socket \
@@ -90,7 +96,10 @@ fi
 grep -q 'bad.conf:3' "$scratch/bad.log" ||
 	{ cat "$scratch/bad.log" >&2; fail "k210sockd -n did not report bad.conf:3"; }
 
-units="k210sockd.service k210sockd.socket k210sockd-socks.socket"
+run check-netif-config /usr/sbin/k210-netif -n -f /etc/k210sockd/k210-netif.conf
+note "k210-netif -n accepts the installed configuration"
+
+units="k210sockd.service k210sockd.socket k210sockd-socks.socket k210-netif.service"
 # shellcheck disable=SC2086 # one argument per unit
 (cd /usr/lib/systemd/system && systemd-analyze verify $units) >"$scratch/verify.log" 2>&1 ||
 	{ cat "$scratch/verify.log" >&2; fail "systemd-analyze verify rejects the installed units"; }
@@ -99,6 +108,9 @@ units="k210sockd.service k210sockd.socket k210sockd-socks.socket"
 run security systemd-analyze security --offline=yes --threshold=20 \
 	/usr/lib/systemd/system/k210sockd.service
 note "units verified; $(grep 'Overall exposure' "$scratch/security.log")"
+run security-netif systemd-analyze security --offline=yes --threshold=30 \
+	/usr/lib/systemd/system/k210-netif.service
+note "k210-netif.service: $(grep 'Overall exposure' "$scratch/security-netif.log")"
 
 echo "# changed by the administrator" >>/etc/k210sockd/k210sockd.conf
 cp /etc/k210sockd/k210sockd.conf "$scratch/expected.conf"

@@ -132,6 +132,46 @@ static const struct hs_step t_resolve[] = {
 	END
 };
 
+/* AT+PING: NonOS AT prints "+<ms>" or "+timeout"; a module without it says ERROR alone. */
+static const struct hs_step t_ping[] = {
+	{ 'H', "PING host=198.18.0.1", 0 },
+	{ 'A', "AT+PING=\"198.18.0.1\"", 0 },
+	{ 'E', "+3\r\n\r\nOK\r\n", 0 },
+	{ 'R', "PING|R tag=1 err=0 ms=3", 0 },
+	{ 'H', "PING host=198.18.0.99", 0 },
+	{ 'A', "AT+PING=\"198.18.0.99\"", 0 },
+	{ 'E', "+timeout\r\n\r\nERROR\r\n", 0 },
+	{ 'R', "PING|R tag=2 err=12", 0 },
+	{ 'H', "PING host=no.such.invalid", 0 },
+	{ 'A', "AT+PING=\"no.such.invalid\"", 0 },
+	{ 'E', "DNS Fail\r\n\r\nERROR\r\n", 0 },
+	{ 'R', "PING|R tag=3 err=17", 0 },
+	{ 'H', "PING host=198.18.0.1", 0 },
+	{ 'A', "AT+PING=\"198.18.0.1\"", 0 },
+	{ 'E', "\r\nERROR\r\n", 0 },
+	{ 'R', "PING|R tag=4 err=2", 0 },
+	{ 'H', "PING host=198.18.0.1", 0 },
+	{ 'A', "AT+PING=\"198.18.0.1\"", 0 },
+	{ 'E', "+12x\r\n\r\nOK\r\n", 0 },
+	{ 'R', "PING|R tag=5 err=20", 0 },
+	{ 'H', "PING host=", 0 },
+	{ 'R', "PING|R tag=6 err=1", 0 },
+	END
+};
+
+/* ESP-AT 2.x: +PING:<ms> and +PING:TIMEOUT. */
+static const struct hs_step t_ping_v2[] = {
+	{ 'H', "PING host=example.com", 0 },
+	{ 'A', "AT+PING=\"example.com\"", 0 },
+	{ 'E', "+PING:41\r\n\r\nOK\r\n", 0 },
+	{ 'R', "PING|R tag=1 err=0 ms=41", 0 },
+	{ 'H', "PING host=198.18.0.99", 0 },
+	{ 'A', "AT+PING=\"198.18.0.99\"", 0 },
+	{ 'E', "+PING:TIMEOUT\r\n\r\nERROR\r\n", 0 },
+	{ 'R', "PING|R tag=2 err=12", 0 },
+	END
+};
+
 static const struct hs_step t_garbage_check[] = {
 	CONNECT_1,
 	{ 'E', "\x01\x02\x7f\r\n", 0 },
@@ -329,6 +369,8 @@ static const struct hs_case driver_module_cases[] = {
 	{ "join and its failures", HS_V17, t_join, 0 },
 	{ "scan, status, leave", HS_V17, t_scan_status, 0 },
 	{ "resolve", HS_V17, t_resolve, 0 },
+	{ "ping", HS_V17, t_ping, 0 },
+	{ "ping, AT 2.x replies", HS_V2, t_ping_v2, 0 },
 	{ "garbage on a ready line", HS_V17, t_garbage_check, 0 },
 	{ "repeated timeouts reset the module", HS_V17, t_timeouts_reset, 0 },
 	{ "RESET of the module and of the board", HS_V17, t_reset_esp, 0 },

@@ -176,7 +176,7 @@ static void fz_canned_host(unsigned which, uint8_t arg)
 		strcpy(m.u.join.ssid, "net");
 		break;
 	case 9:
-		msg_init(&m, PROTO_RESOLVE);
+		msg_init(&m, arg & 1 ? PROTO_PING : PROTO_RESOLVE);
 		strcpy(m.u.resolve.host, "example.com");
 		break;
 	case 10:
@@ -213,6 +213,8 @@ static const char *const fz_replies[] = {
 	"+CWJAP:2\r\n\r\nFAIL\r\n",
 	"DNS Fail\r\n\r\nERROR\r\n",
 	"+CIPDOMAIN:1.2.3.4\r\n\r\nOK\r\n",
+	"+7\r\n\r\nOK\r\n",
+	"+timeout\r\n\r\nERROR\r\n",
 	"+CWLAP:(3,\"net\",-50,\"aa:bb:cc:dd:ee:ff\",6)\r\n\r\nOK\r\n",
 	"STATUS:3\r\n+CIPSTATUS:1,\"TCP\",\"10.0.0.7\",4000,8080,1\r\n\r\nOK\r\n",
 	"UNLINK\r\n\r\nERROR\r\n",

@@ -173,6 +173,9 @@ static void hs_render_response(char *out, size_t cap, const struct msg *m)
 	case PROTO_RESOLVE:
 		hs_render_list(out, cap, m);
 		break;
+	case PROTO_PING:
+		snprintf(out + o, cap - o, " ms=%u", m->u.ping.ms);
+		break;
 	default:
 		break;
 	}
@@ -447,6 +450,7 @@ static void hs_host_send(const char *text)
 		m.u.reset.what = (uint8_t)hs_num(text, "what", 0);
 		break;
 	case PROTO_RESOLVE:
+	case PROTO_PING:
 		if (hs_field(text, "host", v, sizeof(m.u.resolve.host)))
 			memcpy(m.u.resolve.host, v, strlen(v) + 1);
 		break;

@@ -40,6 +40,8 @@ static const struct vector vectors[] = {
 	  "08 00 0e 00 08 0b 65 78 61 6d 70 6c 65 2e 63 6f 6d" },
 	{ "STATUS", { .type = PROTO_STATUS, .tag = 9 },
 	  "09 00 02 00 09" },
+	{ "PING", { .type = PROTO_PING, .tag = 19, .u.resolve.host = "198.18.0.1" },
+	  "0b 00 0d 00 13 0a 31 39 38 2e 31 38 2e 30 2e 31" },
 	{ "SUBSCRIBE", { .type = PROTO_SUBSCRIBE, .tag = 10, .u.subscribe.mask = 7 },
 	  "0a 00 06 00 0a 00 00 00 07" },
 	{ "CONNECT tcp", { .type = PROTO_CONNECT, .tag = 11, .sock = 1,
@@ -111,6 +113,10 @@ static const struct vector vectors[] = {
 	  "89 00 2d 00 09 00 02 09 6c 69 6e 6b 2e 62 61 75 64 00 00 00 00 00 00 1e 84 80 0b 62 6f 61 72 64 2e 73 74 61 74 65 01 08 61 74 74 61 63 68 65 64" },
 	{ "SUBSCRIBE response", { .type = PROTO_SUBSCRIBE | PROTO_RESPONSE, .tag = 10 },
 	  "8a 00 03 00 0a 00" },
+	{ "PING response", { .type = PROTO_PING | PROTO_RESPONSE, .tag = 19, .u.ping.ms = 23 },
+	  "8b 00 07 00 13 00 00 00 00 17" },
+	{ "PING timed out", { .type = PROTO_PING | PROTO_RESPONSE, .tag = 19, .err = PROTO_ETIMEDOUT },
+	  "8b 00 03 00 13 0c" },
 	{ "CONNECT response", { .type = PROTO_CONNECT | PROTO_RESPONSE, .tag = 11, .u.opened = { 4096, 50001 } },
 	  "90 00 09 00 0b 00 00 00 10 00 c3 51" },
 	{ "CONNECT refused", { .type = PROTO_CONNECT | PROTO_RESPONSE, .tag = 11, .err = PROTO_ECONNREFUSED },
@@ -285,6 +291,9 @@ static const struct bad_vector bad[] = {
 	{ "list count beyond entries", "88 00 08 00 08 00 02 5d b8 d8 22", MSG_EINVAL, PROTO_RESOLVE | PROTO_RESPONSE, 8 },
 	{ "status entry of unknown kind", "89 00 08 00 09 00 01 01 6b 07 00", MSG_EINVAL, PROTO_STATUS | PROTO_RESPONSE, 9 },
 	{ "credit cut short", "22 00 04 00 01 00 00", MSG_ETRUNC, PROTO_CREDIT, 0 },
+	{ "PING without host", "0b 00 02 00 13", MSG_ETRUNC, PROTO_PING, 0x13 },
+	{ "PING host longer than 253", "0b 00 03 00 13 fe", MSG_EINVAL, PROTO_PING, 0x13 },
+	{ "PING answer cut short", "8b 00 05 00 13 00 00 00", MSG_ETRUNC, PROTO_PING | PROTO_RESPONSE, 0x13 },
 };
 
 static void test_bad(void)
