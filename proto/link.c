@@ -656,4 +656,7 @@ void link_get_stats(const struct link *l, struct link_stats *st)
 	st->srtt_us = l->srtt_us;
 	st->rto_us = l->state == LINK_S_UP ? link_arq_rto(l) : 0;
 	st->payload = l->payload;
+	st->queued = l->write_off - l->sent_off;
+	st->in_flight = l->sent_off - l->acked_off;
+	st->frames_in_flight = (uint8_t)seq_dist(l->snd_una, l->snd_nxt);
 }

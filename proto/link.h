@@ -108,6 +108,10 @@ struct link_stats {
 	uint32_t srtt_us, rto_us;
 	uint16_t payload;                 /* current adaptive payload size */
 	uint32_t baud;
+	/* Gauges of the transmit side: where written bytes wait now. */
+	uint32_t queued;                  /* written, not yet in a frame */
+	uint32_t in_flight;               /* sent in frames, not yet acknowledged */
+	uint8_t frames_in_flight;
 };
 
 /* Internal state below: callers treat it as opaque. */

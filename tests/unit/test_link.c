@@ -215,8 +215,16 @@ static void test_loss_and_sack(void)
 	link_write(&a.link, "one", 3);
 	n1 = end_pull(&a, 10, f1, sizeof(f1));      /* lost on the wire */
 	link_write(&a.link, "two", 3);
+	link_get_stats(&a.link, &st);
+	CHECK_EQ(st.queued, 3);                      /* written, not framed yet */
+	CHECK_EQ(st.in_flight, 3);
+	CHECK_EQ(st.frames_in_flight, 1);
 	n2 = end_pull(&a, 20, f2, sizeof(f2));
 	(void)n1;
+	link_get_stats(&a.link, &st);
+	CHECK_EQ(st.queued, 0);
+	CHECK_EQ(st.in_flight, 6);
+	CHECK_EQ(st.frames_in_flight, 2);
 	link_input(&b.link, 30, f2, n2);
 	CHECK_EQ(b.got_len, 0);                      /* held back: "one" is missing */
 	n3 = end_pull(&b, 30, f3, sizeof(f3));       /* B's ack at once, with a SACK */
@@ -239,6 +247,8 @@ static void test_loss_and_sack(void)
 	CHECK(n3 > 0);
 	link_input(&a.link, 50, f3, n3);
 	CHECK(link_drained(&a.link));
+	link_get_stats(&a.link, &st);
+	CHECK(st.queued == 0 && st.in_flight == 0 && st.frames_in_flight == 0);
 
 	check_case = "a lost tail is resent by timer";
 	link_write(&a.link, "tail", 4);
