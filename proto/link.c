@@ -99,6 +99,7 @@ static void link_clear_session(struct link *l)
 	l->snd_una = l->snd_nxt = 0;
 	l->rcv_nxt = 0;
 	l->rxheld = 0;
+	l->rxpool_head = l->rxpool_tail = 0;
 	l->unacked = 0;
 	l->ack_due_us = 0;
 	l->pending_ctl = 0;
@@ -146,8 +147,9 @@ bool link_init(struct link *l, const struct link_config *cfg, const struct link_
 	body = link_body_max(cfg);
 	l->ring = p;
 	p += cfg->tx_buffer;
-	l->rxslots = p;
-	p += (size_t)cfg->window * cfg->max_payload;
+	l->rxpool = p;
+	l->rxpool_size = (uint32_t)cfg->window * cfg->max_payload;
+	p += l->rxpool_size;
 	frame_decoder_init(&l->dec, p, body + FRAME_CRC_LEN);
 	p += body + FRAME_CRC_LEN;
 	l->scratch = p;
@@ -200,7 +202,7 @@ static void link_take_hello(struct link *l, const uint8_t *b, size_t len)
 {
 	uint32_t boot, nonce, echo, baud;
 	uint16_t payload;
-	uint8_t window;
+	uint8_t window, flags;
 
 	if (len < LINK_HELLO_LEN) {
 		l->st.runts++;
@@ -222,6 +224,7 @@ static void link_take_hello(struct link *l, const uint8_t *b, size_t len)
 	payload = wire_get_u16(b + 14);
 	window = b[16];
 	baud = wire_get_u32(b + 17);
+	flags = b[21];
 	if (nonce == 0 || payload < LINK_PAYLOAD_MIN || window == 0) {
 		l->st.runts++;
 		return;
@@ -244,8 +247,11 @@ static void link_take_hello(struct link *l, const uint8_t *b, size_t len)
 	l->window = l->cfg.window;
 	while (l->window > window)
 		l->window >>= 1;
+	l->bytes_max = (uint32_t)l->window * l->payload_max;
+	/* Small frames may be many when the peer, like us, holds them by bytes. */
+	l->frames_max = flags & LINK_HELLO_BYTES ? LINK_WINDOW_MAX : l->window;
 	/* Answer unless the peer already holds the session. */
-	if (echo != l->nonce || !(b[21] & LINK_HELLO_UP))
+	if (echo != l->nonce || !(flags & LINK_HELLO_UP))
 		link_send_ctl(l, CTL_HELLO);
 	if (echo == l->nonce)
 		link_go_up(l);
@@ -391,7 +397,7 @@ static void link_build_hello(struct link *l)
 	wire_put_u16(b + 14, l->cfg.max_payload);
 	b[16] = l->cfg.window;
 	wire_put_u32(b + 17, l->cfg.max_baud);
-	b[21] = l->state == LINK_S_UP ? LINK_HELLO_UP : 0;
+	b[21] = (l->state == LINK_S_UP ? LINK_HELLO_UP : 0) | LINK_HELLO_BYTES;
 	link_seal(l, h + LINK_HELLO_LEN);
 }
 
@@ -443,6 +449,8 @@ static bool link_next_frame(struct link *l)
 	}
 	/* Data waits while the rate is changing: it would be lost anyway. */
 	if (l->baud_state == BAUD_IDLE) {
+		uint32_t len;
+
 		for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
 			struct link_txslot *s = link_slot(l, seq);
 
@@ -452,12 +460,10 @@ static bool link_next_frame(struct link *l)
 				return true;
 			}
 		}
-		if (l->write_off != l->sent_off && seq_dist(l->snd_una, l->snd_nxt) < l->window) {
+		len = link_arq_next_len(l);
+		if (len) {
 			struct link_txslot *s = link_slot(l, l->snd_nxt);
-			uint32_t len = l->write_off - l->sent_off;
 
-			if (len > l->payload)
-				len = l->payload;
 			memset(s, 0, sizeof(*s));
 			s->off = l->sent_off;
 			s->len = (uint16_t)len;
@@ -543,7 +549,7 @@ bool link_pending(const struct link *l)
 		return true;
 	if (l->state != LINK_S_UP || l->baud_state != BAUD_IDLE)
 		return false;
-	if (l->write_off != l->sent_off && seq_dist(l->snd_una, l->snd_nxt) < l->window)
+	if (link_arq_next_len(l))
 		return true;
 	for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
 		const struct link_txslot *s = &l->tx[seq & (LINK_WINDOW_MAX - 1)];

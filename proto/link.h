@@ -87,7 +87,10 @@ struct link_config {
 	uint32_t max_baud;      /* highest rate this side can run */
 	uint16_t max_payload;   /* largest frame payload this side sends/accepts */
 	uint16_t min_payload;   /* floor for the adaptive payload size */
-	uint8_t window;         /* frames in flight, <= LINK_WINDOW_MAX */
+	/* Frames of max_payload in flight, <= LINK_WINDOW_MAX: window * max_payload
+	 * bytes are kept for frames received out of order, and smaller frames may
+	 * be more (up to LINK_WINDOW_MAX) within as many bytes. */
+	uint8_t window;
 	uint32_t tx_buffer;     /* bytes of outgoing stream buffered */
 	uint32_t hello_ms;      /* handshake retry interval */
 	uint32_t keepalive_ms;  /* probe when the line was quiet this long */
@@ -104,6 +107,7 @@ struct link_stats {
 	uint64_t crc_errors, cobs_errors, runts, oversize;
 	uint64_t stale;                   /* frames of another session */
 	uint64_t duplicates;
+	uint64_t reorder_full;            /* frames dropped: no room to hold them out of order */
 	uint64_t sessions;
 	uint32_t srtt_us, rto_us;
 	uint16_t payload;                 /* current adaptive payload size */
@@ -135,7 +139,9 @@ struct link {
 	uint32_t peer_boot_id, last_peer_boot_id;
 	bool have_last_peer;
 	uint16_t payload_max;  /* negotiated */
-	uint8_t window;        /* negotiated */
+	uint8_t window;        /* negotiated, in frames of payload_max: the byte window */
+	uint8_t frames_max;    /* frames unacknowledged at once: window, or 32 when both hold by bytes */
+	uint32_t bytes_max;    /* stream bytes unacknowledged at once: window * payload_max */
 	uint32_t peer_max_baud;
 
 	/* transmit */
@@ -151,7 +157,11 @@ struct link {
 
 	/* receive */
 	struct frame_decoder dec;
-	uint8_t *rxslots;      /* window * payload_max bytes */
+	/* Frames held out of order, by their bytes: a ring of window * max_payload
+	 * bytes (cfg), positions counted from the session start. */
+	uint8_t *rxpool;
+	uint32_t rxpool_size, rxpool_head, rxpool_tail;
+	uint32_t rxpos[LINK_WINDOW_MAX];
 	uint16_t rxlen[LINK_WINDOW_MAX];
 	uint32_t rxheld;       /* bit i: rcv_nxt + 1 + i is held */
 	uint16_t rcv_nxt;

@@ -285,6 +285,109 @@ static size_t craft(uint8_t *out, size_t cap, const char *hex)
 	return 1 + frame_encode(body, n, out + 1, cap - 1);
 }
 
+/* Split what an endpoint sent into its frames (each ends with its delimiter). */
+static size_t split_frames(const uint8_t *buf, size_t n, size_t *start, size_t *len, size_t max)
+{
+	size_t count = 0, at = 0;
+
+	while (at < n && buf[at] == 0)
+		at++;
+	for (size_t i = at; i < n && count < max; i++) {
+		if (buf[i] != 0)
+			continue;
+		start[count] = at;
+		len[count++] = i + 1 - at;
+		at = i + 1;
+	}
+	return count;
+}
+
+/* A HELLO as an older peer sends it: without flag BYTES (CRC and COBS redone). */
+static size_t strip_bytes_flag(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+	uint8_t body[512];
+	size_t blen = first_frame(in, n, body);
+
+	CHECK_EQ(body[0] & 0x0f, 3);
+	body[LINK_HDR_LEN + 21] &= (uint8_t)~0x02;
+	return frame_encode(body, blen, out, cap);
+}
+
+static void test_byte_window(void)
+{
+	struct end a = { 0 }, b = { 0 };
+	uint8_t buf[8192], data[2048];
+	size_t start[32], len[32], n, count, na, nb;
+	struct link_stats st;
+	uint64_t t;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 1);
+
+	check_case = "small frames: more than window of them within the byte window";
+	end_init(&a, 1, 0);
+	end_init(&b, 2, 0);
+	pump(&a, &b, 0);
+	link_get_stats(&a.link, &st);
+	CHECK_EQ(st.payload, 128);                   /* a new session starts at a quarter, floored */
+	CHECK_EQ(link_write(&a.link, data, 1024), 1024);
+	n = end_pull(&a, 10, buf, sizeof(buf));
+	count = split_frames(buf, n, start, len, 32);
+	CHECK_EQ(count, 8);                          /* window 4 frames of 256 = 1024 bytes */
+	link_get_stats(&a.link, &st);
+	CHECK_EQ(st.frames_in_flight, 8);
+	CHECK_EQ(st.in_flight, 1024);
+	CHECK_EQ(link_write(&a.link, data, 1), 1);
+	CHECK_EQ(end_pull(&a, 11, buf + n, sizeof(buf) - n), 0); /* the byte window is full */
+
+	check_case = "frames out of order are held by their bytes";
+	for (size_t i = 1; i < count; i++)           /* frame 0 is lost */
+		link_input(&b.link, 20, buf + start[i], len[i]);
+	CHECK_EQ(b.got_len, 0);
+	nb = end_pull(&b, 20, buf, sizeof(buf));
+	link_input(&a.link, 30, buf, nb);
+	t = settle(&a, &b, 40);
+	CHECK_EQ(b.got_len, 1025);
+	CHECK_MEM(b.got, data, 1024);
+	link_get_stats(&b.link, &st);
+	CHECK_EQ(st.reorder_full, 0);
+	CHECK(link_drained(&a.link));
+	(void)t;
+
+	check_case = "a sender beyond the byte window: what does not fit is dropped, then resent";
+	end_init(&a, 3, 0);
+	end_init(&b, 4, 0);
+	pump(&a, &b, 0);
+	a.link.bytes_max = 4096;                     /* broken: twice what B holds */
+	CHECK_EQ(link_write(&a.link, data, 2048), 2048);
+	n = end_pull(&a, 10, buf, sizeof(buf));
+	count = split_frames(buf, n, start, len, 32);
+	CHECK_EQ(count, 16);
+	for (size_t i = 1; i < count; i++)
+		link_input(&b.link, 20, buf + start[i], len[i]);
+	link_get_stats(&b.link, &st);
+	CHECK_EQ(st.reorder_full, 7);                /* 8 frames of 128 fill 1024 bytes */
+	settle(&a, &b, 30);
+	CHECK_EQ(b.got_len, 2048);
+	CHECK_MEM(b.got, data, 2048);
+
+	check_case = "a peer without BYTES: at most window frames";
+	end_init(&a, 5, 0);
+	end_init(&b, 6, 0);
+	na = end_pull(&a, 0, buf, sizeof(buf));
+	link_input(&b.link, 0, buf, na);
+	nb = end_pull(&b, 0, buf, sizeof(buf));
+	n = strip_bytes_flag(buf, nb, buf + 4096, 4096);
+	link_input(&a.link, 0, buf + 4096, n);
+	pump(&a, &b, 0);
+	CHECK(link_is_up(&a.link) && link_is_up(&b.link));
+	CHECK_EQ(link_write(&a.link, data, 1024), 1024);
+	n = end_pull(&a, 10, buf, sizeof(buf));
+	CHECK_EQ(split_frames(buf, n, start, len, 32), 4);
+	free(a.mem);
+	free(b.mem);
+}
+
 static void test_foreign_frames(void)
 {
 	struct end a = { 0 }, b = { 0 };
@@ -526,11 +629,11 @@ static void test_simulated(void)
 
 /* The worked examples of PROTOCOL.md §6, byte for byte. */
 static const char *const doc_host_hello =
-	"00 02 03 01 01 01 01 01 01 01 02 01 09 0a 0b 0c 0d 4a 40 22 07 01 01 01 02 08 02 20 04 1e 84 80 05 53 7b b7 5e 00";
+	"00 02 03 01 01 01 01 01 01 01 02 01 09 0a 0b 0c 0d 4a 40 22 07 01 01 01 02 08 02 20 09 1e 84 80 02 b2 40 c7 a9 00";
 static const char *const doc_board_hello =
-	"00 02 03 01 01 01 01 01 01 01 02 01 0e 01 02 03 04 c9 34 6d 9e 4a 40 22 07 08 02 20 04 1e 84 80 05 7e a5 36 f8 00";
+	"00 02 03 01 01 01 01 01 01 01 02 01 0e 01 02 03 04 c9 34 6d 9e 4a 40 22 07 08 02 20 09 1e 84 80 02 9f 9e 46 0f 00";
 static const char *const doc_host_hello2 =
-	"02 03 01 01 01 01 01 01 01 02 01 0e 0a 0b 0c 0d 4a 40 22 07 c9 34 6d 9e 08 02 20 09 1e 84 80 01 d6 63 94 13 00";
+	"02 03 01 01 01 01 01 01 01 02 01 0e 0a 0b 0c 0d 4a 40 22 07 c9 34 6d 9e 08 02 20 09 1e 84 80 03 37 58 e4 e4 00";
 static const char *const doc_data0 = "00 06 01 88 60 f4 11 01 01 01 02 02 02 02 06 01 40 c5 3e 51 00";
 static const char *const doc_data1 =
 	"06 01 88 60 f4 11 02 01 01 02 08 02 0e 12 02 0b 65 78 61 6d 70 6c 65 2e 63 6f 6d 82 41 a4 78 00";
@@ -605,6 +708,7 @@ int main(void)
 	test_documented_examples();
 	test_handshake_bytes();
 	test_loss_and_sack();
+	test_byte_window();
 	test_foreign_frames();
 	test_session_end();
 	test_baud();
