@@ -380,6 +380,8 @@ void link_seal(struct link *l, size_t body_len)
 	l->txframe_len = at + frame_encode(l->scratch, body_len, l->txframe + at,
 					   FRAME_ENCODED_MAX(link_body_max(&l->cfg)));
 	l->txframe_pos = 0;
+	l->txframe_start = (uint8_t)at;
+	l->txframe_copies = 0;
 	l->need_delim = false;
 	l->st.frames_tx++;
 }
@@ -457,6 +459,7 @@ static bool link_next_frame(struct link *l)
 			if (s->lost && !s->sacked) {
 				l->st.retransmits++;
 				link_build_data(l, seq);
+				l->txframe_copies = (uint8_t)(link_arq_copies(l, s->len) - 1);
 				return true;
 			}
 		}
@@ -513,6 +516,13 @@ size_t link_output(struct link *l, uint64_t now_us, uint8_t *out, size_t cap)
 	while (done < cap) {
 		size_t n;
 
+		if (l->txframe_pos == l->txframe_len && l->txframe_copies) {
+			/* The same frame again: it is too long for the line's error rate. */
+			l->txframe_copies--;
+			l->txframe_pos = l->txframe_start;
+			l->st.retransmits++;
+			l->st.frames_tx++;
+		}
 		if (l->txframe_pos == l->txframe_len) {
 			/* Between frames: the only safe moment to change rate. */
 			if (l->baud_switch_to) {
@@ -544,7 +554,7 @@ size_t link_output(struct link *l, uint64_t now_us, uint8_t *out, size_t cap)
 /* Frames that could go out right now, transmitter permitting. */
 bool link_pending(const struct link *l)
 {
-	if (l->txframe_pos < l->txframe_len || l->baud_switch_to || l->pending_ctl ||
+	if (l->txframe_pos < l->txframe_len || l->txframe_copies || l->baud_switch_to || l->pending_ctl ||
 	    l->state == LINK_S_CLOSING)
 		return true;
 	if (l->state != LINK_S_UP || l->baud_state != BAUD_IDLE)
@@ -647,6 +657,7 @@ void link_restart(struct link *l, uint64_t now_us)
 {
 	l->now_us = now_us;
 	l->txframe_pos = l->txframe_len = 0;
+	l->txframe_copies = 0;
 	frame_decoder_reset(&l->dec);
 	l->need_delim = true;
 	link_go_down(l, LINK_DOWN_LOCAL);

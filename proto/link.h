@@ -152,6 +152,8 @@ struct link {
 	uint32_t serial;
 	uint8_t *txframe;      /* encoded frame being handed out */
 	size_t txframe_len, txframe_pos;
+	uint8_t txframe_copies; /* more times the frame in txframe goes out... */
+	uint8_t txframe_start;  /* ...from here (after a leading delimiter) */
 	uint8_t *scratch;      /* frame body under construction */
 	bool need_delim;
 

@@ -22,6 +22,34 @@ uint32_t link_arq_next_len(const struct link *l)
 	return len;
 }
 
+/*
+ * A frame cut for a cleaner line keeps its size through every retransmission
+ * (its bytes and sequence number are fixed), and on a line that now loses
+ * most frames that long it would hold the window for many round trips.  So
+ * a retransmission goes out as many times in a row as it takes for at least
+ * three chances in four that one copy arrives, by the loss model of the
+ * frame sizing.  Frames no longer than the payload sized for the line now
+ * go once, as before.
+ */
+uint8_t link_arq_copies(const struct link *l, uint32_t len)
+{
+	uint32_t p = l->loss_fp > 60000 ? 60000 : l->loss_fp, avg = l->len_fp >> 16;
+	uint32_t n, ok = 65536, miss;
+	uint64_t all_miss;
+	uint8_t copies = 1;
+
+	if (len <= l->payload || p < 8 || avg == 0)
+		return 1;
+	/* One frame of this length arrives as often as n average frames in a row. */
+	n = (len + LINK_FRAME_OVERHEAD + avg / 2) / avg;
+	for (uint32_t i = 0; i < (n ? n : 1) && ok; i++)
+		ok = (uint32_t)((uint64_t)ok * (65536 - p) >> 16);
+	miss = 65536 - ok;
+	for (all_miss = miss; all_miss > 16384 && copies < LINK_COPIES_MAX; copies++)
+		all_miss = all_miss * miss >> 16;
+	return copies;
+}
+
 /* Keep a frame that arrived out of order; false when there is no room. */
 static bool link_arq_hold(struct link *l, uint16_t seq, const uint8_t *data, size_t len)
 {

