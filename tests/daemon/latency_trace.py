@@ -101,8 +101,9 @@ class Tracer:
         self.stop_flag = True
         self.thread.join()
         t_end = time.monotonic()
-        events = [e for e in parse_trace(self.path) if self.t_start - 1 <= e[0] <= t_end + 1]
-        # The echo's ESP link: the last CIPSTART to the echo server's port.
+        events = parse_trace(self.path)
+        # The echo's ESP link: the last CIPSTART to the echo server's port
+        # (the connection may be older than this round's trace window).
         link = None
         for t, kind, rest in events:
             m = re.match(r'AT\+CIPSTART=(\d),"TCP","[^"]*",(\d+)', rest) if kind == "cmd" else None
@@ -110,6 +111,7 @@ class Tracer:
                 link = int(m.group(1))
         if link is None:
             return "trace: the echo's CIPSTART is not in the trace"
+        events = [e for e in events if self.t_start - 1 <= e[0] <= t_end + 1]
         byte_ms = 10.0 * 1000 / self.baud
         seen = list(self.echo.seen)
         stages = {k: [] for k in ("up_to_cipsend", "up_cipsend", "down_notify", "down_wait_read",
