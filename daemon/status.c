@@ -69,6 +69,8 @@ void status_build(struct msg *resp, uint8_t *buf, size_t cap)
 	msg_list_add_int(&b, "link.stale", (int64_t)ls.stale);
 	msg_list_add_int(&b, "link.srtt_us", ls.srtt_us);
 	msg_list_add_int(&b, "link.payload", ls.payload);
+	msg_list_add_int(&b, "link.queued", ls.queued);
+	msg_list_add_int(&b, "link.in_flight", ls.in_flight);
 	msg_list_add_int(&b, "link.restarts", (int64_t)bi->link_restarts);
 	msg_list_add_int(&b, "link.bad_messages", (int64_t)bi->bad_messages);
 	msg_list_add_str(&b, "wifi.state", wifi_state_name(attached ? wi->state : 0));

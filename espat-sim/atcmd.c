@@ -11,6 +11,7 @@
 #include "loop.h"
 #include "reply.h"
 #include "sim.h"
+#include "trace.h"
 #include "uart.h"
 
 #define ATCMD_FINAL_MAX 128
@@ -144,6 +145,8 @@ static void atcmd_finish(void)
 	atcmd_after_fn after = atcmd.after;
 
 	atcmd_emit(atcmd.final);
+	trace_note("final %.*s backlog %zu", (int)strcspn(atcmd.final + strspn(atcmd.final, "\r\n"), "\r\n"),
+	    atcmd.final + strspn(atcmd.final, "\r\n"), uart_pending());
 	atcmd.after = NULL;
 	atcmd.state = ATCMD_IDLE;
 	if (after != NULL)
@@ -224,6 +227,7 @@ static void atcmd_sent(bool ok)
 
 static void atcmd_data_complete(void)
 {
+	trace_note("data %d %zu", atcmd.data_id, atcmd.data_len);
 	if (!sim_quirk(SIM_Q_NO_RECV_BYTES)) {
 		reply_printf("\r\nRecv %zu bytes\r\n", atcmd.data_len);
 		reply_point();
@@ -247,7 +251,10 @@ static bool atcmd_available(unsigned flags)
 
 static void atcmd_dispatch(char *line, size_t len)
 {
-	enum atparse_status st = atparse_command(line, len, &atcmd.cmd);
+	enum atparse_status st;
+
+	trace_note("cmd %.*s", (int)(len < 64 ? len : 64), line);
+	st = atparse_command(line, len, &atcmd.cmd);
 
 	if (st != ATPARSE_OK) {
 		log_debug("malformed command (%d)", (int)st);

@@ -14,6 +14,7 @@
 #include "reply.h"
 #include "sim.h"
 #include "tls.h"
+#include "trace.h"
 
 /* The chip hands TCP data to the UART in segments of at most one MSS. */
 #define LINKS_CHUNK 1460
@@ -340,6 +341,7 @@ static void links_deliver(struct link *l, const uint8_t *data, size_t n, const s
 		l->rx_len += n;
 		/* The notification carries what is buffered now, which is what one read may return. */
 		hlen = links_ipd_header(header, sizeof(header), l, l->rx_len, NULL, false);
+		trace_note("ipd %d %zu", links_id(l), l->rx_len);
 		reply_urc_data(header, hlen, NULL, 0);
 		return;
 	}

@@ -107,6 +107,8 @@ static void main_usage(FILE *out)
 	    "\n"
 	    "Debugging:\n"
 	    "  --trace FILE          log every byte in and out with timestamps\n"
+	    "  --trace-events FILE   log commands, final results and unsolicited results (with the UART\n"
+	    "                        backlog ahead of them) with timestamps, not the bytes\n"
 	    "  -v                    verbose log on stderr (twice for more)\n"
 	    "  -h, --help            this text\n"
 	    "\n"
@@ -174,6 +176,7 @@ enum main_option {
 	OPT_NETMASK,
 	OPT_MAC,
 	OPT_TRACE,
+	OPT_TRACE_EVENTS,
 };
 
 static const struct option main_options[] = {
@@ -193,6 +196,7 @@ static const struct option main_options[] = {
 	{ "netmask", required_argument, NULL, OPT_NETMASK },
 	{ "mac", required_argument, NULL, OPT_MAC },
 	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "trace-events", required_argument, NULL, OPT_TRACE_EVENTS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -252,7 +256,7 @@ static void main_setup_signals(void)
 int main(int argc, char **argv)
 {
 	const char *pty_link = NULL, *trace_path = NULL;
-	bool unpaced = false, chaos = false, have_ap = false;
+	bool unpaced = false, chaos = false, have_ap = false, trace_bytes_too = false;
 	uint64_t chaos_seed = 0;
 	int verbosity = 0, c;
 
@@ -315,7 +319,11 @@ int main(int argc, char **argv)
 			main_mac(optarg);
 			break;
 		case OPT_TRACE:
+		case OPT_TRACE_EVENTS:
+			if (trace_path != NULL)
+				log_fatalx("--trace and --trace-events: one trace at a time");
 			trace_path = optarg;
+			trace_bytes_too = c == OPT_TRACE;
 			break;
 		case 'v':
 			verbosity++;
@@ -335,8 +343,8 @@ int main(int argc, char **argv)
 	log_init("espat-sim", verbosity);
 	if (!have_ap)
 		wifi_add_default_ap();
-	if (trace_path != NULL && trace_open(trace_path) < 0)
-		log_fatal("--trace %s", trace_path);
+	if (trace_path != NULL && trace_open(trace_path, trace_bytes_too) < 0)
+		log_fatal("trace %s", trace_path);
 	main_setup_signals();
 	uart_set_unpaced(unpaced);
 	uart_set_burst(sim_quirk(SIM_Q_BURST));

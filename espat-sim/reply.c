@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "loop.h"
+#include "trace.h"
 #include "uart.h"
 
 #define REPLY_LINE_MAX 512
@@ -71,6 +72,7 @@ static void reply_flush(void)
 	if (reply.len == 0 || uart_room() < reply.len)
 		return;
 	uart_put(reply.queue, reply.len);
+	trace_note("urc %zu backlog %zu", reply.len, uart_pending());
 	reply.len = 0;
 	loop_timer_stop(LOOP_TIMER_URC);
 }

@@ -10,16 +10,21 @@
 #define TRACE_BYTES_PER_LINE 64
 
 static FILE *trace_file;
+static bool trace_with_bytes;
 static int64_t trace_start;
 
-int trace_open(const char *path)
+int trace_open(const char *path, bool bytes)
 {
 	trace_file = fopen(path, "w");
 	if (trace_file == NULL)
 		return -1;
 	setvbuf(trace_file, NULL, _IOLBF, 0);
+	trace_with_bytes = bytes;
 	trace_start = loop_now();
-	fprintf(trace_file, "# espat-sim trace: seconds, direction (> to host, < from host), bytes\n");
+	/* The start on CLOCK_MONOTONIC lets other programs' timestamps be lined up with these. */
+	fprintf(trace_file, "# espat-sim trace: seconds, direction (> to host, < from host, # event), %s; "
+	    "start %lld.%09lld\n", bytes ? "bytes" : "event", (long long)(trace_start / LOOP_NS_PER_S),
+	    (long long)(trace_start % LOOP_NS_PER_S));
 	return 0;
 }
 
@@ -42,7 +47,7 @@ void trace_bytes(enum trace_dir dir, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
-	if (trace_file == NULL)
+	if (trace_file == NULL || !trace_with_bytes)
 		return;
 	for (size_t off = 0; off < len; off += TRACE_BYTES_PER_LINE) {
 		size_t n = len - off < TRACE_BYTES_PER_LINE ? len - off : TRACE_BYTES_PER_LINE;

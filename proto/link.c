@@ -99,6 +99,7 @@ static void link_clear_session(struct link *l)
 	l->snd_una = l->snd_nxt = 0;
 	l->rcv_nxt = 0;
 	l->rxheld = 0;
+	l->rxpool_head = l->rxpool_tail = 0;
 	l->unacked = 0;
 	l->ack_due_us = 0;
 	l->pending_ctl = 0;
@@ -146,8 +147,9 @@ bool link_init(struct link *l, const struct link_config *cfg, const struct link_
 	body = link_body_max(cfg);
 	l->ring = p;
 	p += cfg->tx_buffer;
-	l->rxslots = p;
-	p += (size_t)cfg->window * cfg->max_payload;
+	l->rxpool = p;
+	l->rxpool_size = (uint32_t)cfg->window * cfg->max_payload;
+	p += l->rxpool_size;
 	frame_decoder_init(&l->dec, p, body + FRAME_CRC_LEN);
 	p += body + FRAME_CRC_LEN;
 	l->scratch = p;
@@ -200,7 +202,7 @@ static void link_take_hello(struct link *l, const uint8_t *b, size_t len)
 {
 	uint32_t boot, nonce, echo, baud;
 	uint16_t payload;
-	uint8_t window;
+	uint8_t window, flags;
 
 	if (len < LINK_HELLO_LEN) {
 		l->st.runts++;
@@ -222,6 +224,7 @@ static void link_take_hello(struct link *l, const uint8_t *b, size_t len)
 	payload = wire_get_u16(b + 14);
 	window = b[16];
 	baud = wire_get_u32(b + 17);
+	flags = b[21];
 	if (nonce == 0 || payload < LINK_PAYLOAD_MIN || window == 0) {
 		l->st.runts++;
 		return;
@@ -244,8 +247,11 @@ static void link_take_hello(struct link *l, const uint8_t *b, size_t len)
 	l->window = l->cfg.window;
 	while (l->window > window)
 		l->window >>= 1;
+	l->bytes_max = (uint32_t)l->window * l->payload_max;
+	/* Small frames may be many when the peer, like us, holds them by bytes. */
+	l->frames_max = flags & LINK_HELLO_BYTES ? LINK_WINDOW_MAX : l->window;
 	/* Answer unless the peer already holds the session. */
-	if (echo != l->nonce || !(b[21] & LINK_HELLO_UP))
+	if (echo != l->nonce || !(flags & LINK_HELLO_UP))
 		link_send_ctl(l, CTL_HELLO);
 	if (echo == l->nonce)
 		link_go_up(l);
@@ -374,6 +380,8 @@ void link_seal(struct link *l, size_t body_len)
 	l->txframe_len = at + frame_encode(l->scratch, body_len, l->txframe + at,
 					   FRAME_ENCODED_MAX(link_body_max(&l->cfg)));
 	l->txframe_pos = 0;
+	l->txframe_start = (uint8_t)at;
+	l->txframe_copies = 0;
 	l->need_delim = false;
 	l->st.frames_tx++;
 }
@@ -391,7 +399,7 @@ static void link_build_hello(struct link *l)
 	wire_put_u16(b + 14, l->cfg.max_payload);
 	b[16] = l->cfg.window;
 	wire_put_u32(b + 17, l->cfg.max_baud);
-	b[21] = l->state == LINK_S_UP ? LINK_HELLO_UP : 0;
+	b[21] = (l->state == LINK_S_UP ? LINK_HELLO_UP : 0) | LINK_HELLO_BYTES;
 	link_seal(l, h + LINK_HELLO_LEN);
 }
 
@@ -443,21 +451,22 @@ static bool link_next_frame(struct link *l)
 	}
 	/* Data waits while the rate is changing: it would be lost anyway. */
 	if (l->baud_state == BAUD_IDLE) {
+		uint32_t len;
+
 		for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
 			struct link_txslot *s = link_slot(l, seq);
 
 			if (s->lost && !s->sacked) {
 				l->st.retransmits++;
 				link_build_data(l, seq);
+				l->txframe_copies = (uint8_t)(link_arq_copies(l, s->len) - 1);
 				return true;
 			}
 		}
-		if (l->write_off != l->sent_off && seq_dist(l->snd_una, l->snd_nxt) < l->window) {
+		len = link_arq_next_len(l);
+		if (len) {
 			struct link_txslot *s = link_slot(l, l->snd_nxt);
-			uint32_t len = l->write_off - l->sent_off;
 
-			if (len > l->payload)
-				len = l->payload;
 			memset(s, 0, sizeof(*s));
 			s->off = l->sent_off;
 			s->len = (uint16_t)len;
@@ -507,6 +516,13 @@ size_t link_output(struct link *l, uint64_t now_us, uint8_t *out, size_t cap)
 	while (done < cap) {
 		size_t n;
 
+		if (l->txframe_pos == l->txframe_len && l->txframe_copies) {
+			/* The same frame again: it is too long for the line's error rate. */
+			l->txframe_copies--;
+			l->txframe_pos = l->txframe_start;
+			l->st.retransmits++;
+			l->st.frames_tx++;
+		}
 		if (l->txframe_pos == l->txframe_len) {
 			/* Between frames: the only safe moment to change rate. */
 			if (l->baud_switch_to) {
@@ -538,12 +554,12 @@ size_t link_output(struct link *l, uint64_t now_us, uint8_t *out, size_t cap)
 /* Frames that could go out right now, transmitter permitting. */
 bool link_pending(const struct link *l)
 {
-	if (l->txframe_pos < l->txframe_len || l->baud_switch_to || l->pending_ctl ||
+	if (l->txframe_pos < l->txframe_len || l->txframe_copies || l->baud_switch_to || l->pending_ctl ||
 	    l->state == LINK_S_CLOSING)
 		return true;
 	if (l->state != LINK_S_UP || l->baud_state != BAUD_IDLE)
 		return false;
-	if (l->write_off != l->sent_off && seq_dist(l->snd_una, l->snd_nxt) < l->window)
+	if (link_arq_next_len(l))
 		return true;
 	for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
 		const struct link_txslot *s = &l->tx[seq & (LINK_WINDOW_MAX - 1)];
@@ -641,6 +657,7 @@ void link_restart(struct link *l, uint64_t now_us)
 {
 	l->now_us = now_us;
 	l->txframe_pos = l->txframe_len = 0;
+	l->txframe_copies = 0;
 	frame_decoder_reset(&l->dec);
 	l->need_delim = true;
 	link_go_down(l, LINK_DOWN_LOCAL);
@@ -656,4 +673,7 @@ void link_get_stats(const struct link *l, struct link_stats *st)
 	st->srtt_us = l->srtt_us;
 	st->rto_us = l->state == LINK_S_UP ? link_arq_rto(l) : 0;
 	st->payload = l->payload;
+	st->queued = l->write_off - l->sent_off;
+	st->in_flight = l->sent_off - l->acked_off;
+	st->frames_in_flight = (uint8_t)seq_dist(l->snd_una, l->snd_nxt);
 }

@@ -87,7 +87,10 @@ struct link_config {
 	uint32_t max_baud;      /* highest rate this side can run */
 	uint16_t max_payload;   /* largest frame payload this side sends/accepts */
 	uint16_t min_payload;   /* floor for the adaptive payload size */
-	uint8_t window;         /* frames in flight, <= LINK_WINDOW_MAX */
+	/* Frames of max_payload in flight, <= LINK_WINDOW_MAX: window * max_payload
+	 * bytes are kept for frames received out of order, and smaller frames may
+	 * be more (up to LINK_WINDOW_MAX) within as many bytes. */
+	uint8_t window;
 	uint32_t tx_buffer;     /* bytes of outgoing stream buffered */
 	uint32_t hello_ms;      /* handshake retry interval */
 	uint32_t keepalive_ms;  /* probe when the line was quiet this long */
@@ -104,10 +107,15 @@ struct link_stats {
 	uint64_t crc_errors, cobs_errors, runts, oversize;
 	uint64_t stale;                   /* frames of another session */
 	uint64_t duplicates;
+	uint64_t reorder_full;            /* frames dropped: no room to hold them out of order */
 	uint64_t sessions;
 	uint32_t srtt_us, rto_us;
 	uint16_t payload;                 /* current adaptive payload size */
 	uint32_t baud;
+	/* Gauges of the transmit side: where written bytes wait now. */
+	uint32_t queued;                  /* written, not yet in a frame */
+	uint32_t in_flight;               /* sent in frames, not yet acknowledged */
+	uint8_t frames_in_flight;
 };
 
 /* Internal state below: callers treat it as opaque. */
@@ -131,7 +139,9 @@ struct link {
 	uint32_t peer_boot_id, last_peer_boot_id;
 	bool have_last_peer;
 	uint16_t payload_max;  /* negotiated */
-	uint8_t window;        /* negotiated */
+	uint8_t window;        /* negotiated, in frames of payload_max: the byte window */
+	uint8_t frames_max;    /* frames unacknowledged at once: window, or 32 when both hold by bytes */
+	uint32_t bytes_max;    /* stream bytes unacknowledged at once: window * payload_max */
 	uint32_t peer_max_baud;
 
 	/* transmit */
@@ -142,12 +152,18 @@ struct link {
 	uint32_t serial;
 	uint8_t *txframe;      /* encoded frame being handed out */
 	size_t txframe_len, txframe_pos;
+	uint8_t txframe_copies; /* more times the frame in txframe goes out... */
+	uint8_t txframe_start;  /* ...from here (after a leading delimiter) */
 	uint8_t *scratch;      /* frame body under construction */
 	bool need_delim;
 
 	/* receive */
 	struct frame_decoder dec;
-	uint8_t *rxslots;      /* window * payload_max bytes */
+	/* Frames held out of order, by their bytes: a ring of window * max_payload
+	 * bytes (cfg), positions counted from the session start. */
+	uint8_t *rxpool;
+	uint32_t rxpool_size, rxpool_head, rxpool_tail;
+	uint32_t rxpos[LINK_WINDOW_MAX];
 	uint16_t rxlen[LINK_WINDOW_MAX];
 	uint32_t rxheld;       /* bit i: rcv_nxt + 1 + i is held */
 	uint16_t rcv_nxt;

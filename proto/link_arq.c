@@ -8,9 +8,65 @@
 #define LINK_EWMA_SHIFT 4
 #define LINK_RTO_BACKOFF_MAX 5
 
-static uint8_t *link_arq_rxslot(struct link *l, uint16_t seq)
+uint32_t link_arq_next_len(const struct link *l)
 {
-	return l->rxslots + (size_t)(seq & (l->window - 1)) * l->cfg.max_payload;
+	uint32_t len = l->write_off - l->sent_off;
+
+	if (len > l->payload)
+		len = l->payload;
+	/* The peer holds what we have in flight out of order, if it must:
+	 * within its frames and its bytes. */
+	if (len == 0 || seq_dist(l->snd_una, l->snd_nxt) >= l->frames_max ||
+	    l->sent_off - l->acked_off + len > l->bytes_max)
+		return 0;
+	return len;
+}
+
+/*
+ * A frame cut for a cleaner line keeps its size through every retransmission
+ * (its bytes and sequence number are fixed), and on a line that now loses
+ * most frames that long it would hold the window for many round trips.  So
+ * a retransmission goes out as many times in a row as it takes for at least
+ * three chances in four that one copy arrives, by the loss model of the
+ * frame sizing.  Frames no longer than the payload sized for the line now
+ * go once, as before.
+ */
+uint8_t link_arq_copies(const struct link *l, uint32_t len)
+{
+	uint32_t p = l->loss_fp > 60000 ? 60000 : l->loss_fp, avg = l->len_fp >> 16;
+	uint32_t n, ok = 65536, miss;
+	uint64_t all_miss;
+	uint8_t copies = 1;
+
+	if (len <= l->payload || p < 8 || avg == 0)
+		return 1;
+	/* One frame of this length arrives as often as n average frames in a row. */
+	n = (len + LINK_FRAME_OVERHEAD + avg / 2) / avg;
+	for (uint32_t i = 0; i < (n ? n : 1) && ok; i++)
+		ok = (uint32_t)((uint64_t)ok * (65536 - p) >> 16);
+	miss = 65536 - ok;
+	for (all_miss = miss; all_miss > 16384 && copies < LINK_COPIES_MAX; copies++)
+		all_miss = all_miss * miss >> 16;
+	return copies;
+}
+
+/* Keep a frame that arrived out of order; false when there is no room. */
+static bool link_arq_hold(struct link *l, uint16_t seq, const uint8_t *data, size_t len)
+{
+	uint32_t at, first;
+
+	if (l->rxpool_size - (l->rxpool_tail - l->rxpool_head) < len)
+		return false;
+	at = l->rxpool_tail % l->rxpool_size;
+	first = l->rxpool_size - at;
+	if (first > len)
+		first = (uint32_t)len;
+	memcpy(l->rxpool + at, data, first);
+	memcpy(l->rxpool, data + first, len - first);
+	l->rxpos[seq & (LINK_WINDOW_MAX - 1)] = l->rxpool_tail;
+	l->rxlen[seq & (LINK_WINDOW_MAX - 1)] = (uint16_t)len;
+	l->rxpool_tail += (uint32_t)len;
+	return true;
 }
 
 static void link_arq_rtt_sample(struct link *l, uint32_t rtt)
@@ -189,6 +245,40 @@ static void link_arq_deliver(struct link *l, const uint8_t *data, size_t len)
 		l->ops.deliver(l->ctx, data, len);
 }
 
+/* Deliver the held frame seq (in order now) and release its bytes. */
+static void link_arq_release(struct link *l, uint16_t seq)
+{
+	uint32_t pos = l->rxpos[seq & (LINK_WINDOW_MAX - 1)], len = l->rxlen[seq & (LINK_WINDOW_MAX - 1)];
+	uint32_t at = pos % l->rxpool_size, first = l->rxpool_size - at;
+
+	if (first > len)
+		first = len;
+	link_arq_deliver(l, l->rxpool + at, first);
+	if (len > first)
+		link_arq_deliver(l, l->rxpool, len - first);
+}
+
+/* The oldest bytes still held start the pool: frames leave in sequence, not
+ * in the order they came, so a gap may wait for the frames held before it. */
+static void link_arq_pool_trim(struct link *l)
+{
+	uint32_t oldest = 0;
+
+	l->rxpool_head = l->rxpool_tail;
+	for (unsigned i = 0; i < 32; i++) {
+		uint16_t seq = (uint16_t)(l->rcv_nxt + 1 + i);
+		uint32_t age;
+
+		if (!(l->rxheld & (1u << i)))
+			continue;
+		age = l->rxpool_tail - l->rxpos[seq & (LINK_WINDOW_MAX - 1)];
+		if (age > oldest) {
+			oldest = age;
+			l->rxpool_head = l->rxpos[seq & (LINK_WINDOW_MAX - 1)];
+		}
+	}
+}
+
 void link_arq_take_data(struct link *l, uint16_t seq, const uint8_t *data, size_t len)
 {
 	uint16_t ahead = seq_dist(l->rcv_nxt, seq);
@@ -197,7 +287,7 @@ void link_arq_take_data(struct link *l, uint16_t seq, const uint8_t *data, size_
 		l->st.runts++;
 		return;
 	}
-	if (ahead >= l->window) {
+	if (ahead >= l->frames_max) {
 		/* Already delivered: our ack was lost, repeat it. */
 		l->st.duplicates++;
 		l->pending_ctl |= CTL_ACK;
@@ -206,13 +296,12 @@ void link_arq_take_data(struct link *l, uint16_t seq, const uint8_t *data, size_
 	if (ahead > 0) {
 		uint32_t bit = 1u << (ahead - 1);
 
-		if (l->rxheld & bit) {
+		if (l->rxheld & bit)
 			l->st.duplicates++;
-		} else {
-			memcpy(link_arq_rxslot(l, seq), data, len);
-			l->rxlen[seq & (LINK_WINDOW_MAX - 1)] = (uint16_t)len;
+		else if (link_arq_hold(l, seq, data, len))
 			l->rxheld |= bit;
-		}
+		else
+			l->st.reorder_full++; /* unmentioned in the SACK: the sender resends it */
 		/* Tell the sender about the hole at once. */
 		l->pending_ctl |= CTL_ACK;
 		return;
@@ -224,10 +313,11 @@ void link_arq_take_data(struct link *l, uint16_t seq, const uint8_t *data, size_
 	l->rcv_nxt++;
 	while (l->rxheld & 1) {
 		l->rxheld >>= 1;
-		link_arq_deliver(l, link_arq_rxslot(l, l->rcv_nxt), l->rxlen[l->rcv_nxt & (LINK_WINDOW_MAX - 1)]);
+		link_arq_release(l, l->rcv_nxt);
 		l->rcv_nxt++;
 	}
 	l->rxheld >>= 1;
+	link_arq_pool_trim(l);
 	if (++l->unacked >= 2)
 		l->pending_ctl |= CTL_ACK;
 	else if (l->ack_due_us == 0)

@@ -20,7 +20,10 @@ enum {
 
 /* HELLO body: major, minor, boot id, nonce, peer nonce, payload, window, baud, flags. */
 #define LINK_HELLO_LEN 22
-#define LINK_HELLO_UP 0x01  /* flags: the sender holds the session already */
+#define LINK_HELLO_UP 0x01    /* flags: the sender holds the session already */
+#define LINK_HELLO_BYTES 0x02 /* flags: holds frames out of order by bytes, not by slots */
+/* Most copies of one retransmission (a frame far larger than the line now carries). */
+#define LINK_COPIES_MAX 8
 /* Bytes a frame costs beyond its payload: header, CRC, delimiter, ~COBS. */
 #define LINK_FRAME_OVERHEAD (LINK_HDR_LEN + FRAME_CRC_LEN + 3)
 
@@ -75,6 +78,10 @@ uint32_t link_frame_time_us(const struct link *l);
 
 /* link_arq.c */
 void link_arq_prior(struct link *l);
+/* Bytes of the next new frame, if the window has room for it (else 0). */
+uint32_t link_arq_next_len(const struct link *l);
+/* How many copies a retransmission of len payload bytes takes (1..LINK_COPIES_MAX). */
+uint8_t link_arq_copies(const struct link *l, uint32_t len);
 uint32_t link_arq_rto(const struct link *l);
 void link_arq_take_ack(struct link *l, uint16_t ack, uint32_t sack, bool has_sack);
 void link_arq_take_data(struct link *l, uint16_t seq, const uint8_t *data, size_t len);

@@ -816,4 +816,9 @@ uint8_t sock_in_use(void)
 void sock_get_stats(struct sock_stats *st)
 {
 	*st = sk.st;
+	st->tx_queued = st->rx_queued = 0;
+	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
+		st->tx_queued += ring_used(&sk.s[i].tx);
+		st->rx_queued += pool_used(&sk.s[i].rx);
+	}
 }

@@ -22,6 +22,8 @@ struct sock_stats {
 	uint32_t stray_data;           /* host data for a socket that is gone */
 	uint32_t overflows;            /* active-mode receive overflows */
 	uint64_t bytes_up, bytes_down;
+	/* Gauges: bytes waiting in the sockets' rings for AT+CIPSEND / for the host. */
+	uint32_t tx_queued, rx_queued;
 };
 
 void sock_init(uint32_t seed);

@@ -17,6 +17,7 @@ static void usage(FILE *f)
 		"  --bytes N         bytes to deliver in each direction (K/M suffix; default 1M)\n"
 		"  --ber P           probability that a bit flips (default 0)\n"
 		"  --drop P          probability that a byte is lost (default 0)\n"
+		"  --noise-from F    bit errors and drops start at fraction F of the transfer\n"
 		"  --latency-us N    one-way latency (default 100)\n"
 		"  --seed N          random seed (default 1)\n"
 		"  --garbage N       inject N bursts of noise into each receiver (default 0)\n"
@@ -67,6 +68,7 @@ int main(int argc, char **argv)
 		{ "bytes", required_argument, NULL, 'n' },
 		{ "ber", required_argument, NULL, 'e' },
 		{ "drop", required_argument, NULL, 'd' },
+		{ "noise-from", required_argument, NULL, 'f' },
 		{ "latency-us", required_argument, NULL, 'l' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "garbage", required_argument, NULL, 'g' },
@@ -92,6 +94,7 @@ int main(int argc, char **argv)
 		case 'n': p.bytes = parse_size(optarg); break;
 		case 'e': p.ber = parse_double(optarg); break;
 		case 'd': p.drop = parse_double(optarg); break;
+		case 'f': p.noise_from = parse_double(optarg); break;
 		case 'l': p.latency_us = (uint32_t)parse_size(optarg); break;
 		case 's': p.seed = parse_size(optarg); break;
 		case 'g': p.garbage_bursts = (uint32_t)parse_size(optarg); break;

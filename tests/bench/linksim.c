@@ -189,24 +189,35 @@ static bool linksim_boot(struct linksim *s, struct linksim_end *e)
 	return link_init(&e->link, &cfg, &ops, e, e->mem, link_mem_size(&cfg), linksim_now_us(s));
 }
 
+static uint64_t linksim_progress(const struct linksim *s)
+{
+	const struct linksim_end *a = &s->end[0], *b = &s->end[1];
+
+	return a->rx_off < b->rx_off ? a->rx_off : b->rx_off;
+}
+
 /* Put bytes end e just pulled from its link on the wire, with faults. */
 static void linksim_transmit(struct linksim *s, struct linksim_end *e, const uint8_t *buf, size_t n)
 {
 	struct linksim_wire *w = &s->wire[e->id];
+	/* The line is clean until the noise starts. */
+	bool quiet = s->p->noise_from > 0 && linksim_progress(s) < (uint64_t)(s->p->bytes * s->p->noise_from);
 
 	for (size_t k = 0; k < n; k++) {
 		struct linksim_byte *b;
 		uint8_t v = buf[k];
 
-		if (w->bytes_to_drop-- == 0) {
-			w->bytes_to_drop = linksim_geometric(s, s->p->drop);
-			continue;
+		if (!quiet) {
+			if (w->bytes_to_drop-- == 0) {
+				w->bytes_to_drop = linksim_geometric(s, s->p->drop);
+				continue;
+			}
+			while (w->bits_to_flip < 8) {
+				v ^= (uint8_t)(1u << w->bits_to_flip);
+				w->bits_to_flip += 1 + linksim_geometric(s, s->p->ber);
+			}
+			w->bits_to_flip -= 8;
 		}
-		while (w->bits_to_flip < 8) {
-			v ^= (uint8_t)(1u << w->bits_to_flip);
-			w->bits_to_flip += 1 + linksim_geometric(s, s->p->ber);
-		}
-		w->bits_to_flip -= 8;
 		if (w->len == w->cap)
 			abort(); /* sized for the bandwidth-delay product: cannot happen */
 		b = &w->q[(w->head + w->len++) % w->cap];
@@ -265,12 +276,6 @@ static void linksim_write(struct linksim *s, struct linksim_end *e)
 	}
 }
 
-static uint64_t linksim_progress(const struct linksim *s)
-{
-	const struct linksim_end *a = &s->end[0], *b = &s->end[1];
-
-	return a->rx_off < b->rx_off ? a->rx_off : b->rx_off;
-}
 
 static void linksim_faults(struct linksim *s)
 {

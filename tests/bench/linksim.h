@@ -19,6 +19,7 @@ struct linksim_params {
 	uint64_t bytes;           /* to deliver in each direction */
 	double ber;               /* probability that a data bit flips */
 	double drop;              /* probability that a byte vanishes */
+	double noise_from;        /* errors and drops start at this fraction of the transfer (0: at once) */
 	uint32_t latency_us;      /* one way */
 	uint64_t seed;
 	uint32_t garbage_bursts;  /* bursts of noise into each receiver */

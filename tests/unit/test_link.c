@@ -215,8 +215,16 @@ static void test_loss_and_sack(void)
 	link_write(&a.link, "one", 3);
 	n1 = end_pull(&a, 10, f1, sizeof(f1));      /* lost on the wire */
 	link_write(&a.link, "two", 3);
+	link_get_stats(&a.link, &st);
+	CHECK_EQ(st.queued, 3);                      /* written, not framed yet */
+	CHECK_EQ(st.in_flight, 3);
+	CHECK_EQ(st.frames_in_flight, 1);
 	n2 = end_pull(&a, 20, f2, sizeof(f2));
 	(void)n1;
+	link_get_stats(&a.link, &st);
+	CHECK_EQ(st.queued, 0);
+	CHECK_EQ(st.in_flight, 6);
+	CHECK_EQ(st.frames_in_flight, 2);
 	link_input(&b.link, 30, f2, n2);
 	CHECK_EQ(b.got_len, 0);                      /* held back: "one" is missing */
 	n3 = end_pull(&b, 30, f3, sizeof(f3));       /* B's ack at once, with a SACK */
@@ -239,6 +247,8 @@ static void test_loss_and_sack(void)
 	CHECK(n3 > 0);
 	link_input(&a.link, 50, f3, n3);
 	CHECK(link_drained(&a.link));
+	link_get_stats(&a.link, &st);
+	CHECK(st.queued == 0 && st.in_flight == 0 && st.frames_in_flight == 0);
 
 	check_case = "a lost tail is resent by timer";
 	link_write(&a.link, "tail", 4);
@@ -273,6 +283,133 @@ static size_t craft(uint8_t *out, size_t cap, const char *hex)
 
 	out[0] = 0;
 	return 1 + frame_encode(body, n, out + 1, cap - 1);
+}
+
+/* Split what an endpoint sent into its frames (each ends with its delimiter). */
+static size_t split_frames(const uint8_t *buf, size_t n, size_t *start, size_t *len, size_t max)
+{
+	size_t count = 0, at = 0;
+
+	while (at < n && buf[at] == 0)
+		at++;
+	for (size_t i = at; i < n && count < max; i++) {
+		if (buf[i] != 0)
+			continue;
+		start[count] = at;
+		len[count++] = i + 1 - at;
+		at = i + 1;
+	}
+	return count;
+}
+
+/* A HELLO as an older peer sends it: without flag BYTES (CRC and COBS redone). */
+static size_t strip_bytes_flag(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+	uint8_t body[512];
+	size_t blen = first_frame(in, n, body);
+
+	CHECK_EQ(body[0] & 0x0f, 3);
+	body[LINK_HDR_LEN + 21] &= (uint8_t)~0x02;
+	return frame_encode(body, blen, out, cap);
+}
+
+static void test_byte_window(void)
+{
+	struct end a = { 0 }, b = { 0 };
+	uint8_t buf[8192], data[2048];
+	size_t start[32], len[32], n, count, na, nb;
+	struct link_stats st;
+	uint64_t t;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 1);
+
+	check_case = "small frames: more than window of them within the byte window";
+	end_init(&a, 1, 0);
+	end_init(&b, 2, 0);
+	pump(&a, &b, 0);
+	link_get_stats(&a.link, &st);
+	CHECK_EQ(st.payload, 128);                   /* a new session starts at a quarter, floored */
+	CHECK_EQ(link_write(&a.link, data, 1024), 1024);
+	n = end_pull(&a, 10, buf, sizeof(buf));
+	count = split_frames(buf, n, start, len, 32);
+	CHECK_EQ(count, 8);                          /* window 4 frames of 256 = 1024 bytes */
+	link_get_stats(&a.link, &st);
+	CHECK_EQ(st.frames_in_flight, 8);
+	CHECK_EQ(st.in_flight, 1024);
+	CHECK_EQ(link_write(&a.link, data, 1), 1);
+	CHECK_EQ(end_pull(&a, 11, buf + n, sizeof(buf) - n), 0); /* the byte window is full */
+
+	check_case = "frames out of order are held by their bytes";
+	for (size_t i = 1; i < count; i++)           /* frame 0 is lost */
+		link_input(&b.link, 20, buf + start[i], len[i]);
+	CHECK_EQ(b.got_len, 0);
+	nb = end_pull(&b, 20, buf, sizeof(buf));
+	link_input(&a.link, 30, buf, nb);
+	t = settle(&a, &b, 40);
+	CHECK_EQ(b.got_len, 1025);
+	CHECK_MEM(b.got, data, 1024);
+	link_get_stats(&b.link, &st);
+	CHECK_EQ(st.reorder_full, 0);
+	CHECK(link_drained(&a.link));
+	(void)t;
+
+	check_case = "a sender beyond the byte window: what does not fit is dropped, then resent";
+	end_init(&a, 3, 0);
+	end_init(&b, 4, 0);
+	pump(&a, &b, 0);
+	a.link.bytes_max = 4096;                     /* broken: twice what B holds */
+	CHECK_EQ(link_write(&a.link, data, 2048), 2048);
+	n = end_pull(&a, 10, buf, sizeof(buf));
+	count = split_frames(buf, n, start, len, 32);
+	CHECK_EQ(count, 16);
+	for (size_t i = 1; i < count; i++)
+		link_input(&b.link, 20, buf + start[i], len[i]);
+	link_get_stats(&b.link, &st);
+	CHECK_EQ(st.reorder_full, 7);                /* 8 frames of 128 fill 1024 bytes */
+	settle(&a, &b, 30);
+	CHECK_EQ(b.got_len, 2048);
+	CHECK_MEM(b.got, data, 2048);
+
+	check_case = "a frame too long for the line now goes out in copies";
+	end_init(&a, 7, 0);
+	end_init(&b, 8, 0);
+	pump(&a, &b, 0);
+	a.link.payload = 256;                        /* cut while the line was clean */
+	CHECK_EQ(link_write(&a.link, data, 256), 256);
+	end_pull(&a, 10, buf, sizeof(buf));          /* lost */
+	a.link.payload = 64;                         /* the line turned noisy: */
+	a.link.len_fp = (64 + 16) << 16;             /* half of the 80-byte frames are lost */
+	a.link.loss_fp = 32768;
+	t = link_deadline(&a.link);
+	n = end_pull(&a, t, buf, sizeof(buf));
+	count = split_frames(buf, n, start, len, 32);
+	CHECK_EQ(count, 8);                          /* 7/8 of the 256-byte ones: the most copies */
+	for (size_t i = 1; i < count; i++)
+		CHECK(len[i] == len[0] && memcmp(buf + start[i], buf + start[0], len[0]) == 0);
+	link_get_stats(&a.link, &st);
+	CHECK_EQ(st.retransmits, 8);
+	for (size_t i = 0; i < count; i++)
+		link_input(&b.link, t, buf + start[i], len[i]);
+	CHECK_EQ(b.got_len, 256);
+	link_get_stats(&b.link, &st);
+	CHECK_EQ(st.duplicates, 7);
+
+	check_case = "a peer without BYTES: at most window frames";
+	end_init(&a, 5, 0);
+	end_init(&b, 6, 0);
+	na = end_pull(&a, 0, buf, sizeof(buf));
+	link_input(&b.link, 0, buf, na);
+	nb = end_pull(&b, 0, buf, sizeof(buf));
+	n = strip_bytes_flag(buf, nb, buf + 4096, 4096);
+	link_input(&a.link, 0, buf + 4096, n);
+	pump(&a, &b, 0);
+	CHECK(link_is_up(&a.link) && link_is_up(&b.link));
+	CHECK_EQ(link_write(&a.link, data, 1024), 1024);
+	n = end_pull(&a, 10, buf, sizeof(buf));
+	CHECK_EQ(split_frames(buf, n, start, len, 32), 4);
+	free(a.mem);
+	free(b.mem);
 }
 
 static void test_foreign_frames(void)
@@ -455,18 +592,22 @@ struct sim_case {
 	double min_goodput;
 	uint32_t expect_baud;
 	uint32_t tx_queue;
+	uint32_t window, latency_us;
+	double noise_from;
 };
 
 static const struct sim_case sims[] = {
-	{ "clean wire", 2000000, 1 << 20, 0, 0, 0, 0, 0, 0, 0.95, 2000000, 0 },
-	{ "noisy wire", 921600, 1 << 20, 1e-5, 1e-4, 0, 0, 0, 0, 0.80, 921600, 0 },
-	{ "very noisy wire", 921600, 256 << 10, 1e-4, 0, 0, 0, 0, 0, 0.50, 921600, 0 },
-	{ "garbage bursts", 921600, 512 << 10, 0, 0, 8, 0, 0, 0, 0.90, 921600, 0 },
-	{ "peer reset mid-stream", 921600, 256 << 10, 0, 0, 0, 0.5, 0, 0, 0, 921600, 0 },
-	{ "slower peer", 2000000, 256 << 10, 0, 0, 0, 0, 921600, 0, 0.40, 921600, 0 },
-	{ "rate the cable cannot carry", 2000000, 64 << 10, 0, 0, 0, 0, 0, 2000000, 0, 115200, 0 },
+	{ "clean wire", 2000000, 1 << 20, 0, 0, 0, 0, 0, 0, 0.95, 2000000, 0, 0, 0, 0 },
+	{ "noisy wire", 921600, 1 << 20, 1e-5, 1e-4, 0, 0, 0, 0, 0.80, 921600, 0, 0, 0, 0 },
+	{ "very noisy wire", 921600, 256 << 10, 1e-4, 0, 0, 0, 0, 0, 0.50, 921600, 0, 0, 0, 0 },
+	{ "garbage bursts", 921600, 512 << 10, 0, 0, 8, 0, 0, 0, 0.90, 921600, 0, 0, 0, 0 },
+	{ "peer reset mid-stream", 921600, 256 << 10, 0, 0, 0, 0.5, 0, 0, 0, 921600, 0, 0, 0, 0 },
+	{ "slower peer", 2000000, 256 << 10, 0, 0, 0, 0, 921600, 0, 0.40, 921600, 0, 0, 0, 0 },
+	{ "rate the cable cannot carry", 2000000, 64 << 10, 0, 0, 0, 0, 0, 2000000, 0, 115200, 0, 0, 0, 0 },
 	/* Acks wait behind 40 ms of queued frames: the timeout must learn that. */
-	{ "deep transmit queues", 2000000, 2 << 20, 0, 0, 0, 0, 0, 0, 0.90, 2000000, 8192 },
+	{ "deep transmit queues", 2000000, 2 << 20, 0, 0, 0, 0, 0, 0, 0.90, 2000000, 8192, 0, 0, 0 },
+	/* The board's window and queues; the line turns noisy under full-size frames in flight. */
+	{ "noise from mid-stream", 2000000, 1 << 20, 1e-4, 0, 0, 0, 0, 0, 0.65, 2000000, 800, 8, 1000, 0.3 },
 };
 
 static void test_simulated(void)
@@ -488,6 +629,11 @@ static void test_simulated(void)
 		p.broken_baud = c->broken;
 		if (c->tx_queue)
 			p.tx_queue = c->tx_queue;
+		if (c->window)
+			p.window = c->window;
+		if (c->latency_us)
+			p.latency_us = c->latency_us;
+		p.noise_from = c->noise_from;
 		p.seed = 7 + i;
 		CHECK(linksim_run(&p, &r));
 		CHECK(r.completed);
@@ -503,7 +649,7 @@ static void test_simulated(void)
 		if (c->broken) {
 			CHECK(r.baud_failures >= 1);
 		}
-		if (c->tx_queue) {
+		if (c->tx_queue > 1000) {
 			CHECK(r.timeouts < 64);
 		}
 		if (check_failures)
@@ -516,11 +662,11 @@ static void test_simulated(void)
 
 /* The worked examples of PROTOCOL.md §6, byte for byte. */
 static const char *const doc_host_hello =
-	"00 02 03 01 01 01 01 01 01 01 02 01 09 0a 0b 0c 0d 4a 40 22 07 01 01 01 02 08 02 20 04 1e 84 80 05 53 7b b7 5e 00";
+	"00 02 03 01 01 01 01 01 01 01 02 01 09 0a 0b 0c 0d 4a 40 22 07 01 01 01 02 08 02 20 09 1e 84 80 02 b2 40 c7 a9 00";
 static const char *const doc_board_hello =
-	"00 02 03 01 01 01 01 01 01 01 02 01 0e 01 02 03 04 c9 34 6d 9e 4a 40 22 07 08 02 20 04 1e 84 80 05 7e a5 36 f8 00";
+	"00 02 03 01 01 01 01 01 01 01 02 01 0e 01 02 03 04 c9 34 6d 9e 4a 40 22 07 08 02 20 09 1e 84 80 02 9f 9e 46 0f 00";
 static const char *const doc_host_hello2 =
-	"02 03 01 01 01 01 01 01 01 02 01 0e 0a 0b 0c 0d 4a 40 22 07 c9 34 6d 9e 08 02 20 09 1e 84 80 01 d6 63 94 13 00";
+	"02 03 01 01 01 01 01 01 01 02 01 0e 0a 0b 0c 0d 4a 40 22 07 c9 34 6d 9e 08 02 20 09 1e 84 80 03 37 58 e4 e4 00";
 static const char *const doc_data0 = "00 06 01 88 60 f4 11 01 01 01 02 02 02 02 06 01 40 c5 3e 51 00";
 static const char *const doc_data1 =
 	"06 01 88 60 f4 11 02 01 01 02 08 02 0e 12 02 0b 65 78 61 6d 70 6c 65 2e 63 6f 6d 82 41 a4 78 00";
@@ -595,6 +741,7 @@ int main(void)
 	test_documented_examples();
 	test_handshake_bytes();
 	test_loss_and_sack();
+	test_byte_window();
 	test_foreign_frames();
 	test_session_end();
 	test_baud();

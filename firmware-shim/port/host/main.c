@@ -44,6 +44,9 @@ static void main_usage(FILE *out)
 	    "  --ber P            bit error probability on the line, both directions (default 0)\n"
 	    "  --drop P           byte loss probability on the line, both directions (default 0)\n"
 	    "  --seed N           seed of the noise generator (default 1)\n"
+	    "  --raw-source       no board: the line runs at --baud from the start and carries a\n"
+	    "                     byte pattern without pause (what a bare paced line delivers on\n"
+	    "                     this machine: the baseline of the benchmarks)\n"
 	    "\n"
 	    "ESP8285:\n"
 	    "  --esp-baud N       rate the firmware may raise the ESP UART to with AT+UART_CUR\n"
@@ -90,6 +93,7 @@ enum main_option {
 	OPT_ESP_TTY,
 	OPT_CONTROL,
 	OPT_LOG,
+	OPT_RAW_SOURCE,
 };
 
 static const struct option main_options[] = {
@@ -104,9 +108,40 @@ static const struct option main_options[] = {
 	{ "esp-tty", required_argument, NULL, OPT_ESP_TTY },
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "log", required_argument, NULL, OPT_LOG },
+	{ "raw-source", no_argument, NULL, OPT_RAW_SOURCE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* --raw-source: keep the line's transmit ring full of a counting pattern until told to stop. */
+static int main_raw_source(uint32_t baud)
+{
+	uint8_t pattern[256];
+	size_t off = 0;
+
+	for (unsigned i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)i;
+	if (board_plug() < 0)
+		return 1;
+	emu.reboot_due = false;
+	line_set_baud(&emu.host, baud, emu_now_ns());
+	elog_info("raw source at %u baud", baud);
+	while (!emu.quit) {
+		size_t room = line_tx_room(&emu.host);
+
+		while (room > 0) {
+			size_t n = sizeof(pattern) - off < room ? sizeof(pattern) - off : room;
+
+			line_write(&emu.host, pattern + off, n);
+			off = (off + n) % sizeof(pattern);
+			room -= n;
+		}
+		/* The ring holds 40 ms at 2 Mbaud: a look every 5 ms keeps it full. */
+		port_wait(port_now_us() + 5000);
+	}
+	board_unplug();
+	return emu.exit_code;
+}
 
 static int main_signals(void)
 {
@@ -136,6 +171,7 @@ int main(int argc, char **argv)
 	const char *control = NULL, *logfile = NULL;
 	unsigned long baud = MAIN_DEFAULT_BAUD, esp_baud = 115200, seed = 1;
 	int verbosity = 0, c, esp_fd;
+	bool raw = false;
 	int64_t now;
 
 	emu.ber = emu.drop = 0;
@@ -178,6 +214,9 @@ int main(int argc, char **argv)
 		case OPT_LOG:
 			logfile = optarg;
 			break;
+		case OPT_RAW_SOURCE:
+			raw = true;
+			break;
 		case 'v':
 			verbosity++;
 			break;
@@ -219,10 +258,12 @@ int main(int argc, char **argv)
 	 * data on a busy machine).
 	 */
 	line_init(&emu.esp, "esp", 115200, emu.esp_paced, emu.esp_paced, now);
+	emu.sigfd = main_signals();
+	if (raw)
+		return main_raw_source(emu.host_max_baud);
 	esp.args = esp_args;
 	esp.unpaced = !emu.esp_paced;
 	esp.tty_baud = 115200;
-	emu.sigfd = main_signals();
 	esp_fd = espat_start(&esp);
 	line_attach(&emu.esp, esp_fd);
 	if (control && control_open(control) < 0) {
