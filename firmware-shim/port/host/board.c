@@ -8,6 +8,7 @@
 #include "emu.h"
 #include "esp.h"
 #include "espat.h"
+#include "image.h"
 #include "log.h"
 #include "shim.h"
 #include "shim_int.h"
@@ -29,6 +30,10 @@ void board_reboot(void)
 {
 	int64_t now = emu_now_ns();
 
+	if (emu.image) {
+		image_reboot();
+		return;
+	}
 	emu.reboot_due = false;
 	emu.board_resets++;
 	line_reset(&emu.host, 115200, now);
@@ -119,6 +124,10 @@ static void board_stats(char *out, size_t cap)
 	struct pool_stats ps;
 	size_t n;
 
+	if (emu.image) {
+		image_stats(out, cap);
+		return;
+	}
 	pool_get_stats(&ps);
 	esp_get_stats(&es);
 	sock_get_stats(&ss);
@@ -200,6 +209,8 @@ void board_command(const char *line, char *reply, size_t cap)
 		emu.ber = a;
 		emu.drop = b;
 		line_set_noise(&emu.host, a, b, ++emu.noise_seed);
+		if (emu.image)
+			image_set_noise(a, b, emu.noise_seed);
 	} else if (strcmp(word, "stats") == 0) {
 		board_stats(reply, cap);
 		return;

@@ -29,6 +29,7 @@ struct emu {
 	int64_t esp_on_at;         /* esp-reset: raise WIFI_EN again then (0: no) */
 	bool quit;
 	int exit_code;
+	bool image;                /* the firmware image runs on the emulated K210 (image.c) */
 	int sigfd;
 	int64_t start_ns;
 
@@ -38,5 +39,7 @@ struct emu {
 extern struct emu emu;
 
 int64_t emu_now_ns(void);
+/* Signals (signalfd): board and ESP resets, espat-sim's death, exit. */
+void port_signals(void);
 
 #endif

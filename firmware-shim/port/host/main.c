@@ -18,6 +18,7 @@
 #include "elog.h"
 #include "emu.h"
 #include "espat.h"
+#include "image.h"
 #include "opt.h"
 #include "port.h"
 #include "shim.h"
@@ -59,6 +60,22 @@ static void main_usage(FILE *out)
 	    "  --esp-tty PATH     talk to an external AT emulator on a tty or pty instead (at\n"
 	    "                     --esp-baud, 115200 if 0); WIFI_EN is then not connected\n"
 	    "\n"
+	    "Firmware image:\n"
+	    "  --image FILE.elf   run this firmware image (k210sockd-shim.elf) on an emulated K210\n"
+	    "                     (RV64 on libunicorn, with models of its SYSCTL, FPIOA, GPIOHS,\n"
+	    "                     UARTHS, UART2, CLINT and PLIC) instead of the firmware core built\n"
+	    "                     for Linux.  Each UART runs at the rate its divisor gives and\n"
+	    "                     bytes arrive corrupted when that is more than 3%% off the other\n"
+	    "                     end's rate; --baud is then the USB bridge's top rate (0: no\n"
+	    "                     pacing), --esp-baud only paced (any rate) or not (0): the firmware\n"
+	    "                     picks the ESP rate itself\n"
+	    "  --pll MODE         how the boot ROM leaves PLL0: rom (780 MHz, locked; default), off\n"
+	    "                     (powered down: the firmware programs it), never (as off, and it\n"
+	    "                     never locks)\n"
+	    "  --count-instructions\n"
+	    "                     count the instructions the firmware executes (stats:\n"
+	    "                     instructions=); slower\n"
+	    "\n"
 	    "Control and logging:\n"
 	    "  --control PATH     a Unix stream socket taking one command per line; each answer ends\n"
 	    "                     with \"ok\" or \"error: ...\":\n"
@@ -77,7 +94,8 @@ static void main_usage(FILE *out)
 	    "\n"
 	    "Signals: SIGTERM and SIGINT exit cleanly (symlink removed, espat-sim stopped), SIGUSR1\n"
 	    "resets the board, SIGUSR2 resets the ESP8285.  k210-emu exits with status 1 if\n"
-	    "espat-sim dies.\n",
+	    "espat-sim dies, and with --image with status 3 when the firmware does what the chip\n"
+	    "would not survive (an access no peripheral answers, the CPU clock stopped).\n",
 	    MAIN_DEFAULT_BAUD);
 }
 
@@ -94,6 +112,9 @@ enum main_option {
 	OPT_CONTROL,
 	OPT_LOG,
 	OPT_RAW_SOURCE,
+	OPT_IMAGE,
+	OPT_PLL,
+	OPT_COUNT,
 };
 
 static const struct option main_options[] = {
@@ -109,6 +130,9 @@ static const struct option main_options[] = {
 	{ "control", required_argument, NULL, OPT_CONTROL },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "raw-source", no_argument, NULL, OPT_RAW_SOURCE },
+	{ "image", required_argument, NULL, OPT_IMAGE },
+	{ "pll", required_argument, NULL, OPT_PLL },
+	{ "count-instructions", no_argument, NULL, OPT_COUNT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -168,6 +192,7 @@ int main(int argc, char **argv)
 {
 	static char *esp_args[MAIN_MAX_ESP_ARGS];
 	struct espat_config esp = { 0 };
+	struct image_config img = { .pll = PERIPH_SYSCTL_PLL_ROM };
 	const char *control = NULL, *logfile = NULL;
 	unsigned long baud = MAIN_DEFAULT_BAUD, esp_baud = 115200, seed = 1;
 	int verbosity = 0, c, esp_fd;
@@ -216,6 +241,24 @@ int main(int argc, char **argv)
 			break;
 		case OPT_RAW_SOURCE:
 			raw = true;
+			break;
+		case OPT_IMAGE:
+			img.path = optarg;
+			break;
+		case OPT_PLL:
+			if (strcmp(optarg, "rom") == 0) {
+				img.pll = PERIPH_SYSCTL_PLL_ROM;
+			} else if (strcmp(optarg, "off") == 0) {
+				img.pll = PERIPH_SYSCTL_PLL_OFF;
+			} else if (strcmp(optarg, "never") == 0) {
+				img.pll = PERIPH_SYSCTL_PLL_NEVER;
+			} else {
+				fprintf(stderr, "k210-emu: --pll: rom, off or never\n");
+				return 2;
+			}
+			break;
+		case OPT_COUNT:
+			img.count_instructions = true;
 			break;
 		case 'v':
 			verbosity++;
@@ -266,6 +309,11 @@ int main(int argc, char **argv)
 	esp.tty_baud = 115200;
 	esp_fd = espat_start(&esp);
 	line_attach(&emu.esp, esp_fd);
+	emu.image = img.path != NULL;
+	if (emu.image && image_init(&img) < 0) {
+		espat_stop();
+		return 1;
+	}
 	if (control && control_open(control) < 0) {
 		espat_stop();
 		return 1;
@@ -275,6 +323,8 @@ int main(int argc, char **argv)
 		espat_stop();
 		return 1;
 	}
+	if (emu.image)
+		image_run();
 	while (!emu.quit) {
 		uint64_t next;
 

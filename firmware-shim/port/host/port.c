@@ -145,7 +145,7 @@ const char *port_board_name(void)
 	return "k210-emu";
 }
 
-static void port_signals(void)
+void port_signals(void)
 {
 	struct signalfd_siginfo si;
 	char why[64];
