@@ -187,13 +187,6 @@ void atcmd_fail_with(const char *msg)
 	atcmd_error();
 }
 
-bool atcmd_suffixed(const struct atparse_cmd *cmd)
-{
-	size_t n = strlen(cmd->name);
-
-	return n > 4 && (strcmp(cmd->name + n - 4, "_CUR") == 0 || strcmp(cmd->name + n - 4, "_DEF") == 0);
-}
-
 static void atcmd_start_data(void)
 {
 	atcmd.state = ATCMD_DATA;

@@ -40,7 +40,4 @@ void atcmd_prompt_data(int id, size_t len, const struct sockaddr_in *dest);
 /* --quirk busy-after-scan: from now until the next boot every command line gets "busy p...". */
 void atcmd_wedge(void);
 
-/* True when the name carries the _CUR/_DEF suffix that NonOS AT uses. */
-bool atcmd_suffixed(const struct atparse_cmd *cmd);
-
 #endif

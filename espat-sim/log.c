@@ -18,11 +18,6 @@ void log_init(const char *progname, int verbosity)
 	log_level = verbosity;
 }
 
-int log_verbosity(void)
-{
-	return log_level;
-}
-
 static void log_emit(const char *fmt, va_list ap, const char *suffix)
 {
 	char line[1024];

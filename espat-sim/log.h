@@ -7,7 +7,6 @@
 #define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 void log_init(const char *progname, int verbosity);
-int log_verbosity(void);
 void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);   /* appends strerror(errno) */
 void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);   /* shown with -v */

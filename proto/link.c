@@ -60,7 +60,7 @@ void link_emit(struct link *l, const struct link_event *ev)
 		l->ops.event(l->ctx, ev);
 }
 
-void link_set_baud(struct link *l, uint32_t baud)
+static void link_set_baud(struct link *l, uint32_t baud)
 {
 	l->baud = baud;
 	l->st.baud = baud;

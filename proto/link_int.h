@@ -70,7 +70,6 @@ static inline struct link_txslot *link_slot(struct link *l, uint16_t seq)
 
 /* link.c */
 void link_emit(struct link *l, const struct link_event *ev);
-void link_set_baud(struct link *l, uint32_t baud);
 void link_send_ctl(struct link *l, unsigned ctl);
 size_t link_header(struct link *l, uint8_t type, uint16_t seq);
 void link_seal(struct link *l, size_t body_len);

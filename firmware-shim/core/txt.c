@@ -147,7 +147,7 @@ void txt_begin(struct txt *t, char *buf, size_t cap)
 	t->overflow = cap == 0;
 }
 
-void txt_mem(struct txt *t, const char *s, size_t n)
+static void txt_mem(struct txt *t, const char *s, size_t n)
 {
 	if (t->overflow)
 		return;

@@ -38,7 +38,6 @@ struct txt {
 
 void txt_begin(struct txt *t, char *buf, size_t cap);
 void txt_str(struct txt *t, const char *s);
-void txt_mem(struct txt *t, const char *s, size_t n);
 void txt_u32_put(struct txt *t, uint32_t v);
 void txt_ip_put(struct txt *t, const uint8_t ip[4]);
 /* "s" with '"', ',' and '\\' escaped the way the AT firmware expects. */

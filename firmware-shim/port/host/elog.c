@@ -26,11 +26,6 @@ void elog_init(int verbosity, const char *path)
 	}
 }
 
-int elog_verbosity(void)
-{
-	return elog_level;
-}
-
 static void elog_vsay(const char *tag, const char *fmt, va_list ap) ELOG_PRINTF(2, 0);
 
 static void elog_vsay(const char *tag, const char *fmt, va_list ap)

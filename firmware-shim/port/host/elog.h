@@ -10,6 +10,5 @@ void elog_info(const char *fmt, ...) ELOG_PRINTF(1, 2);
 void elog_debug(const char *fmt, ...) ELOG_PRINTF(1, 2);
 /* Errors that end the program (exit status 1). */
 void elog_fatal(const char *fmt, ...) ELOG_PRINTF(1, 2) __attribute__((noreturn));
-int elog_verbosity(void);
 
 #endif
