@@ -3,7 +3,7 @@
 #include "boot.h"
 #include "conn.h"
 #include "esp_int.h"
-#include "log.h"
+#include "evlog.h"
 #include "port.h"
 #include "shim_int.h"
 
@@ -149,7 +149,7 @@ static void boot_take_version(const char *line)
 	if (txt_lit(&s, end, "AT version:")) {
 		boot_take_at_version(s, end);
 	} else if (esp.version == ESP_V_UNKNOWN && boot_take_at_version(s, end)) {
-		log_warn("AT+GMR without \"AT version:\": took ", line);
+		evlog_join(PROTO_LOG_WARN, "AT+GMR without \"AT version:\": took ", line);
 	} else if (txt_lit(&s, end, "SDK version:")) {
 		size_t n = (size_t)(end - s) < ESP_VERSION_MAX ? (size_t)(end - s) : ESP_VERSION_MAX;
 
@@ -174,7 +174,7 @@ static void boot_init_done(struct esp_cmd *c, enum esp_result r)
 	switch (c->kind) {
 	case K_GMR:
 		if (esp.version == ESP_V_UNKNOWN) {
-			log_warn("AT+GMR gave no version; assuming AT 1.7", "");
+			evlog_join(PROTO_LOG_WARN, "AT+GMR gave no version; assuming AT 1.7", "");
 			esp.version = ESP_V17;
 		}
 		break;
@@ -187,7 +187,7 @@ static void boot_init_done(struct esp_cmd *c, enum esp_result r)
 	case K_RECVMODE:
 		esp.passive = r == ESP_OK;
 		if (!esp.passive)
-			log_info("no passive receive: data arrives unsolicited", "");
+			evlog_join(PROTO_LOG_INFO, "no passive receive: data arrives unsolicited", "");
 		break;
 	case K_DINFO:
 		esp.dinfo = r == ESP_OK;
@@ -198,7 +198,7 @@ static void boot_init_done(struct esp_cmd *c, enum esp_result r)
 			esp.state = ESP_S_SWITCH;
 			return;
 		}
-		log_num(PROTO_LOG_WARN, "AT+UART_CUR refused: the ESP UART stays at ", esp.baud, " baud");
+		evlog_num(PROTO_LOG_WARN, "AT+UART_CUR refused: the ESP UART stays at ", esp.baud, " baud");
 		break;
 	default:
 		break;
@@ -227,7 +227,7 @@ static void boot_done(struct esp_cmd *c, enum esp_result r)
 			if (esp.state == ESP_S_VERIFY)
 				shim_device_event(PROTO_DEV_BAUD, esp.baud);
 			else
-				log_warn("ESP8285 kept 115200 after AT+UART_CUR", "");
+				evlog_join(PROTO_LOG_WARN, "ESP8285 kept 115200 after AT+UART_CUR", "");
 			esp_become_ready();
 			return;
 		}

@@ -1,7 +1,7 @@
 #include <string.h>
 
 #include "conn.h"
-#include "log.h"
+#include "evlog.h"
 #include "proto.h"
 #include "serve.h"
 #include "shim_int.h"
@@ -398,7 +398,7 @@ static void conn_start_done(struct sock *s, enum esp_result r, const struct esp_
 	if (r == ESP_TIMEOUT || r == ESP_GARBLED)
 		sk.stale[s->link] = true;
 	if (s->kind == PROTO_KIND_UDP && (r == ESP_ERROR || r == ESP_FAIL))
-		log_warn(c->text, " answered ERROR: the module refused the UDP socket");
+		evlog_join(PROTO_LOG_WARN, c->text, " answered ERROR: the module refused the UDP socket");
 	if (s->req)
 		shim_answer_err(s->req, s->cancel ? PROTO_ECANCELED : conn_start_error(s, r));
 	if (s->close_req)
@@ -619,13 +619,13 @@ static void conn_ipd_begin(const struct at_event *ev)
 	}
 	if (sk.ipd_udp && ev->num > PROTO_DATA_MAX) {
 		sk.st.udp_dropped++;
-		log_warn("incoming datagram dropped: larger than 2048 bytes", "");
+		evlog_join(PROTO_LOG_WARN, "incoming datagram dropped: larger than 2048 bytes", "");
 		return;
 	}
 	if (!sk.ipd_udp && ev->num > pool_room(&s->rx)) {
 		/* Active mode has no back-pressure: past the buffer the socket must fail, loudly. */
 		sk.st.overflows++;
-		log_warn("receive buffer overflow: socket closed", "");
+		evlog_join(PROTO_LOG_WARN, "receive buffer overflow: socket closed", "");
 		sock_fail(s, PROTO_ENOBUFS);
 		return;
 	}
@@ -649,7 +649,7 @@ static void conn_deliver_dgram(struct sock *s)
 		return;
 	}
 	sk.st.udp_dropped++;
-	log_warn("incoming datagram dropped: no credit", "");
+	evlog_join(PROTO_LOG_WARN, "incoming datagram dropped: no credit", "");
 }
 
 static void conn_ipd_data(const struct at_event *ev)

@@ -4,7 +4,7 @@
 #include "conn.h"
 #include "esp.h"
 #include "esp_int.h"
-#include "log.h"
+#include "evlog.h"
 #include "port.h"
 #include "proto.h"
 #include "shim_int.h"
@@ -60,7 +60,7 @@ static void esp_lost(const char *why, uint8_t err)
 	esp.lost_err = err;
 	/* The command's owner cleans up first, then every socket goes. */
 	esp_finish(ESP_LOST);
-	log_warn("ESP8285 reset: ", why);
+	evlog_join(PROTO_LOG_WARN, "ESP8285 reset: ", why);
 	if (esp.was_ready) {
 		conn_esp_lost();
 		wifi_esp_lost();
@@ -74,7 +74,7 @@ static void esp_reset_for(uint64_t now, const char *why, uint8_t err)
 	esp_lost(why, err);
 	esp_hold(now);
 	if (++esp.resets_in_row > ESP_RESETS_BEFORE_BACKOFF) {
-		log_error("ESP8285 does not answer; retrying in 5 s", "");
+		evlog_join(PROTO_LOG_ERROR, "ESP8285 does not answer; retrying in 5 s", "");
 		esp.state = ESP_S_BACKOFF;
 		esp.state_until = now + CONFIG_ESP_RESET_BACKOFF_MS * 1000ull;
 		esp.resets_in_row = 0;
@@ -95,7 +95,7 @@ void esp_hard_reset(uint64_t now, const char *why)
 static void esp_wedged(uint64_t now)
 {
 	esp.st.wedged++;
-	log_num(PROTO_LOG_ERROR, "ESP8285 answered only busy for ", CONFIG_ESP_WEDGED_MS / 1000,
+	evlog_num(PROTO_LOG_ERROR, "ESP8285 answered only busy for ", CONFIG_ESP_WEDGED_MS / 1000,
 		" s: resetting it");
 	shim_device_event(PROTO_DEV_ESP_WEDGED, esp.st.wedged);
 	esp_reset_for(now, "it stopped answering", PROTO_ENETRESET);
@@ -164,7 +164,7 @@ void esp_become_ready(void)
 	esp.resets_in_row = 0;
 	esp.timeouts = 0;
 	esp.was_ready = true;
-	log_num(PROTO_LOG_INFO, "ESP8285 ready at ", esp.baud, " baud");
+	evlog_num(PROTO_LOG_INFO, "ESP8285 ready at ", esp.baud, " baud");
 	if (esp.rerating) {
 		/* Only its rate changed: WiFi and sockets carry on, the host heard EV_DEVICE BAUD. */
 		esp.rerating = false;
@@ -462,7 +462,7 @@ static bool esp_write_output(void)
 			got = esp.cmd.ops->payload ? esp.cmd.ops->payload(&esp.cmd, esp.out_off, buf, n) : 0;
 			if (got != n) {
 				/* The owner lost the bytes it promised: the module waits for them in vain. */
-				log_error("CIPSEND payload vanished", "");
+				evlog_join(PROTO_LOG_ERROR, "CIPSEND payload vanished", "");
 				esp_hard_reset(esp.now, "send payload lost");
 				return true;
 			}
@@ -548,7 +548,7 @@ uint64_t esp_poll(uint64_t now)
 	esp_read_input();
 	if (at_in_data(&esp.at) && now - esp.last_rx > CONFIG_ESP_DATA_STALL_MS * 1000ull) {
 		/* The data stopped halfway: whatever comes next is no longer part of it. */
-		log_warn("ESP reply data stalled", "");
+		evlog_join(PROTO_LOG_WARN, "ESP reply data stalled", "");
 		at_reset(&esp.at);
 		esp.data_to = DATA_NONE;
 		esp_garbled();

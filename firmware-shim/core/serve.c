@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "log.h"
+#include "evlog.h"
 #include "proto.h"
 #include "serve.h"
 #include "shim_int.h"
@@ -227,7 +227,7 @@ void serve_incoming(uint8_t link)
 	if (!sock_accept(link)) {
 		sk.st.refused++;
 		sk.refuse_mask |= (uint8_t)(1u << link);
-		log_warn("incoming connection refused: no listener or no free socket", "");
+		evlog_join(PROTO_LOG_WARN, "incoming connection refused: no listener or no free socket", "");
 	}
 }
 

@@ -2,8 +2,8 @@
 
 #include "config.h"
 #include "esp.h"
+#include "evlog.h"
 #include "link.h"
-#include "log.h"
 #include "msg.h"
 #include "port.h"
 #include "proto.h"
@@ -80,7 +80,7 @@ bool shim_write(const struct msg *m)
 	size_t len = msg_encoded_len(m);
 
 	if (len == 0) {
-		log_error("message not encodable: ", proto_type_name(m->type));
+		evlog_join(PROTO_LOG_ERROR, "message not encodable: ", proto_type_name(m->type));
 		return true;
 	}
 	if (!sh.up || link_writable(&sh.link) < len)
@@ -259,7 +259,7 @@ static void shim_refuse(const struct msg *m, uint8_t err)
 
 	msg_init_response(&resp, m, err);
 	if (!sh.up || !shim_write(&resp))
-		log_warn("no room to refuse a request: ", proto_type_name(m->type));
+		evlog_join(PROTO_LOG_WARN, "no room to refuse a request: ", proto_type_name(m->type));
 }
 
 static void shim_request(const struct msg *m)
@@ -334,7 +334,7 @@ static void shim_message(const uint8_t *buf, size_t len)
 			shim_refuse(&m, PROTO_EINVAL);
 			return;
 		}
-		log_error("undecodable message from the host: ", msg_status_str(st));
+		evlog_join(PROTO_LOG_ERROR, "undecodable message from the host: ", msg_status_str(st));
 		sh.restart_due = true;
 		return;
 	}
@@ -370,7 +370,7 @@ static void shim_deliver(void *ctx, const uint8_t *data, size_t len)
 		if (st == MSG_OK) {
 			shim_message(msg, msglen);
 		} else if (st == MSG_EOVERSIZE) {
-			log_error("oversized message from the host: restarting the link", "");
+			evlog_join(PROTO_LOG_ERROR, "oversized message from the host: restarting the link", "");
 			sh.restart_due = true;
 		}
 	}
@@ -403,10 +403,10 @@ static void shim_event(void *ctx, const struct link_event *ev)
 		break;
 	case LINK_EV_BAUD:
 		if (!ev->u.baud.ok)
-			log_num(PROTO_LOG_WARN, "host link stayed at ", ev->u.baud.baud, " baud");
+			evlog_num(PROTO_LOG_WARN, "host link stayed at ", ev->u.baud.baud, " baud");
 		break;
 	case LINK_EV_VERSION:
-		log_num(PROTO_LOG_ERROR, "host speaks protocol version ", ev->u.version.major, "");
+		evlog_num(PROTO_LOG_ERROR, "host speaks protocol version ", ev->u.version.major, "");
 		break;
 	}
 }
@@ -433,7 +433,7 @@ void shim_init(void)
 	memset(&sh, 0, sizeof(sh));
 	sh.now = sh.boot_us = port_now_us();
 	seed = port_entropy();
-	log_init();
+	evlog_init();
 	link_config_default(&cfg);
 	cfg.boot_id = seed;
 	cfg.max_baud = port_host_max_baud();
@@ -550,7 +550,7 @@ uint64_t shim_poll(uint64_t now)
 	/* Data held back while answers waited may go now. */
 	sock_flush();
 	shim_flush_device();
-	log_flush(now);
+	evlog_flush(now);
 	if (!shim_write_host())
 		t = now + SHIM_TX_RETRY_US;
 	else

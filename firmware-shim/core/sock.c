@@ -1,7 +1,7 @@
 #include <string.h>
 
 #include "esp.h"
-#include "log.h"
+#include "evlog.h"
 #include "port.h"
 #include "proto.h"
 #include "shim_int.h"
@@ -591,7 +591,7 @@ void sock_host_data(const struct msg *m)
 		return;
 	if (s->kind != PROTO_KIND_UDP) {
 		if (m->type != PROTO_DATA || len > ring_free(&s->tx)) {
-			log_warn("host broke the send window or sent a datagram on a stream", "");
+			evlog_join(PROTO_LOG_WARN, "host broke the send window or sent a datagram on a stream", "");
 			sock_fail(s, PROTO_EPROTO);
 			return;
 		}
@@ -599,7 +599,7 @@ void sock_host_data(const struct msg *m)
 		return;
 	}
 	if (len > ring_free(&s->tx)) {
-		log_warn("host broke the send window", "");
+		evlog_join(PROTO_LOG_WARN, "host broke the send window", "");
 		sock_fail(s, PROTO_EPROTO);
 		return;
 	}
@@ -607,7 +607,7 @@ void sock_host_data(const struct msg *m)
 		/* UDP may drop; the credit goes back so the host's window stays right. */
 		sk.st.udp_dropped++;
 		s->credit_due += len;
-		log_warn("outgoing datagram dropped: queue full", "");
+		evlog_join(PROTO_LOG_WARN, "outgoing datagram dropped: queue full", "");
 		return;
 	}
 	d = &s->dq[(s->dq_head + s->dq_count++) % CONFIG_SOCK_DGRAMS];

@@ -1,7 +1,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "log.h"
+#include "evlog.h"
 #include "proto.h"
 #include "shim_int.h"
 #include "txt.h"
@@ -283,7 +283,7 @@ bool wifi_next(struct esp_cmd *c, uint64_t now)
 	if (wf.busy)
 		return false;
 	if (wf.join_req && now >= wf.join_until) {
-		log_warn("the module said OK to AT+CWJAP but never got an address", "");
+		evlog_join(PROTO_LOG_WARN, "the module said OK to AT+CWJAP but never got an address", "");
 		wifi_join_end(PROTO_ETIMEDOUT);
 		wifi_set_state(PROTO_WIFI_DOWN);
 	}
@@ -344,7 +344,7 @@ static void wifi_take_ap(const char *line)
 	    !txt_u32(&p, end, 255, &ch))
 		return;
 	if (!msg_list_add_ap(&wf.scan, ssid, bssid, (int8_t)rssi, (uint8_t)ch, wifi_enc(ecn)))
-		log_warn("scan result dropped: list full", "");
+		evlog_join(PROTO_LOG_WARN, "scan result dropped: list full", "");
 }
 
 /* +CWJAP_CUR:"<ssid>","<bssid>",<channel>,<rssi>[,...] (2.x: +CWJAP:) */
@@ -520,7 +520,7 @@ static void wifi_take_address(void)
 	if (!wf.got_addr) {
 		if (wf.state == PROTO_WIFI_GOT_IP && !wf.addr_warned) {
 			wf.addr_warned = true;
-			log_warn("WiFi up, but the module showed no address (AT+CIFSR, AT+CIPSTA)", "");
+			evlog_join(PROTO_LOG_WARN, "WiFi up, but the module showed no address (AT+CIFSR, AT+CIPSTA)", "");
 		}
 		if (wf.join_req)
 			wf.join_poll = shim_now() + WIFI_JOIN_POLL_US;

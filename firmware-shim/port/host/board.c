@@ -8,11 +8,11 @@
 #include "emu.h"
 #include "esp.h"
 #include "espat.h"
+#include "evlog.h"
 #include "image.h"
-#include "log.h"
+#include "pool.h"
 #include "shim.h"
 #include "shim_int.h"
-#include "pool.h"
 #include "sock.h"
 
 /* How long an ESP reset pulse holds WIFI_EN low. */
@@ -42,7 +42,7 @@ void board_reboot(void)
 	emu.powered = emu.plugged;
 	if (!emu.powered)
 		return;
-	log_set_hook(board_core_log);
+	evlog_set_hook(board_core_log);
 	shim_init();
 	elog_info("board started");
 }
@@ -161,7 +161,7 @@ static void board_stats(char *out, size_t cap)
 		 ls.queued, ls.in_flight, ls.frames_in_flight,
 		 LINE_RING - line_tx_room(&emu.host) + (emu.host.out_len - emu.host.out_off),
 		 ring_used(&emu.esp.rx), ss.tx_queued, ss.rx_queued,
-		 log_suppressed(), sock_in_use(), sock_links_free(), es.wedged, ps.blocks * POOL_BLOCK,
+		 evlog_suppressed(), sock_in_use(), sock_links_free(), es.wedged, ps.blocks * POOL_BLOCK,
 		 ps.free * POOL_BLOCK, ps.peak * POOL_BLOCK);
 }
 

@@ -11,8 +11,8 @@
 #include "esp.h"
 #include "espat.h"
 #include "esprate.h"
+#include "evlog.h"
 #include "image.h"
-#include "log.h"
 #include "periph_uart.h"
 #include "periph_uarths.h"
 #include "port.h"
@@ -329,7 +329,7 @@ void image_stats(char *out, size_t cap)
 	if (emu.powered && !(hart_call("esp_get_stats", &es, sizeof(es), NULL) &&
 			     hart_call("sock_get_stats", &ss, sizeof(ss), NULL) &&
 			     hart_call("shim_link_stats", &ls, sizeof(ls), NULL) &&
-			     hart_call("log_suppressed", NULL, 0, &suppressed)))
+			     hart_call("evlog_suppressed", NULL, 0, &suppressed)))
 		elog_warn("stats: the image's counter functions could not be called");
 	snprintf(out, cap,
 		 "uptime_s=%lld\nplugged=%d\npowered=%d\nlink=%s\nhost_baud=%u\nesp_baud=%u\n"

@@ -6,7 +6,7 @@
  * counters for its stats command.
  */
 #include "esp.h"
-#include "log.h"
+#include "evlog.h"
 #include "shim_int.h"
 #include "sock.h"
 
@@ -14,10 +14,10 @@ struct debug_counters {
 	void (*esp)(struct esp_stats *st);
 	void (*sock)(struct sock_stats *st);
 	void (*link)(struct link_stats *st);
-	uint32_t (*log_suppressed)(void);
+	uint32_t (*evlog_suppressed)(void);
 };
 
 extern const struct debug_counters debug_counters;
 const struct debug_counters debug_counters = {
-	esp_get_stats, sock_get_stats, shim_link_stats, log_suppressed,
+	esp_get_stats, sock_get_stats, shim_link_stats, evlog_suppressed,
 };

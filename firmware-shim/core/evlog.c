@@ -1,7 +1,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "log.h"
+#include "evlog.h"
 #include "msg.h"
 #include "shim_int.h"
 #include "txt.h"
@@ -16,24 +16,24 @@ static struct {
 	uint64_t now, refilled;
 	uint32_t suppressed;   /* since boot */
 	uint32_t unreported;   /* not yet mentioned in a summary line */
-	log_hook_fn hook;
+	evlog_hook_fn hook;
 } lg;
 
-void log_init(void)
+void evlog_init(void)
 {
-	log_hook_fn hook = lg.hook;
+	evlog_hook_fn hook = lg.hook;
 
 	memset(&lg, 0, sizeof(lg));
 	lg.hook = hook;
 	lg.tokens = CONFIG_LOG_BURST;
 }
 
-void log_set_hook(log_hook_fn hook)
+void evlog_set_hook(evlog_hook_fn hook)
 {
 	lg.hook = hook;
 }
 
-static void log_refill(void)
+static void evlog_refill(void)
 {
 	uint64_t interval = CONFIG_LOG_INTERVAL_MS * 1000ull;
 
@@ -45,12 +45,12 @@ static void log_refill(void)
 		lg.refilled = lg.now;
 }
 
-static void log_queue(uint8_t level, const char *text)
+static void evlog_queue(uint8_t level, const char *text)
 {
 	unsigned slot;
 	size_t n;
 
-	log_refill();
+	evlog_refill();
 	if (lg.tokens == 0 || lg.count == LOG_QUEUE) {
 		lg.suppressed++;
 		lg.unreported++;
@@ -66,17 +66,17 @@ static void log_queue(uint8_t level, const char *text)
 	lg.level[slot] = level;
 }
 
-static void log_emit(uint8_t level, struct txt *t)
+static void evlog_emit(uint8_t level, struct txt *t)
 {
 	/* An overlong line is cut rather than lost. */
 	t->overflow = false;
 	txt_end(t);
 	if (lg.hook)
 		lg.hook(level, t->buf);
-	log_queue(level, t->buf);
+	evlog_queue(level, t->buf);
 }
 
-void log_text(uint8_t level, const char *a, const char *b)
+void evlog_join(uint8_t level, const char *a, const char *b)
 {
 	char buf[PROTO_LOG_MAX + 1];
 	struct txt t;
@@ -84,10 +84,10 @@ void log_text(uint8_t level, const char *a, const char *b)
 	txt_begin(&t, buf, sizeof(buf));
 	txt_str(&t, a);
 	txt_str(&t, b);
-	log_emit(level, &t);
+	evlog_emit(level, &t);
 }
 
-void log_num(uint8_t level, const char *a, uint32_t n, const char *b)
+void evlog_num(uint8_t level, const char *a, uint32_t n, const char *b)
 {
 	char buf[PROTO_LOG_MAX + 1];
 	struct txt t;
@@ -96,10 +96,10 @@ void log_num(uint8_t level, const char *a, uint32_t n, const char *b)
 	txt_str(&t, a);
 	txt_u32_put(&t, n);
 	txt_str(&t, b);
-	log_emit(level, &t);
+	evlog_emit(level, &t);
 }
 
-void log_flush(uint64_t now)
+void evlog_flush(uint64_t now)
 {
 	lg.now = now;
 	while (lg.count > 0) {
@@ -114,7 +114,7 @@ void log_flush(uint64_t now)
 		lg.count--;
 	}
 	if (lg.unreported > 0) {
-		log_refill();
+		evlog_refill();
 		if (lg.tokens > 0) {
 			char buf[PROTO_LOG_MAX + 1];
 			struct txt t;
@@ -124,12 +124,12 @@ void log_flush(uint64_t now)
 			txt_str(&t, " log lines suppressed");
 			txt_end(&t);
 			lg.unreported = 0;
-			log_queue(PROTO_LOG_WARN, buf);
+			evlog_queue(PROTO_LOG_WARN, buf);
 		}
 	}
 }
 
-uint32_t log_suppressed(void)
+uint32_t evlog_suppressed(void)
 {
 	return lg.suppressed;
 }
