@@ -4,8 +4,8 @@
 #include "conn.h"
 #include "esp_int.h"
 #include "evlog.h"
+#include "host.h"
 #include "port.h"
-#include "shim_int.h"
 
 /* The engine's own commands. */
 enum boot_kind {
@@ -42,7 +42,7 @@ static bool boot_own(struct esp_cmd *c, uint8_t kind, uint32_t timeout_ms, const
  */
 static uint32_t boot_target_baud(void)
 {
-	uint32_t max = port_esp_max_baud(), host = shim_host_baud(), limit;
+	uint32_t max = port_esp_max_baud(), host = host_baud(), limit;
 
 	if (esp.passive || host == 0 || max <= CONFIG_ESP_BASE_BAUD)
 		return max > CONFIG_ESP_BASE_BAUD ? max : CONFIG_ESP_BASE_BAUD;
@@ -225,7 +225,7 @@ static void boot_done(struct esp_cmd *c, enum esp_result r)
 	case K_VERIFY:
 		if (r == ESP_OK) {
 			if (esp.state == ESP_S_VERIFY)
-				shim_device_event(PROTO_DEV_BAUD, esp.baud);
+				host_device_event(PROTO_DEV_BAUD, esp.baud);
 			else
 				evlog_join(PROTO_LOG_WARN, "ESP8285 kept 115200 after AT+UART_CUR", "");
 			esp_become_ready();

@@ -2,9 +2,10 @@
 
 #include "conn.h"
 #include "evlog.h"
+#include "host.h"
 #include "proto.h"
+#include "req.h"
 #include "serve.h"
-#include "shim_int.h"
 #include "sock_int.h"
 #include "txt.h"
 #include "wifi.h"
@@ -98,15 +99,15 @@ static bool conn_connect_step(struct esp_cmd *c, struct sock *s)
 
 	if (s->cancel || !s->req) {
 		/* Closed by the host, or its session ended, between two steps. */
-		shim_answer_err(s->req, PROTO_ECANCELED);
-		shim_answer_err(s->close_req, PROTO_OK);
+		req_answer_err(s->req, PROTO_ECANCELED);
+		req_answer_err(s->close_req, PROTO_OK);
 		sock_free(s);
 		return false;
 	}
 	if (wifi_settling())
 		return false;
 	if (wifi_state() != PROTO_WIFI_GOT_IP) {
-		shim_answer_err(s->req, PROTO_ENETDOWN);
+		req_answer_err(s->req, PROTO_ENETDOWN);
 		sock_free(s);
 		return false;
 	}
@@ -132,7 +133,7 @@ static bool conn_connect_step(struct esp_cmd *c, struct sock *s)
 		break;
 	}
 	/* A command that does not fit its buffer cannot be sent: the request cannot be served. */
-	shim_answer_err(s->req, PROTO_EINVAL);
+	req_answer_err(s->req, PROTO_EINVAL);
 	sock_free(s);
 	return false;
 }
@@ -371,7 +372,7 @@ static void conn_start_done(struct sock *s, enum esp_result r, const struct esp_
 		s->esp_open = true;
 		if (s->cancel) {
 			if (s->req)
-				shim_answer_err(s->req, PROTO_ECANCELED);
+				req_answer_err(s->req, PROTO_ECANCELED);
 			s->req = NULL;
 			s->state = SOCK_CLOSING;
 			return;
@@ -382,7 +383,7 @@ static void conn_start_done(struct sock *s, enum esp_result r, const struct esp_
 		msg_init_response(&resp, &s->req->m, PROTO_OK);
 		resp.u.opened.tx_window = CONFIG_SOCK_TX_RING;
 		resp.u.opened.local_port = s->kind == PROTO_KIND_UDP ? s->local_port : 0;
-		shim_answer(s->req, &resp);
+		req_answer(s->req, &resp);
 		s->req = NULL;
 		sk.st.opened++;
 		/* The remote was quicker than the OK: the socket opens and closes at once. */
@@ -400,9 +401,9 @@ static void conn_start_done(struct sock *s, enum esp_result r, const struct esp_
 	if (s->kind == PROTO_KIND_UDP && (r == ESP_ERROR || r == ESP_FAIL))
 		evlog_join(PROTO_LOG_WARN, c->text, " answered ERROR: the module refused the UDP socket");
 	if (s->req)
-		shim_answer_err(s->req, s->cancel ? PROTO_ECANCELED : conn_start_error(s, r));
+		req_answer_err(s->req, s->cancel ? PROTO_ECANCELED : conn_start_error(s, r));
 	if (s->close_req)
-		shim_answer_err(s->close_req, PROTO_OK);
+		req_answer_err(s->close_req, PROTO_OK);
 	sock_free(s);
 }
 
@@ -523,9 +524,9 @@ static void conn_done(struct esp_cmd *c, enum esp_result r)
 			return;
 		if (r != ESP_OK) {
 			/* The buffer size asked for cannot be had: never pretend it was. */
-			shim_answer_err(s->req, PROTO_ENOTSUP);
+			req_answer_err(s->req, PROTO_ENOTSUP);
 			if (s->close_req)
-				shim_answer_err(s->close_req, PROTO_OK);
+				req_answer_err(s->close_req, PROTO_OK);
 			sock_free(s);
 			return;
 		}
@@ -643,7 +644,7 @@ static void conn_deliver_dgram(struct sock *s)
 	m.u.data.data = conn_dgram;
 	m.u.data.len = (uint16_t)len;
 	if (s->host_knows && s->state == SOCK_OPEN && s->credit >= len &&
-	    shim_data_room() >= msg_encoded_len(&m) && shim_write(&m)) {
+	    sock_data_room() >= msg_encoded_len(&m) && host_write(&m)) {
 		s->credit -= len;
 		sk.st.bytes_down += len;
 		return;
@@ -764,9 +765,9 @@ void conn_esp_lost(void)
 			break;
 		case SOCK_CONNECTING:
 			if (s->req)
-				shim_answer_err(s->req, s->cancel ? PROTO_ECANCELED : esp_lost_err());
+				req_answer_err(s->req, s->cancel ? PROTO_ECANCELED : esp_lost_err());
 			if (s->close_req)
-				shim_answer_err(s->close_req, PROTO_OK);
+				req_answer_err(s->close_req, PROTO_OK);
 			sock_free(s);
 			break;
 		case SOCK_ACCEPTING:

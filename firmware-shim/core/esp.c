@@ -5,9 +5,10 @@
 #include "esp.h"
 #include "esp_int.h"
 #include "evlog.h"
+#include "host.h"
 #include "port.h"
 #include "proto.h"
-#include "shim_int.h"
+#include "req.h"
 #include "wifi.h"
 
 struct esp_engine esp;
@@ -64,7 +65,7 @@ static void esp_lost(const char *why, uint8_t err)
 	if (esp.was_ready) {
 		conn_esp_lost();
 		wifi_esp_lost();
-		shim_device_event(PROTO_DEV_ESP_RESET, 0);
+		host_device_event(PROTO_DEV_ESP_RESET, 0);
 	}
 	esp.was_ready = false;
 }
@@ -79,7 +80,7 @@ static void esp_reset_for(uint64_t now, const char *why, uint8_t err)
 		esp.state_until = now + CONFIG_ESP_RESET_BACKOFF_MS * 1000ull;
 		esp.resets_in_row = 0;
 		if (esp.reset_req) {
-			shim_answer_err(esp.reset_req, PROTO_EIO);
+			req_answer_err(esp.reset_req, PROTO_EIO);
 			esp.reset_req = NULL;
 		}
 	}
@@ -97,14 +98,14 @@ static void esp_wedged(uint64_t now)
 	esp.st.wedged++;
 	evlog_num(PROTO_LOG_ERROR, "ESP8285 answered only busy for ", CONFIG_ESP_WEDGED_MS / 1000,
 		" s: resetting it");
-	shim_device_event(PROTO_DEV_ESP_WEDGED, esp.st.wedged);
+	host_device_event(PROTO_DEV_ESP_WEDGED, esp.st.wedged);
 	esp_reset_for(now, "it stopped answering", PROTO_ENETRESET);
 }
 
 void esp_restart(struct req *req)
 {
 	if (esp.reset_req && esp.reset_req != req)
-		shim_answer_err(esp.reset_req, PROTO_ECANCELED);
+		req_answer_err(esp.reset_req, PROTO_ECANCELED);
 	esp.reset_req = req;
 	esp.resets_in_row = 0;
 	esp_hard_reset(esp.now, "requested by the host");
@@ -172,7 +173,7 @@ void esp_become_ready(void)
 	}
 	wifi_esp_ready();
 	if (esp.reset_req) {
-		shim_answer_err(esp.reset_req, PROTO_OK);
+		req_answer_err(esp.reset_req, PROTO_OK);
 		esp.reset_req = NULL;
 	}
 }
@@ -585,6 +586,11 @@ uint64_t esp_poll(uint64_t now)
 	if (esp.state == ESP_S_SWITCH)
 		next = now + ESP_TX_RETRY_US;
 	return next;
+}
+
+uint64_t esp_now(void)
+{
+	return esp.now;
 }
 
 bool esp_ready(void)

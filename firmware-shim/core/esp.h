@@ -75,6 +75,8 @@ void esp_init(uint64_t now);
 /* Run the engine; returns the time by which to call again. */
 uint64_t esp_poll(uint64_t now);
 
+/* The engine's clock: the time of the main loop's turn while it runs. */
+uint64_t esp_now(void);
 bool esp_ready(void);
 enum esp_version esp_version(void);
 bool esp_passive(void);

@@ -3,7 +3,6 @@
 #include "config.h"
 #include "evlog.h"
 #include "msg.h"
-#include "shim_int.h"
 #include "txt.h"
 
 #define LOG_QUEUE 4
@@ -99,7 +98,7 @@ void evlog_num(uint8_t level, const char *a, uint32_t n, const char *b)
 	evlog_emit(level, &t);
 }
 
-void evlog_flush(uint64_t now)
+void evlog_flush(uint64_t now, bool (*write)(const struct msg *m))
 {
 	lg.now = now;
 	while (lg.count > 0) {
@@ -108,7 +107,7 @@ void evlog_flush(uint64_t now)
 		msg_init(&m, PROTO_EV_LOG);
 		m.u.log.level = lg.level[lg.head];
 		memcpy(m.u.log.text, lg.text[lg.head], PROTO_LOG_MAX + 1);
-		if (!shim_write(&m))
+		if (!write(&m))
 			return;
 		lg.head = (lg.head + 1) % LOG_QUEUE;
 		lg.count--;

@@ -9,8 +9,10 @@
 #ifndef K210_EVLOG_H
 #define K210_EVLOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "msg.h"
 #include "proto.h"
 
 typedef void (*evlog_hook_fn)(uint8_t level, const char *text);
@@ -22,8 +24,8 @@ void evlog_set_hook(evlog_hook_fn hook);
 void evlog_join(uint8_t level, const char *a, const char *b);
 /* A line made of a, the number n, then b. */
 void evlog_num(uint8_t level, const char *a, uint32_t n, const char *b);
-/* Send what the rate limit allows now (called from the main loop). */
-void evlog_flush(uint64_t now);
+/* Send what the rate limit allows now with write (false: no room; called from the main loop). */
+void evlog_flush(uint64_t now, bool (*write)(const struct msg *m));
 uint32_t evlog_suppressed(void);
 
 #endif

@@ -2,8 +2,8 @@
 
 #include "evlog.h"
 #include "proto.h"
+#include "req.h"
 #include "serve.h"
-#include "shim_int.h"
 #include "sock_int.h"
 #include "txt.h"
 #include "wifi.h"
@@ -152,7 +152,7 @@ static void serve_listener_done(uint8_t kind, enum esp_result r)
 			return;
 		}
 		if (l->req)
-			shim_answer_err(l->req, r == ESP_ERROR ? PROTO_EADDRINUSE : err);
+			req_answer_err(l->req, r == ESP_ERROR ? PROTO_EADDRINUSE : err);
 		l->req = NULL;
 		if (r == ESP_OK) {
 			l->state = LIS_ACTIVE;
@@ -166,14 +166,14 @@ static void serve_listener_done(uint8_t kind, enum esp_result r)
 			return;
 		l->sto_due = false;
 		if (l->sto_req)
-			shim_answer_err(l->sto_req, err);
+			req_answer_err(l->sto_req, err);
 		l->sto_req = NULL;
 		break;
 	default:
 		if (r == ESP_BUSY)
 			return;
 		if (l->req)
-			shim_answer_err(l->req, PROTO_OK);
+			req_answer_err(l->req, PROTO_OK);
 		memset(l, 0, sizeof(*l));
 		l->close_err = SOCK_NO_ERR;
 		break;
@@ -239,9 +239,9 @@ void serve_esp_lost(void)
 		struct req *r = sk.lis.req;
 
 		if (r)
-			shim_answer_err(r, r->m.type == PROTO_CLOSE ? PROTO_OK : esp_lost_err());
+			req_answer_err(r, r->m.type == PROTO_CLOSE ? PROTO_OK : esp_lost_err());
 		if (sk.lis.sto_req)
-			shim_answer_err(sk.lis.sto_req, esp_lost_err());
+			req_answer_err(sk.lis.sto_req, esp_lost_err());
 		/* The host learns of a listener it still believes in. */
 		if (sk.lis.state == LIS_ACTIVE && !(r && r->m.type == PROTO_CLOSE)) {
 			sk.lis.closed_id = sk.lis.id;

@@ -2,9 +2,10 @@
 
 #include "esp.h"
 #include "evlog.h"
+#include "host.h"
 #include "port.h"
 #include "proto.h"
-#include "shim_int.h"
+#include "req.h"
 #include "sock_int.h"
 #include "wifi.h"
 
@@ -177,7 +178,7 @@ bool sock_relocate(struct sock *s)
 			break;
 	sock_unlink(s);
 	if (link == CONFIG_LINKS) {
-		shim_answer_err(s->req, PROTO_EMFILE);
+		req_answer_err(s->req, PROTO_EMFILE);
 		sock_reset_slot(s);
 		return false;
 	}
@@ -190,7 +191,7 @@ struct sock *sock_accept(uint8_t link)
 {
 	struct sock *s = NULL;
 
-	if (sk.lis.state != LIS_ACTIVE || !shim_link_up())
+	if (sk.lis.state != LIS_ACTIVE || !host_up())
 		return NULL;
 	for (unsigned i = 0; i < SOCK_SLOTS && !s; i++)
 		if (sk.s[i].state == SOCK_FREE)
@@ -258,7 +259,7 @@ void sock_settle(struct sock *s)
 		return;
 	sock_unlink(s);
 	if (s->close_req) {
-		shim_answer_err(s->close_req, PROTO_OK);
+		req_answer_err(s->close_req, PROTO_OK);
 		s->close_req = NULL;
 	}
 	if (s->close_err == SOCK_NO_ERR || !s->host_knows)
@@ -335,7 +336,7 @@ static uint8_t sock_connect_check(const struct msg *m, uint8_t kind)
 	return PROTO_OK;
 }
 
-void sock_connect(struct req *r)
+void sock_host_connect(struct req *r)
 {
 	const struct msg *m = &r->m;
 	bool bind = m->type == PROTO_UDP_BIND;
@@ -345,12 +346,12 @@ void sock_connect(struct req *r)
 
 	err = sock_connect_check(m, kind);
 	if (err != PROTO_OK) {
-		shim_answer_err(r, err);
+		req_answer_err(r, err);
 		return;
 	}
 	s = sock_alloc(&link);
 	if (!s) {
-		shim_answer_err(r, PROTO_EMFILE);
+		req_answer_err(r, PROTO_EMFILE);
 		return;
 	}
 	sock_reset_slot(s);
@@ -378,25 +379,25 @@ void sock_connect(struct req *r)
 	s->step = sk.stale[link] ? SOCK_STEP_RECLOSE : s->tls_size ? SOCK_STEP_SSLSIZE : SOCK_STEP_START;
 }
 
-void sock_listen(struct req *r)
+void sock_host_listen(struct req *r)
 {
 	const struct msg *m = &r->m;
 	struct sock_opts *o;
 
 	if (m->sock == 0 || m->sock > PROTO_SOCK_HOST_MAX || m->u.listen.port == 0) {
-		shim_answer_err(r, PROTO_EINVAL);
+		req_answer_err(r, PROTO_EINVAL);
 		return;
 	}
 	if (sk.lis.state != LIS_NONE || sk.lis.close_err != SOCK_NO_ERR) {
-		shim_answer_err(r, PROTO_EBUSY);
+		req_answer_err(r, PROTO_EBUSY);
 		return;
 	}
 	if (sock_id_in_use(m->sock)) {
-		shim_answer_err(r, PROTO_EALREADY);
+		req_answer_err(r, PROTO_EALREADY);
 		return;
 	}
 	if (esp_ready() && !wifi_settling() && wifi_state() != PROTO_WIFI_GOT_IP) {
-		shim_answer_err(r, PROTO_ENETDOWN);
+		req_answer_err(r, PROTO_ENETDOWN);
 		return;
 	}
 	memset(&sk.lis, 0, sizeof(sk.lis));
@@ -423,11 +424,11 @@ static void sock_close_listener(struct req *r)
 
 	if (l->req || l->busy) {
 		/* LISTEN still running, or the server being stopped already. */
-		shim_answer_err(r, l->state == LIS_STOPPING ? PROTO_EALREADY : PROTO_EAGAIN);
+		req_answer_err(r, l->state == LIS_STOPPING ? PROTO_EALREADY : PROTO_EAGAIN);
 		return;
 	}
 	if (l->sto_req) {
-		shim_answer_err(l->sto_req, PROTO_ECANCELED);
+		req_answer_err(l->sto_req, PROTO_ECANCELED);
 		l->sto_req = NULL;
 	}
 	l->sto_due = false;
@@ -437,7 +438,7 @@ static void sock_close_listener(struct req *r)
 	r->started = true;
 }
 
-void sock_close(struct req *r)
+void sock_host_close(struct req *r)
 {
 	uint16_t id = r->m.sock;
 	struct sock *s;
@@ -449,25 +450,25 @@ void sock_close(struct req *r)
 	if (sk.lis.close_err != SOCK_NO_ERR && sk.lis.closed_id == id) {
 		/* The listener died with the module; the host closes it before hearing. */
 		sk.lis.close_err = SOCK_NO_ERR;
-		shim_answer_err(r, PROTO_OK);
+		req_answer_err(r, PROTO_OK);
 		return;
 	}
 	s = sock_find(id);
 	if (!s) {
-		shim_answer_err(r, sock_recent_take(id) ? PROTO_OK : PROTO_EBADF);
+		req_answer_err(r, sock_recent_take(id) ? PROTO_OK : PROTO_EBADF);
 		return;
 	}
 	if (s->close_req) {
-		shim_answer_err(r, PROTO_EALREADY);
+		req_answer_err(r, PROTO_EALREADY);
 		return;
 	}
 	r->owner = REQ_SOCK;
 	r->started = true;
 	if (s->state == SOCK_CONNECTING) {
 		if (!s->busy) {
-			shim_answer_err(s->req, PROTO_ECANCELED);
+			req_answer_err(s->req, PROTO_ECANCELED);
 			sock_free(s);
-			shim_answer_err(r, PROTO_OK);
+			req_answer_err(r, PROTO_OK);
 			return;
 		}
 		s->cancel = true;
@@ -500,7 +501,7 @@ static uint8_t sock_setopt_value(uint8_t opt, uint32_t v)
 	}
 }
 
-void sock_setsockopt(struct req *r)
+void sock_host_setsockopt(struct req *r)
 {
 	const struct msg *m = &r->m;
 	uint8_t err = sock_setopt_value(m->u.sockopt.opt, m->u.sockopt.value);
@@ -509,12 +510,12 @@ void sock_setsockopt(struct req *r)
 	if (err == PROTO_OK && m->sock == 0)
 		err = PROTO_EINVAL;
 	if (err != PROTO_OK) {
-		shim_answer_err(r, err);
+		req_answer_err(r, err);
 		return;
 	}
 	if (m->u.sockopt.opt == PROTO_OPT_SERVER_TIMEOUT && sk.lis.state == LIS_ACTIVE && sk.lis.id == m->sock) {
 		if (sk.lis.sto_req) {
-			shim_answer_err(r, PROTO_EAGAIN);
+			req_answer_err(r, PROTO_EAGAIN);
 			return;
 		}
 		sk.lis.sto = m->u.sockopt.value;
@@ -525,7 +526,7 @@ void sock_setsockopt(struct req *r)
 	}
 	o = sock_opts_find(m->sock, true);
 	if (!o) {
-		shim_answer_err(r, PROTO_ENOBUFS);
+		req_answer_err(r, PROTO_ENOBUFS);
 		return;
 	}
 	switch (m->u.sockopt.opt) {
@@ -542,10 +543,10 @@ void sock_setsockopt(struct req *r)
 		o->sto = m->u.sockopt.value;
 		break;
 	}
-	shim_answer_err(r, PROTO_OK);
+	req_answer_err(r, PROTO_OK);
 }
 
-void sock_cancel(struct req *r)
+void sock_host_cancel(struct req *r)
 {
 	if (sk.lis.req == r) {
 		sk.lis.req = NULL;
@@ -664,6 +665,11 @@ void sock_host_down(void)
 	memset(&sock_recent, 0, sizeof(sock_recent));
 }
 
+size_t sock_data_room(void)
+{
+	return req_answers_waiting() ? 0 : host_data_room();
+}
+
 /* One DATA message from the socket's receive ring, if credit and the link allow. */
 static bool sock_pump_one(struct sock *s)
 {
@@ -676,14 +682,14 @@ static bool sock_pump_one(struct sock *s)
 		n = s->credit;
 	if (n > PROTO_DATA_MAX)
 		n = PROTO_DATA_MAX;
-	if (n == 0 || shim_data_room() < PROTO_MSG_HDR + 2 + n)
+	if (n == 0 || sock_data_room() < PROTO_MSG_HDR + 2 + n)
 		return false;
 	pool_peek(&s->rx, 0, chunk, n);
 	msg_init(&m, PROTO_DATA);
 	m.sock = s->id;
 	m.u.data.data = chunk;
 	m.u.data.len = (uint16_t)n;
-	if (!shim_write(&m))
+	if (!host_write(&m))
 		return false;
 	pool_drop(&s->rx, n);
 	s->credit -= n;
@@ -705,13 +711,13 @@ static void sock_flush_events(void)
 		struct sock *s = &sk.s[i];
 		struct msg m;
 
-		if (s->announce && !shim_answer_due(sk.lis.id)) {
+		if (s->announce && !req_answer_due(sk.lis.id)) {
 			msg_init(&m, PROTO_EV_ACCEPTED);
 			m.sock = sk.lis.id;
 			m.u.accepted.new_sock = s->id;
 			m.u.accepted.remote = s->remote;
 			m.u.accepted.tx_window = CONFIG_SOCK_TX_RING;
-			if (!shim_write(&m))
+			if (!host_write(&m))
 				return;
 			s->announce = false;
 		}
@@ -719,7 +725,7 @@ static void sock_flush_events(void)
 			msg_init(&m, PROTO_CREDIT);
 			m.sock = s->id;
 			m.u.credit.bytes = s->credit_due;
-			if (!shim_write(&m))
+			if (!host_write(&m))
 				return;
 			sk.st.bytes_up += s->credit_due;
 			s->credit_due = 0;
@@ -736,7 +742,7 @@ static void sock_flush_closed(void)
 		struct msg m;
 
 		if (s->busy || pool_used(&s->rx) > 0 || s->close_err == SOCK_NO_ERR || !s->host_knows ||
-		    shim_answer_due(s->id))
+		    req_answer_due(s->id))
 			continue;
 		if (s->state == SOCK_DRAINING)
 			done = s->esp_pending == 0 && !s->recvlen_due && !s->esp_open;
@@ -747,23 +753,23 @@ static void sock_flush_closed(void)
 		msg_init(&m, PROTO_EV_CLOSED);
 		m.sock = s->id;
 		m.u.closed.err = s->close_err;
-		if (!shim_write(&m))
+		if (!host_write(&m))
 			return;
 		sock_recent_add(s->id);
 		sock_free(s);
 	}
-	if (sk.lis.close_err != SOCK_NO_ERR && sk.lis.state == LIS_NONE && !shim_answer_due(sk.lis.closed_id)) {
+	if (sk.lis.close_err != SOCK_NO_ERR && sk.lis.state == LIS_NONE && !req_answer_due(sk.lis.closed_id)) {
 		struct msg m;
 
 		msg_init(&m, PROTO_EV_CLOSED);
 		m.sock = sk.lis.closed_id;
 		m.u.closed.err = sk.lis.close_err;
-		if (shim_write(&m))
+		if (host_write(&m))
 			sk.lis.close_err = SOCK_NO_ERR;
 	}
 }
 
-void sock_flush(void)
+void sock_host_flush(void)
 {
 	bool more = true;
 

@@ -28,13 +28,13 @@ struct sock_stats {
 
 void sock_init(uint32_t seed);
 
-/* Host requests (each answered through shim_answer, at once or later). */
-void sock_connect(struct req *r);       /* CONNECT and UDP_BIND */
-void sock_listen(struct req *r);
-void sock_close(struct req *r);
-void sock_setsockopt(struct req *r);
+/* Host requests (each answered through req_answer, at once or later). */
+void sock_host_connect(struct req *r);       /* CONNECT and UDP_BIND */
+void sock_host_listen(struct req *r);
+void sock_host_close(struct req *r);
+void sock_host_setsockopt(struct req *r);
 /* The request waited too long for the module: forget it (the caller answers). */
-void sock_cancel(struct req *r);
+void sock_host_cancel(struct req *r);
 
 /* Host messages that are not requests. */
 void sock_host_data(const struct msg *m);    /* DATA, DATAGRAM */
@@ -43,7 +43,7 @@ void sock_host_credit(const struct msg *m);
 void sock_host_down(void);
 
 /* Events, credit and data towards the host, as far as the link takes them. */
-void sock_flush(void);
+void sock_host_flush(void);
 /* Some EV_CLOSED is still to be sent. */
 bool sock_closes_pending(void);
 

@@ -6,6 +6,7 @@
 #define K210_SOCK_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -140,6 +141,8 @@ void sock_reset_slot(struct sock *s);
 bool sock_relocate(struct sock *s);
 /* A client the module accepted on link: a new socket for the listener, or false. */
 struct sock *sock_accept(uint8_t link);
+/* Bytes data messages to the host may use now: none while answers wait. */
+size_t sock_data_room(void);
 uint32_t sock_read_budget(const struct sock *s);
 bool sock_receiving(const struct sock *s);
 

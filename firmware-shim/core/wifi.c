@@ -2,8 +2,9 @@
 
 #include "config.h"
 #include "evlog.h"
+#include "host.h"
 #include "proto.h"
-#include "shim_int.h"
+#include "req.h"
 #include "txt.h"
 #include "wifi.h"
 
@@ -82,7 +83,7 @@ void wifi_get_mac(uint8_t mac[6])
 
 void wifi_flush(void)
 {
-	while (wf.nevents > 0 && shim_link_up()) {
+	while (wf.nevents > 0 && host_up()) {
 		uint8_t state = wf.events[0];
 		struct msg m;
 
@@ -93,7 +94,7 @@ void wifi_flush(void)
 		m.u.wifi.state = state;
 		if (state == PROTO_WIFI_GOT_IP)
 			memcpy(m.u.wifi.ip, wf.ip, 4);
-		if (!shim_write(&m))
+		if (!host_write(&m))
 			return;
 		memmove(wf.events, wf.events + 1, --wf.nevents);
 	}
@@ -142,7 +143,7 @@ static void wifi_answer_ip(struct req *r, const uint8_t ip[4])
 	msg_list_add_ip(&b, ip);
 	msg_init_response(&resp, &r->m, PROTO_OK);
 	msg_list_finish(&b, &resp);
-	shim_answer(r, &resp);
+	req_answer(r, &resp);
 }
 
 void wifi_request(struct req *r)
@@ -152,11 +153,11 @@ void wifi_request(struct req *r)
 	switch (r->m.type) {
 	case PROTO_PING:
 		if (r->m.u.resolve.host[0] == '\0') {
-			shim_answer_err(r, PROTO_EINVAL);
+			req_answer_err(r, PROTO_EINVAL);
 			return;
 		}
 		if (!wifi_settling() && wf.state != PROTO_WIFI_GOT_IP) {
-			shim_answer_err(r, PROTO_ENETDOWN);
+			req_answer_err(r, PROTO_ENETDOWN);
 			return;
 		}
 		break;
@@ -166,17 +167,17 @@ void wifi_request(struct req *r)
 			return;
 		}
 		if (r->m.u.resolve.host[0] == '\0') {
-			shim_answer_err(r, PROTO_EINVAL);
+			req_answer_err(r, PROTO_EINVAL);
 			return;
 		}
 		if (!wifi_settling() && wf.state != PROTO_WIFI_GOT_IP) {
-			shim_answer_err(r, PROTO_ENETDOWN);
+			req_answer_err(r, PROTO_ENETDOWN);
 			return;
 		}
 		break;
 	case PROTO_WIFI_JOIN:
 		if (r->m.u.join.ssid[0] == '\0') {
-			shim_answer_err(r, PROTO_EINVAL);
+			req_answer_err(r, PROTO_EINVAL);
 			return;
 		}
 		break;
@@ -184,7 +185,7 @@ void wifi_request(struct req *r)
 		break;
 	}
 	if (wf.count == CONFIG_REQUESTS) {
-		shim_answer_err(r, PROTO_EAGAIN);
+		req_answer_err(r, PROTO_EAGAIN);
 		return;
 	}
 	r->owner = REQ_WIFI;
@@ -217,7 +218,7 @@ static void wifi_join_end(uint8_t err)
 {
 	if (!wf.join_req)
 		return;
-	shim_answer_err(wf.join_req, err);
+	req_answer_err(wf.join_req, err);
 	wf.join_req = NULL;
 }
 
@@ -310,7 +311,7 @@ bool wifi_next(struct esp_cmd *c, uint64_t now)
 		wf.count--;
 		wf.cur->started = true;
 		if (!wifi_request_cmd(c)) {
-			shim_answer_err(wf.cur, PROTO_EINVAL);
+			req_answer_err(wf.cur, PROTO_EINVAL);
 			wf.cur = NULL;
 			return false;
 		}
@@ -523,7 +524,7 @@ static void wifi_take_address(void)
 			evlog_join(PROTO_LOG_WARN, "WiFi up, but the module showed no address (AT+CIFSR, AT+CIPSTA)", "");
 		}
 		if (wf.join_req)
-			wf.join_poll = shim_now() + WIFI_JOIN_POLL_US;
+			wf.join_poll = esp_now() + WIFI_JOIN_POLL_US;
 		return;
 	}
 	wf.got_addr = false;
@@ -538,7 +539,7 @@ static void wifi_take_address(void)
 		wifi_join_end(PROTO_OK);
 	} else if (wf.join_req) {
 		/* Not associated yet: look again in a while. */
-		wf.join_poll = shim_now() + WIFI_JOIN_POLL_US;
+		wf.join_poll = esp_now() + WIFI_JOIN_POLL_US;
 	} else if (wf.state == PROTO_WIFI_GOT_IP) {
 		wifi_set_state(PROTO_WIFI_DOWN);
 	}
@@ -554,7 +555,7 @@ static void wifi_refresh_done(uint8_t kind, enum esp_result r)
 	/* The host asks for DEVICE_INFO on this news: the MAC is known now. */
 	if (wf.announce_ready) {
 		wf.announce_ready = false;
-		shim_device_event(PROTO_DEV_ESP_READY, esp_baud());
+		host_device_event(PROTO_DEV_ESP_READY, esp_baud());
 	}
 	if (r != ESP_OK)
 		return;
@@ -577,15 +578,15 @@ static void wifi_ping_done(struct req *r, enum esp_result res)
 	if (res == ESP_OK && wf.got_ping) {
 		msg_init_response(&resp, &r->m, PROTO_OK);
 		resp.u.ping.ms = wf.ping_ms;
-		shim_answer(r, &resp);
+		req_answer(r, &resp);
 	} else if (res != ESP_ERROR && res != ESP_FAIL && res != ESP_OK) {
-		shim_answer_err(r, wifi_result_err(res));
+		req_answer_err(r, wifi_result_err(res));
 	} else if (wf.dns_fail) {
-		shim_answer_err(r, PROTO_ENOHOST);
+		req_answer_err(r, PROTO_ENOHOST);
 	} else if (wf.ping_timeout) {
-		shim_answer_err(r, PROTO_ETIMEDOUT);
+		req_answer_err(r, PROTO_ETIMEDOUT);
 	} else {
-		shim_answer_err(r, res == ESP_OK ? PROTO_EIO : PROTO_ENOTSUP);
+		req_answer_err(r, res == ESP_OK ? PROTO_EIO : PROTO_ENOTSUP);
 	}
 }
 
@@ -600,35 +601,35 @@ static void wifi_finish(struct req *r, enum esp_result res, uint8_t kind)
 			if (wf.state != PROTO_WIFI_GOT_IP) {
 				/* OK but no "WIFI GOT IP" yet: joined once the module shows an address. */
 				wf.join_req = r;
-				wf.join_until = shim_now() + CONFIG_ESP_JOIN_MS * 1000ull;
+				wf.join_until = esp_now() + CONFIG_ESP_JOIN_MS * 1000ull;
 				break;
 			}
 		} else {
 			wifi_set_state(PROTO_WIFI_DOWN);
 		}
-		shim_answer_err(r, wifi_join_err(res));
+		req_answer_err(r, wifi_join_err(res));
 		break;
 	case W_LEAVE:
 		if (res == ESP_OK)
 			wifi_set_state(PROTO_WIFI_DOWN);
-		shim_answer_err(r, wifi_result_err(res));
+		req_answer_err(r, wifi_result_err(res));
 		break;
 	case W_SCAN:
 		if (res != ESP_OK) {
-			shim_answer_err(r, wifi_result_err(res));
+			req_answer_err(r, wifi_result_err(res));
 			break;
 		}
 		msg_init_response(&resp, &r->m, PROTO_OK);
 		msg_list_finish(&wf.scan, &resp);
-		shim_answer(r, &resp);
+		req_answer(r, &resp);
 		break;
 	case W_STATUS_IP:
 		if (res != ESP_OK) {
-			shim_answer_err(r, wifi_result_err(res));
+			req_answer_err(r, wifi_result_err(res));
 			break;
 		}
 		wf.status.u.wstatus.state = wf.state;
-		shim_answer(r, &wf.status);
+		req_answer(r, &wf.status);
 		break;
 	case W_PING:
 		wifi_ping_done(r, res);
@@ -637,7 +638,7 @@ static void wifi_finish(struct req *r, enum esp_result res, uint8_t kind)
 		if (res == ESP_OK && wf.got_addr)
 			wifi_answer_ip(r, wf.addr);
 		else
-			shim_answer_err(r, res == ESP_OK || wf.dns_fail || res == ESP_ERROR ? PROTO_ENOHOST
+			req_answer_err(r, res == ESP_OK || wf.dns_fail || res == ESP_ERROR ? PROTO_ENOHOST
 											: wifi_result_err(res));
 		wf.got_addr = false;
 		break;
@@ -661,7 +662,7 @@ static void wifi_done(struct esp_cmd *c, enum esp_result r)
 	if (!cur)
 		return;
 	if (c->kind == W_STATUS_AP) {
-		shim_answer_err(cur, wifi_result_err(r));
+		req_answer_err(cur, wifi_result_err(r));
 		return;
 	}
 	wifi_finish(cur, r, c->kind);

@@ -9,10 +9,10 @@
 #include "esp.h"
 #include "espat.h"
 #include "evlog.h"
+#include "host.h"
 #include "image.h"
 #include "pool.h"
 #include "shim.h"
-#include "shim_int.h"
 #include "sock.h"
 
 /* How long an ESP reset pulse holds WIFI_EN low. */
@@ -131,7 +131,7 @@ static void board_stats(char *out, size_t cap)
 	pool_get_stats(&ps);
 	esp_get_stats(&es);
 	sock_get_stats(&ss);
-	shim_link_stats(&ls);
+	host_link_stats(&ls);
 	snprintf(out, cap,
 		 "uptime_s=%lld\nplugged=%d\npowered=%d\nlink=%s\nhost_baud=%u\nesp_baud=%u\n"
 		 "host_rx_bytes=%llu\nhost_tx_bytes=%llu\nhost_rx_overflow=%llu\nhost_flipped=%llu\nhost_dropped=%llu\n"

@@ -12,11 +12,11 @@
 #include "espat.h"
 #include "esprate.h"
 #include "evlog.h"
+#include "host.h"
 #include "image.h"
 #include "periph_uart.h"
 #include "periph_uarths.h"
 #include "port.h"
-#include "shim_int.h"
 #include "soc.h"
 #include "sock.h"
 #include "timebase.h"
@@ -328,7 +328,7 @@ void image_stats(char *out, size_t cap)
 	/* The core's counters, from the image's own functions. */
 	if (emu.powered && !(hart_call("esp_get_stats", &es, sizeof(es), NULL) &&
 			     hart_call("sock_get_stats", &ss, sizeof(ss), NULL) &&
-			     hart_call("shim_link_stats", &ls, sizeof(ls), NULL) &&
+			     hart_call("host_link_stats", &ls, sizeof(ls), NULL) &&
 			     hart_call("evlog_suppressed", NULL, 0, &suppressed)))
 		elog_warn("stats: the image's counter functions could not be called");
 	snprintf(out, cap,

@@ -7,7 +7,7 @@
  */
 #include "esp.h"
 #include "evlog.h"
-#include "shim_int.h"
+#include "host.h"
 #include "sock.h"
 
 struct debug_counters {
@@ -19,5 +19,5 @@ struct debug_counters {
 
 extern const struct debug_counters debug_counters;
 const struct debug_counters debug_counters = {
-	esp_get_stats, sock_get_stats, shim_link_stats, evlog_suppressed,
+	esp_get_stats, sock_get_stats, host_link_stats, evlog_suppressed,
 };
