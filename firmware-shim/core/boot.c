@@ -1,7 +1,6 @@
 #include <string.h>
 
 #include "boot.h"
-#include "conn.h"
 #include "esp_int.h"
 #include "evlog.h"
 #include "host.h"
@@ -68,7 +67,7 @@ static bool boot_rate_stale(void)
 {
 	uint32_t target;
 
-	if (esp.passive || !conn_quiet_open())
+	if (esp.passive || !esp_users_quiet())
 		return false;
 	target = boot_target_baud();
 	return target != esp.baud && target != esp.rate_tried;
@@ -247,7 +246,7 @@ static void boot_done(struct esp_cmd *c, enum esp_result r)
 			esp_unexpected_ready();
 		} else if (r == ESP_OK) {
 			esp.suspect = false;
-			conn_esp_sound();
+			esp_users_sound();
 		} else if (r == ESP_TIMEOUT || r == ESP_ERROR || r == ESP_FAIL) {
 			esp_hard_reset(esp.now, "garbage on the line and no sense after it");
 		}
@@ -264,8 +263,10 @@ static const struct esp_ops boot_ops = {
 	.done = boot_done,
 };
 
-bool boot_next(struct esp_cmd *c)
+/* The engine's own next command in its current state, or false. */
+static bool boot_next(struct esp_cmd *c, uint64_t now)
 {
+	(void)now;
 	switch (esp.state) {
 	case ESP_S_PROBE:
 		/* The module reboots at 115200, but may have kept a raised rate if it never reset. */
@@ -295,4 +296,14 @@ bool boot_next(struct esp_cmd *c)
 	default:
 		return false;
 	}
+}
+
+static const struct esp_user boot_user = {
+	.upkeep = true,
+	.next = boot_next,
+};
+
+void boot_init(void)
+{
+	esp_register(&boot_user);
 }

@@ -7,11 +7,7 @@
 #ifndef K210_BOOT_H
 #define K210_BOOT_H
 
-#include <stdbool.h>
-
-#include "esp.h"
-
-/* The engine's own next command in its current state, or false. */
-bool boot_next(struct esp_cmd *c);
+/* Register with the engine (after esp_init): the module's upkeep comes before other work. */
+void boot_init(void);
 
 #endif

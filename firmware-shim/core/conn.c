@@ -1,6 +1,8 @@
 #include <string.h>
 
+#include "at.h"
 #include "conn.h"
+#include "esp.h"
 #include "evlog.h"
 #include "host.h"
 #include "proto.h"
@@ -21,6 +23,7 @@ enum conn_kind {
 };
 
 static const struct esp_ops conn_ops;
+static const struct esp_user conn_control_user, conn_data_user;
 static void conn_closed(uint8_t link);
 
 /* A whole incoming datagram (active +IPD) before it goes to the host. */
@@ -138,7 +141,7 @@ static bool conn_connect_step(struct esp_cmd *c, struct sock *s)
 	return false;
 }
 
-bool conn_next_control(struct esp_cmd *c, uint64_t now)
+static bool conn_next_control(struct esp_cmd *c, uint64_t now)
 {
 	(void)now;
 	if (serve_next(c))
@@ -239,7 +242,7 @@ static bool conn_recvlen_due(void)
 	return false;
 }
 
-bool conn_next_data(struct esp_cmd *c, uint64_t now)
+static bool conn_next_data(struct esp_cmd *c, uint64_t now)
 {
 	struct txt t;
 
@@ -691,7 +694,7 @@ static bool conn_confirms(uint8_t link)
 	return true;
 }
 
-void conn_urc(const struct at_event *ev)
+static void conn_urc(const struct at_event *ev)
 {
 	struct sock *s;
 
@@ -725,7 +728,7 @@ void conn_urc(const struct at_event *ev)
 	}
 }
 
-bool conn_quiet_open(void)
+static bool conn_quiet_open(void)
 {
 	bool waiting = false;
 
@@ -745,7 +748,7 @@ bool conn_quiet_open(void)
 	return waiting;
 }
 
-void conn_esp_lost(void)
+static void conn_esp_lost(void)
 {
 	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
 		struct sock *s = &sk.s[i];
@@ -803,7 +806,7 @@ void conn_esp_lost(void)
 	serve_esp_lost();
 }
 
-void conn_esp_garbled(void)
+static void conn_esp_garbled(void)
 {
 	sk.recvlen_due = true;
 	/* An unsolicited block cut short: its bytes so far are not to be trusted. */
@@ -825,7 +828,7 @@ void conn_esp_garbled(void)
 	}
 }
 
-void conn_esp_sound(void)
+static void conn_esp_sound(void)
 {
 	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
 		struct sock *s = &sk.s[i];
@@ -835,4 +838,24 @@ void conn_esp_sound(void)
 		s->damaged = false;
 		sock_fail(s, PROTO_EIO);
 	}
+}
+
+/* Opening and closing links (and the listener) take turns with sends and reads. */
+static const struct esp_user conn_control_user = {
+	.next = conn_next_control,
+	.urc = conn_urc,
+	.lost = conn_esp_lost,
+	.garbled = conn_esp_garbled,
+	.sound = conn_esp_sound,
+	.quiet = conn_quiet_open,
+};
+
+static const struct esp_user conn_data_user = {
+	.next = conn_next_data,
+};
+
+void conn_init(void)
+{
+	esp_register(&conn_control_user);
+	esp_register(&conn_data_user);
 }

@@ -1,7 +1,5 @@
 #include <string.h>
 
-#include "boot.h"
-#include "conn.h"
 #include "esp.h"
 #include "esp_int.h"
 #include "evlog.h"
@@ -9,9 +7,62 @@
 #include "port.h"
 #include "proto.h"
 #include "req.h"
-#include "wifi.h"
 
 struct esp_engine esp;
+
+static struct {
+	const struct esp_user *u[ESP_USERS_MAX];
+	unsigned n;
+} esp_users;
+
+void esp_register(const struct esp_user *u)
+{
+	if (esp_users.n < ESP_USERS_MAX)
+		esp_users.u[esp_users.n++] = u;
+}
+
+static void esp_users_urc(const struct at_event *ev)
+{
+	for (unsigned i = 0; i < esp_users.n; i++)
+		if (esp_users.u[i]->urc)
+			esp_users.u[i]->urc(ev);
+}
+
+static void esp_users_lost(void)
+{
+	for (unsigned i = 0; i < esp_users.n; i++)
+		if (esp_users.u[i]->lost)
+			esp_users.u[i]->lost();
+}
+
+static void esp_users_ready(void)
+{
+	for (unsigned i = 0; i < esp_users.n; i++)
+		if (esp_users.u[i]->ready)
+			esp_users.u[i]->ready();
+}
+
+static void esp_users_garbled(void)
+{
+	for (unsigned i = 0; i < esp_users.n; i++)
+		if (esp_users.u[i]->garbled)
+			esp_users.u[i]->garbled();
+}
+
+void esp_users_sound(void)
+{
+	for (unsigned i = 0; i < esp_users.n; i++)
+		if (esp_users.u[i]->sound)
+			esp_users.u[i]->sound();
+}
+
+bool esp_users_quiet(void)
+{
+	for (unsigned i = 0; i < esp_users.n; i++)
+		if (esp_users.u[i]->quiet && esp_users.u[i]->quiet())
+			return true;
+	return false;
+}
 
 void esp_set_baud(uint32_t baud)
 {
@@ -63,8 +114,7 @@ static void esp_lost(const char *why, uint8_t err)
 	esp_finish(ESP_LOST);
 	evlog_join(PROTO_LOG_WARN, "ESP8285 reset: ", why);
 	if (esp.was_ready) {
-		conn_esp_lost();
-		wifi_esp_lost();
+		esp_users_lost();
 		host_device_event(PROTO_DEV_ESP_RESET, 0);
 	}
 	esp.was_ready = false;
@@ -171,7 +221,7 @@ void esp_become_ready(void)
 		esp.rerating = false;
 		return;
 	}
-	wifi_esp_ready();
+	esp_users_ready();
 	if (esp.reset_req) {
 		req_answer_err(esp.reset_req, PROTO_OK);
 		esp.reset_req = NULL;
@@ -182,18 +232,18 @@ void esp_become_ready(void)
 static bool esp_next(struct esp_cmd *c, uint64_t now)
 {
 	/* Bringing the module up, and checking it after garbage, comes before any other work. */
-	if (boot_next(c))
-		return true;
+	for (unsigned i = 0; i < esp_users.n; i++)
+		if (esp_users.u[i]->upkeep && esp_users.u[i]->next && esp_users.u[i]->next(c, now))
+			return true;
 	if (esp.state != ESP_S_READY || esp.suspect)
 		return false;
-	/* Round robin: WiFi and requests, socket control, socket data. */
-	for (unsigned i = 0; i < 3; i++) {
-		unsigned src = (esp.next_source + i) % 3;
-		bool got = src == 0 ? wifi_next(c, now) : src == 1 ? conn_next_control(c, now)
-							       : conn_next_data(c, now);
+	/* The others take turns. */
+	for (unsigned i = 0; i < esp_users.n; i++) {
+		unsigned k = (esp.next_user + i) % esp_users.n;
+		const struct esp_user *u = esp_users.u[k];
 
-		if (got) {
-			esp.next_source = (src + 1) % 3;
+		if (!u->upkeep && u->next && u->next(c, now)) {
+			esp.next_user = (k + 1) % esp_users.n;
 			return true;
 		}
 	}
@@ -333,17 +383,15 @@ static void esp_dispatch(const struct at_event *ev)
 	case AT_EV_WIFI_CONNECTED:
 	case AT_EV_WIFI_GOT_IP:
 	case AT_EV_WIFI_DISCONNECT:
-		wifi_urc(ev);
-		return;
 	case AT_EV_LINK_CONNECT:
 	case AT_EV_LINK_CLOSED:
 	case AT_EV_LINK_FAIL:
 	case AT_EV_IPD_NOTIFY:
-		conn_urc(ev);
+		esp_users_urc(ev);
 		return;
 	case AT_EV_IPD:
 		esp.data_to = DATA_IPD;
-		conn_urc(ev);
+		esp_users_urc(ev);
 		return;
 	case AT_EV_RECVDATA:
 		if (esp.phase == PH_REPLY) {
@@ -356,7 +404,7 @@ static void esp_dispatch(const struct at_event *ev)
 		return;
 	case AT_EV_DATA:
 		if (esp.data_to == DATA_IPD)
-			conn_urc(ev);
+			esp_users_urc(ev);
 		else if (esp.data_to == DATA_CMD && esp.phase == PH_REPLY)
 			esp.cmd.ops->event(&esp.cmd, ev);
 		if (ev->end)
@@ -378,7 +426,7 @@ static void esp_garbled(void)
 	esp.st.noise++;
 	if (esp.state != ESP_S_READY)
 		return;
-	conn_esp_garbled();
+	esp_users_garbled();
 	esp.suspect = true;
 	if (esp.phase == PH_REPLY || esp.phase == PH_SENT)
 		esp_finish(ESP_GARBLED);
@@ -533,6 +581,7 @@ static void esp_check_timers(uint64_t now)
 void esp_init(uint64_t now)
 {
 	memset(&esp, 0, sizeof(esp));
+	memset(&esp_users, 0, sizeof(esp_users));
 	at_init(&esp.at);
 	esp.now = now;
 	esp_hold(now);

@@ -1,13 +1,14 @@
 /*
- * The ESP8285 AT driver engine: brings the module up (reset, boot, version
- * detection, configuration, baud raise), runs one AT command at a time with
- * its timeout and busy retries, handles the AT+CIPSEND prompt and payload,
- * routes unsolicited results to the sockets and the WiFi state, and resets
- * the module when it stops answering or restarts by itself.
+ * The ESP8285 AT driver engine: the module's life cycle (reset, boot, a
+ * module that restarts by itself or stops answering), one AT command at a
+ * time with its timeout and busy retries, the AT+CIPSEND prompt and payload,
+ * and unsolicited results.
  *
- * Commands come from the subsystems through a round robin: when the module
- * is idle the engine asks wifi, the socket control path and the socket data
- * path in turn for their next command.
+ * The engine knows its users only by the table each registers (struct
+ * esp_user): the module's upkeep (boot.c: bring-up, rate raise, checks),
+ * the WiFi state (wifi.c) and the sockets (sock_esp.c: a control user and
+ * a data user).  When the module is idle the upkeep is asked first, then
+ * the others in turn for their next command.
  */
 #ifndef K210_ESP_H
 #define K210_ESP_H
@@ -21,6 +22,8 @@
 #include "txt.h"
 
 struct req;
+
+#define ESP_USERS_MAX 4
 
 enum esp_version {
 	ESP_V_UNKNOWN = 0,
@@ -71,7 +74,30 @@ struct esp_stats {
 	uint32_t wedged;          /* resets of a module that answered only busy */
 };
 
+/* What a user of the engine gives it; any callback may be NULL. */
+struct esp_user {
+	/* The module's own upkeep: asked before the others, and alone while the module is not ready. */
+	bool upkeep;
+	/* The user's next command, if it has one. */
+	bool (*next)(struct esp_cmd *c, uint64_t now);
+	/* An unsolicited result: WiFi and link notices, +IPD and its data. */
+	void (*urc)(const struct at_event *ev);
+	/* The module restarted or was reset: whatever it held is gone. */
+	void (*lost)(void);
+	/* The module came up and is configured (not after a mere rate change). */
+	void (*ready)(void);
+	/* Garbage on the line: unsolicited results or data may have been lost. */
+	void (*garbled)(void);
+	/* The module checked out after garbage. */
+	void (*sound)(void);
+	/* A link waits to open while the module holds none: its UART rate may change now. */
+	bool (*quiet)(void);
+};
+
+/* Start over; users register again afterwards. */
 void esp_init(uint64_t now);
+/* Users are asked in the order they register (at most ESP_USERS_MAX). */
+void esp_register(const struct esp_user *u);
 /* Run the engine; returns the time by which to call again. */
 uint64_t esp_poll(uint64_t now);
 

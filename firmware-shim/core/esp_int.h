@@ -1,7 +1,7 @@
 /*
  * The ESP engine's state, shared by esp.c (the command engine and the
- * module's life cycle) and boot.c (bringing the module up and checking it).
- * Nothing else includes this.
+ * module's life cycle) and boot.c (the module's upkeep: bringing it up and
+ * checking it).  Nothing else includes this.
  */
 #ifndef K210_ESP_INT_H
 #define K210_ESP_INT_H
@@ -78,7 +78,7 @@ struct esp_engine {
 	uint32_t rate_tried;         /* the last rate a change went for (not again if it failed) */
 	char at_version[ESP_VERSION_MAX + 1];
 	char sdk_version[ESP_VERSION_MAX + 1];
-	unsigned next_source;
+	unsigned next_user;          /* whose turn it is to offer a command */
 
 	struct esp_stats st;
 };
@@ -93,5 +93,9 @@ void esp_start_init(void);
 void esp_become_ready(void);
 /* The module restarted by itself: sockets fail, then it is configured again. */
 void esp_unexpected_ready(void);
+/* Some user has a link waiting to open while the module holds none. */
+bool esp_users_quiet(void);
+/* The module checked out after garbage: every user hears so. */
+void esp_users_sound(void);
 
 #endif

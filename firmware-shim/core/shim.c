@@ -1,6 +1,8 @@
 #include <string.h>
 
+#include "boot.h"
 #include "config.h"
+#include "conn.h"
 #include "esp.h"
 #include "evlog.h"
 #include "host.h"
@@ -163,8 +165,10 @@ void shim_init(void)
 	sh.link_ok = host_init(&shim_host_ops, seed, sh.now);
 	req_init();
 	esp_init(sh.now);
+	boot_init();
 	wifi_init();
 	sock_init(seed * 2654435761u);
+	conn_init();
 }
 
 uint64_t shim_poll(uint64_t now)

@@ -1,6 +1,8 @@
 #include <string.h>
 
+#include "at.h"
 #include "config.h"
+#include "esp.h"
 #include "evlog.h"
 #include "host.h"
 #include "proto.h"
@@ -55,10 +57,12 @@ static struct {
 } wf;
 
 static const struct esp_ops wifi_ops;
+static const struct esp_user wifi_user;
 
 void wifi_init(void)
 {
 	memset(&wf, 0, sizeof(wf));
+	esp_register(&wifi_user);
 }
 
 uint8_t wifi_state(void)
@@ -279,7 +283,7 @@ static bool wifi_request_cmd(struct esp_cmd *c)
 	}
 }
 
-bool wifi_next(struct esp_cmd *c, uint64_t now)
+static bool wifi_next(struct esp_cmd *c, uint64_t now)
 {
 	if (wf.busy)
 		return false;
@@ -673,7 +677,7 @@ static const struct esp_ops wifi_ops = {
 	.done = wifi_done,
 };
 
-void wifi_urc(const struct at_event *ev)
+static void wifi_urc(const struct at_event *ev)
 {
 	switch (ev->type) {
 	case AT_EV_WIFI_CONNECTED:
@@ -692,7 +696,7 @@ void wifi_urc(const struct at_event *ev)
 	}
 }
 
-void wifi_esp_lost(void)
+static void wifi_esp_lost(void)
 {
 	wf.busy = false;
 	wf.refresh_due = false;
@@ -702,9 +706,16 @@ void wifi_esp_lost(void)
 	wifi_set_state(PROTO_WIFI_DOWN);
 }
 
-void wifi_esp_ready(void)
+static void wifi_esp_ready(void)
 {
 	wf.busy = false;
 	wf.refresh_due = true;
 	wf.announce_ready = true;
 }
+
+static const struct esp_user wifi_user = {
+	.next = wifi_next,
+	.urc = wifi_urc,
+	.lost = wifi_esp_lost,
+	.ready = wifi_esp_ready,
+};

@@ -10,11 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "at.h"
-#include "esp.h"
-
 struct req;
 
+/* Start over and register with the ESP engine (after esp_init). */
 void wifi_init(void);
 uint8_t wifi_state(void);              /* enum proto_wifi_state */
 /* The module just started and its WiFi state is not known yet. */
@@ -29,10 +27,5 @@ void wifi_host_down(void);
 void wifi_host_up(void);
 /* EV_WIFI when due and the link has room. */
 void wifi_flush(void);
-
-bool wifi_next(struct esp_cmd *c, uint64_t now);
-void wifi_urc(const struct at_event *ev);
-void wifi_esp_lost(void);
-void wifi_esp_ready(void);
 
 #endif
