@@ -2,7 +2,6 @@
 
 #include "boot.h"
 #include "config.h"
-#include "conn.h"
 #include "esp.h"
 #include "evlog.h"
 #include "host.h"
@@ -168,7 +167,8 @@ void shim_init(void)
 	boot_init();
 	wifi_init();
 	sock_init(seed * 2654435761u);
-	conn_init();
+	sock_host_init();
+	sock_esp_init();
 }
 
 uint64_t shim_poll(uint64_t now)

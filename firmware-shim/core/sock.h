@@ -1,9 +1,11 @@
 /*
- * The socket table, host side: protocol socket ids and their slots (each
- * with rings and credit in both directions), the one listening socket,
- * the host's CONNECT/UDP_BIND/LISTEN/CLOSE/SETSOCKOPT requests, DATA,
- * DATAGRAM and CREDIT from the host, and everything that goes back: answers,
- * EV_ACCEPTED, EV_CLOSED, CREDIT and DATA.  conn.c drives the ESP side.
+ * The sockets: protocol socket ids and their slots (each with rings and
+ * credit in both directions) on the module's links, and the one listening
+ * socket.  The host side (sock_host.c) serves CONNECT/UDP_BIND/LISTEN/
+ * CLOSE/SETSOCKOPT, DATA, DATAGRAM and CREDIT and sends back answers,
+ * EV_ACCEPTED, EV_CLOSED, CREDIT and DATA; the ESP side (sock_esp.c,
+ * sock_serve.c) runs the AT commands and takes the link URCs, as a user
+ * of the ESP engine.  sock_int.h shows one socket's life across them.
  */
 #ifndef K210_SOCK_H
 #define K210_SOCK_H
@@ -26,7 +28,10 @@ struct sock_stats {
 	uint32_t tx_queued, rx_queued;
 };
 
+/* The table (sock.c), the host side's pending options (sock_host.c), the ESP side's registration (sock_esp.c, after esp_init). */
 void sock_init(uint32_t seed);
+void sock_host_init(void);
+void sock_esp_init(void);
 
 /* Host requests (each answered through req_answer, at once or later). */
 void sock_host_connect(struct req *r);       /* CONNECT and UDP_BIND */

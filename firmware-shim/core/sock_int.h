@@ -1,6 +1,23 @@
 /*
- * State shared by the two halves of the socket code: sock.c (host side)
- * and conn.c (ESP side).  Nothing else includes this.
+ * The socket table and one socket's life, shared by the socket family:
+ * sock.c (the table: slots, links, the transitions both sides make),
+ * sock_host.c (what the host asks and what goes back to it), sock_esp.c
+ * (the module's links: AT commands and link URCs) and sock_serve.c (the
+ * listening socket on the module).
+ *
+ * A socket's life, and which file moves it on:
+ *
+ *   FREE -> CONNECTING       sock_host_connect (CONNECT, UDP_BIND): a slot and a link
+ *   CONNECTING -> OPEN       sock_esp_start_done: CIPSTART's OK, the answer goes to the host
+ *   CONNECTING -> FREE       sock_esp_start_done (refused), sock_host_close (not started yet)
+ *   FREE -> ACCEPTING        sock_accept, from sock_serve_incoming ("<link>,CONNECT")
+ *   ACCEPTING -> OPEN        sock_serve_status_done: the address is known, EV_ACCEPTED due
+ *   OPEN -> DRAINING         sock_esp_closed ("<link>,CLOSED"): what the module holds still comes
+ *   OPEN/DRAINING -> CLOSING sock_fail (errors from either side), sock_host_close (CLOSE)
+ *   DRAINING -> FREE         sock_host_flush_closed: all delivered, EV_CLOSED sent
+ *   CLOSING -> FREE          sock_settle once the link is released (CIPCLOSE done) and,
+ *                            with an EV_CLOSED due, sock_host_flush_closed once it is sent
+ *   any -> CLOSING or FREE   sock_esp_lost: the module restarted
  */
 #ifndef K210_SOCK_INT_H
 #define K210_SOCK_INT_H
@@ -9,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "at.h"
 #include "config.h"
 #include "msg.h"
 #include "pool.h"
@@ -136,14 +154,33 @@ void sock_fail(struct sock *s, uint8_t err);
 void sock_settle(struct sock *s);
 void sock_unlink(struct sock *s);
 void sock_free(struct sock *s);
-void sock_reset_slot(struct sock *s);
+/* A protocol id held by a socket or the listener. */
+bool sock_id_in_use(uint16_t id);
+/* A free slot, cleared, and the lowest free link for a new socket, or NULL. */
+struct sock *sock_alloc(uint8_t *link_out);
+void sock_bind_link(struct sock *s, uint8_t link);
 /* Move a queued CONNECT off a link the module just gave to an accepted client. */
 bool sock_relocate(struct sock *s);
 /* A client the module accepted on link: a new socket for the listener, or false. */
 struct sock *sock_accept(uint8_t link);
+/* The module keeps its data until asked for it (AT+CIPRECVDATA). */
+bool sock_passive_stream(const struct sock *s);
 /* Bytes data messages to the host may use now: none while answers wait. */
 size_t sock_data_room(void);
 uint32_t sock_read_budget(const struct sock *s);
 bool sock_receiving(const struct sock *s);
+
+/* sock_urc.c: what the module says about its links unasked, and what becomes of them when it is lost or garbled. */
+void sock_urc_handle(const struct at_event *ev);
+/* "<link>,CLOSED" (also for a socket whose CIPSTART's OK came after it). */
+void sock_urc_closed(uint8_t link);
+/* A socket waits to open and the module holds no link: its UART may change rate now. */
+bool sock_urc_quiet_open(void);
+/* The module restarted: every link is gone. */
+void sock_urc_lost(void);
+/* Garbage on the ESP line: notifications or unsolicited data may be lost. */
+void sock_urc_garbled(void);
+/* The module checked out after garbage: sockets that lost bytes fail now. */
+void sock_urc_sound(void);
 
 #endif

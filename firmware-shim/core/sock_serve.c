@@ -3,12 +3,12 @@
 #include "evlog.h"
 #include "proto.h"
 #include "req.h"
-#include "serve.h"
+#include "sock_serve.h"
 #include "sock_int.h"
 #include "txt.h"
 #include "wifi.h"
 
-enum serve_kind {
+enum sock_serve_kind {
 	V_STATUS = 1,
 	V_SERVER,
 	V_UNSERVE,
@@ -16,9 +16,9 @@ enum serve_kind {
 	V_REFUSE,
 };
 
-static const struct esp_ops serve_ops;
+static const struct esp_ops sock_serve_ops;
 
-static bool serve_listener_cmd(struct esp_cmd *c)
+static bool sock_serve_listener_cmd(struct esp_cmd *c)
 {
 	struct sock_listener *l = &sk.lis;
 	struct txt t;
@@ -28,19 +28,19 @@ static bool serve_listener_cmd(struct esp_cmd *c)
 	if (l->state == LIS_STARTING) {
 		if (wifi_settling())
 			return false;
-		esp_cmd_begin(c, &t, &serve_ops, V_SERVER, CONFIG_ESP_CMD_MS);
+		esp_cmd_begin(c, &t, &sock_serve_ops, V_SERVER, CONFIG_ESP_CMD_MS);
 		txt_str(&t, "AT+CIPSERVER=1,");
 		txt_u32_put(&t, l->port);
 		if (l->req)
 			l->req->started = true;
 	} else if (l->state == LIS_ACTIVE && l->sto_due) {
-		esp_cmd_begin(c, &t, &serve_ops, V_STO, CONFIG_ESP_CMD_MS);
+		esp_cmd_begin(c, &t, &sock_serve_ops, V_STO, CONFIG_ESP_CMD_MS);
 		txt_str(&t, "AT+CIPSTO=");
 		txt_u32_put(&t, l->sto);
 		if (l->sto_req)
 			l->sto_req->started = true;
 	} else if (l->state == LIS_STOPPING) {
-		esp_cmd_begin(c, &t, &serve_ops, V_UNSERVE, CONFIG_ESP_CMD_MS);
+		esp_cmd_begin(c, &t, &sock_serve_ops, V_UNSERVE, CONFIG_ESP_CMD_MS);
 		txt_str(&t, "AT+CIPSERVER=0");
 	} else {
 		return false;
@@ -51,7 +51,7 @@ static bool serve_listener_cmd(struct esp_cmd *c)
 	return true;
 }
 
-static bool serve_accepting(void)
+static bool sock_serve_accepting(void)
 {
 	for (unsigned i = 0; i < SOCK_SLOTS; i++)
 		if (sk.s[i].state == SOCK_ACCEPTING)
@@ -59,13 +59,13 @@ static bool serve_accepting(void)
 	return false;
 }
 
-bool serve_next(struct esp_cmd *c)
+bool sock_serve_next(struct esp_cmd *c)
 {
 	struct txt t;
 
-	if (!sk.status_busy && serve_accepting()) {
+	if (!sk.status_busy && sock_serve_accepting()) {
 		/* Who connected: the remote address only shows in AT+CIPSTATUS. */
-		esp_cmd_begin(c, &t, &serve_ops, V_STATUS, CONFIG_ESP_CMD_MS);
+		esp_cmd_begin(c, &t, &sock_serve_ops, V_STATUS, CONFIG_ESP_CMD_MS);
 		txt_str(&t, "AT+CIPSTATUS");
 		sk.status_busy = esp_cmd_end(c, &t);
 		/* A client that arrives while the reply runs may be missing from it: it waits for the next. */
@@ -77,17 +77,17 @@ bool serve_next(struct esp_cmd *c)
 		if (!(sk.refuse_mask & 1u << l) || sk.link_slot[l] != SOCK_NONE)
 			continue;
 		sk.refuse_mask &= (uint8_t)~(1u << l);
-		esp_cmd_begin(c, &t, &serve_ops, V_REFUSE, CONFIG_ESP_CMD_MS);
+		esp_cmd_begin(c, &t, &sock_serve_ops, V_REFUSE, CONFIG_ESP_CMD_MS);
 		c->link = l;
 		txt_str(&t, "AT+CIPCLOSE=");
 		txt_u32_put(&t, l);
 		return esp_cmd_end(c, &t);
 	}
-	return serve_listener_cmd(c);
+	return sock_serve_listener_cmd(c);
 }
 
 /* "+CIPSTATUS:<id>,"TCP","<ip>",<rport>,<lport>,<tetype>" */
-static void serve_take_status(const char *line)
+static void sock_serve_take_status(const char *line)
 {
 	const char *p = line, *end = line + strlen(line);
 	uint32_t link, rport, lport;
@@ -109,13 +109,13 @@ static void serve_take_status(const char *line)
 	s->local_port = (uint16_t)lport;
 }
 
-static void serve_event(struct esp_cmd *c, const struct at_event *ev)
+static void sock_serve_event(struct esp_cmd *c, const struct at_event *ev)
 {
 	if (c->kind == V_STATUS && ev->type == AT_EV_LINE)
-		serve_take_status(ev->text);
+		sock_serve_take_status(ev->text);
 }
 
-static void serve_status_done(enum esp_result r)
+static void sock_serve_status_done(enum esp_result r)
 {
 	sk.status_busy = false;
 	/* A damaged answer is asked again. */
@@ -133,7 +133,7 @@ static void serve_status_done(enum esp_result r)
 	}
 }
 
-static void serve_listener_done(uint8_t kind, enum esp_result r)
+static void sock_serve_listener_done(uint8_t kind, enum esp_result r)
 {
 	struct sock_listener *l = &sk.lis;
 	uint8_t err = r == ESP_OK ? PROTO_OK : r == ESP_TIMEOUT ? PROTO_ETIMEDOUT : PROTO_EIO;
@@ -180,29 +180,29 @@ static void serve_listener_done(uint8_t kind, enum esp_result r)
 	}
 }
 
-static void serve_done(struct esp_cmd *c, enum esp_result r)
+static void sock_serve_done(struct esp_cmd *c, enum esp_result r)
 {
 	switch (c->kind) {
 	case V_STATUS:
-		serve_status_done(r);
+		sock_serve_status_done(r);
 		break;
 	case V_REFUSE:
 		if (r == ESP_TIMEOUT || r == ESP_GARBLED)
 			sk.stale[c->link] = true;
 		break;
 	default:
-		serve_listener_done(c->kind, r);
+		sock_serve_listener_done(c->kind, r);
 		break;
 	}
 }
 
-static const struct esp_ops serve_ops = {
-	.event = serve_event,
-	.done = serve_done,
+static const struct esp_ops sock_serve_ops = {
+	.event = sock_serve_event,
+	.done = sock_serve_done,
 };
 
 /* "<link>,CONNECT" nobody asked for: a client of the listening socket. */
-void serve_incoming(uint8_t link)
+void sock_serve_incoming(uint8_t link)
 {
 	struct sock *s = sock_of_link(link);
 
@@ -231,7 +231,7 @@ void serve_incoming(uint8_t link)
 	}
 }
 
-void serve_esp_lost(void)
+void sock_serve_lost(void)
 {
 	sk.refuse_mask = 0;
 	sk.status_busy = false;

@@ -1,18 +1,17 @@
 #include <string.h>
 
 #include "at.h"
-#include "conn.h"
 #include "esp.h"
 #include "evlog.h"
-#include "host.h"
 #include "proto.h"
 #include "req.h"
-#include "serve.h"
+#include "sock.h"
+#include "sock_serve.h"
 #include "sock_int.h"
 #include "txt.h"
 #include "wifi.h"
 
-enum conn_kind {
+enum sock_esp_kind {
 	C_RECLOSE = 1,
 	C_SSLSIZE,
 	C_START,
@@ -22,29 +21,20 @@ enum conn_kind {
 	C_RECVLEN,
 };
 
-static const struct esp_ops conn_ops;
-static const struct esp_user conn_control_user, conn_data_user;
-static void conn_closed(uint8_t link);
-
-/* A whole incoming datagram (active +IPD) before it goes to the host. */
-static uint8_t conn_dgram[PROTO_DATA_MAX];
-
-static struct sock *conn_slot(const struct esp_cmd *c)
+static const struct esp_ops sock_esp_ops;
+static const struct esp_user sock_esp_control_user, sock_esp_data_user;
+static struct sock *sock_esp_slot(const struct esp_cmd *c)
 {
 	return &sk.s[c->arg];
 }
 
-static bool conn_passive_stream(const struct sock *s)
-{
-	return esp_passive() && s->kind != PROTO_KIND_UDP;
-}
 
-static bool conn_link_cmd(struct esp_cmd *c, struct sock *s, uint8_t kind, uint32_t timeout_ms,
+static bool sock_esp_link_cmd(struct esp_cmd *c, struct sock *s, uint8_t kind, uint32_t timeout_ms,
 			  const char *what)
 {
 	struct txt t;
 
-	esp_cmd_begin(c, &t, &conn_ops, kind, timeout_ms);
+	esp_cmd_begin(c, &t, &sock_esp_ops, kind, timeout_ms);
 	c->arg = (uint32_t)(s - sk.s);
 	c->link = s->link;
 	txt_str(&t, what);
@@ -55,13 +45,13 @@ static bool conn_link_cmd(struct esp_cmd *c, struct sock *s, uint8_t kind, uint3
 	return true;
 }
 
-static bool conn_start_cmd(struct esp_cmd *c, struct sock *s)
+static bool sock_esp_start_cmd(struct esp_cmd *c, struct sock *s)
 {
 	static const uint8_t any[4] = { 0, 0, 0, 0 };
 	const struct msg *m = &s->req->m;
 	struct txt t;
 
-	esp_cmd_begin(c, &t, &conn_ops, C_START, CONFIG_ESP_CONNECT_MS);
+	esp_cmd_begin(c, &t, &sock_esp_ops, C_START, CONFIG_ESP_CONNECT_MS);
 	c->arg = (uint32_t)(s - sk.s);
 	c->link = s->link;
 	txt_str(&t, "AT+CIPSTART=");
@@ -96,7 +86,7 @@ static bool conn_start_cmd(struct esp_cmd *c, struct sock *s)
 }
 
 /* The next step of a CONNECT / UDP_BIND, or false if it must wait. */
-static bool conn_connect_step(struct esp_cmd *c, struct sock *s)
+static bool sock_esp_connect_step(struct esp_cmd *c, struct sock *s)
 {
 	struct txt t;
 
@@ -117,11 +107,11 @@ static bool conn_connect_step(struct esp_cmd *c, struct sock *s)
 	s->req->started = true;
 	switch (s->step) {
 	case SOCK_STEP_RECLOSE:
-		if (conn_link_cmd(c, s, C_RECLOSE, CONFIG_ESP_CMD_MS, "AT+CIPCLOSE="))
+		if (sock_esp_link_cmd(c, s, C_RECLOSE, CONFIG_ESP_CMD_MS, "AT+CIPCLOSE="))
 			return true;
 		break;
 	case SOCK_STEP_SSLSIZE:
-		esp_cmd_begin(c, &t, &conn_ops, C_SSLSIZE, CONFIG_ESP_CMD_MS);
+		esp_cmd_begin(c, &t, &sock_esp_ops, C_SSLSIZE, CONFIG_ESP_CMD_MS);
 		c->arg = (uint32_t)(s - sk.s);
 		txt_str(&t, "AT+CIPSSLSIZE=");
 		txt_u32_put(&t, s->tls_size);
@@ -131,7 +121,7 @@ static bool conn_connect_step(struct esp_cmd *c, struct sock *s)
 		}
 		break;
 	default:
-		if (conn_start_cmd(c, s))
+		if (sock_esp_start_cmd(c, s))
 			return true;
 		break;
 	}
@@ -141,10 +131,10 @@ static bool conn_connect_step(struct esp_cmd *c, struct sock *s)
 	return false;
 }
 
-static bool conn_next_control(struct esp_cmd *c, uint64_t now)
+static bool sock_esp_next_control(struct esp_cmd *c, uint64_t now)
 {
 	(void)now;
-	if (serve_next(c))
+	if (sock_serve_next(c))
 		return true;
 	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
 		unsigned n = (sk.ctl_rr + i) % SOCK_SLOTS;
@@ -154,9 +144,9 @@ static bool conn_next_control(struct esp_cmd *c, uint64_t now)
 		if (s->busy)
 			continue;
 		if (s->state == SOCK_CONNECTING)
-			got = conn_connect_step(c, s);
+			got = sock_esp_connect_step(c, s);
 		else if (s->state == SOCK_CLOSING && s->esp_open && s->link != SOCK_NONE)
-			got = conn_link_cmd(c, s, C_CLOSE, CONFIG_ESP_CMD_MS, "AT+CIPCLOSE=");
+			got = sock_esp_link_cmd(c, s, C_CLOSE, CONFIG_ESP_CMD_MS, "AT+CIPCLOSE=");
 		if (got) {
 			sk.ctl_rr = (n + 1) % SOCK_SLOTS;
 			return true;
@@ -165,7 +155,7 @@ static bool conn_next_control(struct esp_cmd *c, uint64_t now)
 	return false;
 }
 
-static bool conn_send_cmd(struct esp_cmd *c, struct sock *s)
+static bool sock_esp_send_cmd(struct esp_cmd *c, struct sock *s)
 {
 	const struct sock_dgram *d = NULL;
 	uint32_t n;
@@ -183,7 +173,7 @@ static bool conn_send_cmd(struct esp_cmd *c, struct sock *s)
 		if (n > CONFIG_ESP_CHUNK)
 			n = CONFIG_ESP_CHUNK;
 	}
-	esp_cmd_begin(c, &t, &conn_ops, C_SEND, CONFIG_ESP_SEND_MS);
+	esp_cmd_begin(c, &t, &sock_esp_ops, C_SEND, CONFIG_ESP_SEND_MS);
 	c->arg = (uint32_t)(s - sk.s);
 	c->link = s->link;
 	c->send_len = n;
@@ -204,14 +194,14 @@ static bool conn_send_cmd(struct esp_cmd *c, struct sock *s)
 	return true;
 }
 
-static bool conn_read_cmd(struct esp_cmd *c, struct sock *s)
+static bool sock_esp_read_cmd(struct esp_cmd *c, struct sock *s)
 {
 	uint32_t n = sock_read_budget(s);
 	struct txt t;
 
-	if (!conn_passive_stream(s) || !sock_receiving(s) || s->esp_pending == 0 || s->recvlen_due || n == 0)
+	if (!sock_passive_stream(s) || !sock_receiving(s) || s->esp_pending == 0 || s->recvlen_due || n == 0)
 		return false;
-	esp_cmd_begin(c, &t, &conn_ops, C_RECV, CONFIG_ESP_CMD_MS);
+	esp_cmd_begin(c, &t, &sock_esp_ops, C_RECV, CONFIG_ESP_CMD_MS);
 	c->arg = (uint32_t)(s - sk.s);
 	c->link = s->link;
 	txt_str(&t, "AT+CIPRECVDATA=");
@@ -227,7 +217,7 @@ static bool conn_read_cmd(struct esp_cmd *c, struct sock *s)
 }
 
 /* Is a look at AT+CIPRECVLEN? due: after a close, or when garbage may have hidden a notification. */
-static bool conn_recvlen_due(void)
+static bool sock_esp_recvlen_due(void)
 {
 	if (!esp_passive())
 		return false;
@@ -236,13 +226,13 @@ static bool conn_recvlen_due(void)
 	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
 		const struct sock *s = &sk.s[i];
 
-		if (s->link != SOCK_NONE && s->recvlen_due && conn_passive_stream(s) && sock_receiving(s))
+		if (s->link != SOCK_NONE && s->recvlen_due && sock_passive_stream(s) && sock_receiving(s))
 			return true;
 	}
 	return false;
 }
 
-static bool conn_next_data(struct esp_cmd *c, uint64_t now)
+static bool sock_esp_next_data(struct esp_cmd *c, uint64_t now)
 {
 	struct txt t;
 
@@ -255,24 +245,24 @@ static bool conn_next_data(struct esp_cmd *c, uint64_t now)
 		if (s->busy || s->link == SOCK_NONE)
 			continue;
 		if (item % 2 == 0)
-			got = s->state == SOCK_OPEN && conn_send_cmd(c, s);
+			got = s->state == SOCK_OPEN && sock_esp_send_cmd(c, s);
 		else
-			got = conn_read_cmd(c, s);
+			got = sock_esp_read_cmd(c, s);
 		if (got) {
 			sk.data_rr = (item + 1) % (2 * SOCK_SLOTS);
 			return true;
 		}
 	}
-	if (!conn_recvlen_due())
+	if (!sock_esp_recvlen_due())
 		return false;
-	esp_cmd_begin(c, &t, &conn_ops, C_RECVLEN, CONFIG_ESP_CMD_MS);
+	esp_cmd_begin(c, &t, &sock_esp_ops, C_RECVLEN, CONFIG_ESP_CMD_MS);
 	txt_str(&t, "AT+CIPRECVLEN?");
 	return esp_cmd_end(c, &t);
 }
 
-static size_t conn_payload(struct esp_cmd *c, uint32_t off, uint8_t *buf, size_t cap)
+static size_t sock_esp_payload(struct esp_cmd *c, uint32_t off, uint8_t *buf, size_t cap)
 {
-	struct sock *s = conn_slot(c);
+	struct sock *s = sock_esp_slot(c);
 
 	if (c->kind != C_SEND || off + cap > s->sending)
 		return 0;
@@ -280,7 +270,7 @@ static size_t conn_payload(struct esp_cmd *c, uint32_t off, uint8_t *buf, size_t
 }
 
 /* "+CIPRECVLEN:<l0>,...,<l4>" (-1 for an unused link in 2.x). */
-static void conn_take_recvlen(const char *line)
+static void sock_esp_take_recvlen(const char *line)
 {
 	const char *p = line, *end = line + strlen(line);
 	int32_t v[CONFIG_LINKS];
@@ -294,14 +284,14 @@ static void conn_take_recvlen(const char *line)
 	for (uint8_t l = 0; l < CONFIG_LINKS; l++) {
 		struct sock *s = sock_of_link(l);
 
-		if (!s || !conn_passive_stream(s) || !sock_receiving(s))
+		if (!s || !sock_passive_stream(s) || !sock_receiving(s))
 			continue;
 		s->esp_pending = v[l] > 0 ? (uint32_t)v[l] : 0;
 		s->recvlen_due = false;
 	}
 }
 
-static void conn_read_data(struct sock *s, const struct at_event *ev)
+static void sock_esp_read_data(struct sock *s, const struct at_event *ev)
 {
 	uint32_t room = s->reading > s->read_got ? s->reading - s->read_got : 0;
 	uint32_t n = ev->len < room ? (uint32_t)ev->len : room;
@@ -312,9 +302,9 @@ static void conn_read_data(struct sock *s, const struct at_event *ev)
 	s->read_got += (uint32_t)ev->len;
 }
 
-static void conn_event(struct esp_cmd *c, const struct at_event *ev)
+static void sock_esp_event(struct esp_cmd *c, const struct at_event *ev)
 {
-	struct sock *s = c->arg < SOCK_SLOTS ? conn_slot(c) : NULL;
+	struct sock *s = c->arg < SOCK_SLOTS ? sock_esp_slot(c) : NULL;
 
 	switch (c->kind) {
 	case C_START:
@@ -327,20 +317,20 @@ static void conn_event(struct esp_cmd *c, const struct at_event *ev)
 		break;
 	case C_RECV:
 		if (ev->type == AT_EV_DATA)
-			conn_read_data(s, ev);
+			sock_esp_read_data(s, ev);
 		else if (ev->type == AT_EV_LINK_INVALID)
 			s->esp_pending = 0;
 		break;
 	case C_RECVLEN:
 		if (ev->type == AT_EV_LINE)
-			conn_take_recvlen(ev->text);
+			sock_esp_take_recvlen(ev->text);
 		break;
 	default:
 		break;
 	}
 }
 
-static uint8_t conn_start_error(const struct sock *s, enum esp_result r)
+static uint8_t sock_esp_start_error(const struct sock *s, enum esp_result r)
 {
 	if (r == ESP_TIMEOUT)
 		return PROTO_ETIMEDOUT;
@@ -365,7 +355,7 @@ static uint8_t conn_start_error(const struct sock *s, enum esp_result r)
 	return PROTO_EUDPREFUSED;
 }
 
-static void conn_start_done(struct sock *s, enum esp_result r, const struct esp_cmd *c)
+static void sock_esp_start_done(struct sock *s, enum esp_result r, const struct esp_cmd *c)
 {
 	struct msg resp;
 
@@ -391,7 +381,7 @@ static void conn_start_done(struct sock *s, enum esp_result r, const struct esp_
 		sk.st.opened++;
 		/* The remote was quicker than the OK: the socket opens and closes at once. */
 		if (s->closed_early)
-			conn_closed(s->link);
+			sock_urc_closed(s->link);
 		return;
 	}
 	/* A link the module still holds: close it and try once more. */
@@ -404,13 +394,13 @@ static void conn_start_done(struct sock *s, enum esp_result r, const struct esp_
 	if (s->kind == PROTO_KIND_UDP && (r == ESP_ERROR || r == ESP_FAIL))
 		evlog_join(PROTO_LOG_WARN, c->text, " answered ERROR: the module refused the UDP socket");
 	if (s->req)
-		req_answer_err(s->req, s->cancel ? PROTO_ECANCELED : conn_start_error(s, r));
+		req_answer_err(s->req, s->cancel ? PROTO_ECANCELED : sock_esp_start_error(s, r));
 	if (s->close_req)
 		req_answer_err(s->close_req, PROTO_OK);
 	sock_free(s);
 }
 
-static void conn_send_done(struct sock *s, enum esp_result r)
+static void sock_esp_send_done(struct sock *s, enum esp_result r)
 {
 	uint32_t n = s->sending;
 
@@ -459,7 +449,7 @@ static void conn_send_done(struct sock *s, enum esp_result r)
 		ring_clear(&s->tx);
 }
 
-static void conn_recv_done(struct sock *s, enum esp_result r)
+static void sock_esp_recv_done(struct sock *s, enum esp_result r)
 {
 	uint32_t asked = s->reading, got = s->read_got, held = s->uncommitted;
 
@@ -499,9 +489,9 @@ static void conn_recv_done(struct sock *s, enum esp_result r)
 	}
 }
 
-static void conn_done(struct esp_cmd *c, enum esp_result r)
+static void sock_esp_done(struct esp_cmd *c, enum esp_result r)
 {
-	struct sock *s = c->arg < SOCK_SLOTS ? conn_slot(c) : NULL;
+	struct sock *s = c->arg < SOCK_SLOTS ? sock_esp_slot(c) : NULL;
 
 	switch (c->kind) {
 	case C_RECVLEN:
@@ -536,7 +526,7 @@ static void conn_done(struct esp_cmd *c, enum esp_result r)
 		s->step = SOCK_STEP_START;
 		return;
 	case C_START:
-		conn_start_done(s, r, c);
+		sock_esp_start_done(s, r, c);
 		return;
 	case C_CLOSE:
 		if (r == ESP_LOST || r == ESP_BUSY)
@@ -547,10 +537,10 @@ static void conn_done(struct esp_cmd *c, enum esp_result r)
 		s->esp_open = false;
 		break;
 	case C_SEND:
-		conn_send_done(s, r);
+		sock_esp_send_done(s, r);
 		break;
 	case C_RECV:
-		conn_recv_done(s, r);
+		sock_esp_recv_done(s, r);
 		break;
 	default:
 		break;
@@ -558,304 +548,28 @@ static void conn_done(struct esp_cmd *c, enum esp_result r)
 	sock_settle(s);
 }
 
-static const struct esp_ops conn_ops = {
-	.event = conn_event,
-	.done = conn_done,
-	.payload = conn_payload,
+static const struct esp_ops sock_esp_ops = {
+	.event = sock_esp_event,
+	.done = sock_esp_done,
+	.payload = sock_esp_payload,
 };
-
-static void conn_closed(uint8_t link)
-{
-	struct sock *s = sock_of_link(link);
-
-	if (!s || s->state == SOCK_DRAINING)
-		return;
-	if (s->state == SOCK_CONNECTING) {
-		/* Before CIPSTART's OK: the socket opens closed.  Otherwise it speaks of a stale link. */
-		if (s->busy && s->step == SOCK_STEP_START)
-			s->closed_early = true;
-		return;
-	}
-	s->esp_open = false;
-	switch (s->state) {
-	case SOCK_ACCEPTING:
-		/* Gone before the host heard of it. */
-		s->state = SOCK_CLOSING;
-		s->close_err = SOCK_NO_ERR;
-		break;
-	case SOCK_OPEN:
-		s->state = SOCK_DRAINING;
-		s->close_err = PROTO_OK;
-		if (!s->busy)
-			ring_clear(&s->tx);
-		if (conn_passive_stream(s)) {
-			/* The module keeps what it buffered: find out how much before reporting. */
-			s->recvlen_due = true;
-			return;
-		}
-		s->esp_pending = 0;
-		sock_unlink(s);
-		return;
-	default:
-		break;
-	}
-	sock_settle(s);
-}
-
-static void conn_ipd_begin(const struct at_event *ev)
-{
-	struct sock *s = ev->link == AT_LINK_NONE ? NULL : sock_of_link(ev->link);
-
-	sk.ipd_slot = SOCK_NONE;
-	sk.ipd_len = ev->num;
-	sk.ipd_got = 0;
-	if (!s || !sock_receiving(s)) {
-		if (ev->num)
-			sk.st.stray_data++;
-		return;
-	}
-	sk.ipd_udp = s->kind == PROTO_KIND_UDP;
-	if (ev->has_addr) {
-		memcpy(sk.ipd_from.ip, ev->ip, 4);
-		sk.ipd_from.port = ev->port;
-	} else {
-		memset(&sk.ipd_from, 0, sizeof(sk.ipd_from));
-	}
-	if (sk.ipd_udp && ev->num > PROTO_DATA_MAX) {
-		sk.st.udp_dropped++;
-		evlog_join(PROTO_LOG_WARN, "incoming datagram dropped: larger than 2048 bytes", "");
-		return;
-	}
-	if (!sk.ipd_udp && ev->num > pool_room(&s->rx)) {
-		/* Active mode has no back-pressure: past the buffer the socket must fail, loudly. */
-		sk.st.overflows++;
-		evlog_join(PROTO_LOG_WARN, "receive buffer overflow: socket closed", "");
-		sock_fail(s, PROTO_ENOBUFS);
-		return;
-	}
-	sk.ipd_slot = (uint8_t)(s - sk.s);
-}
-
-static void conn_deliver_dgram(struct sock *s)
-{
-	uint32_t len = sk.ipd_len;
-	struct msg m;
-
-	msg_init(&m, s->bound ? PROTO_DATAGRAM : PROTO_DATA);
-	m.sock = s->id;
-	m.u.data.addr = sk.ipd_from;
-	m.u.data.data = conn_dgram;
-	m.u.data.len = (uint16_t)len;
-	if (s->host_knows && s->state == SOCK_OPEN && s->credit >= len &&
-	    sock_data_room() >= msg_encoded_len(&m) && host_write(&m)) {
-		s->credit -= len;
-		sk.st.bytes_down += len;
-		return;
-	}
-	sk.st.udp_dropped++;
-	evlog_join(PROTO_LOG_WARN, "incoming datagram dropped: no credit", "");
-}
-
-static void conn_ipd_data(const struct at_event *ev)
-{
-	struct sock *s;
-
-	if (sk.ipd_slot == SOCK_NONE)
-		return;
-	s = &sk.s[sk.ipd_slot];
-	if (sk.ipd_udp) {
-		memcpy(conn_dgram + sk.ipd_got, ev->data, ev->len);
-		sk.ipd_got += (uint32_t)ev->len;
-		if (ev->end)
-			conn_deliver_dgram(s);
-	} else {
-		s->uncommitted += pool_put(&s->rx, ev->data, (uint32_t)ev->len);
-		if (ev->end)
-			s->uncommitted = 0;
-	}
-	if (ev->end)
-		sk.ipd_slot = SOCK_NONE;
-}
-
-/*
- * "<link>,CONNECT" on a link this side opened confirms its CIPSTART, before
- * the OK or (some firmware) after it: the module gives no client a link that
- * is open.  Only a second one, after a CLOSED that went missing, is a client.
- */
-static bool conn_confirms(uint8_t link)
-{
-	struct sock *s = sock_of_link(link);
-
-	if (!s || s->confirmed)
-		return false;
-	if (s->state == SOCK_CONNECTING && !(s->busy && s->step == SOCK_STEP_START))
-		return false;
-	s->confirmed = true;
-	return true;
-}
-
-static void conn_urc(const struct at_event *ev)
-{
-	struct sock *s;
-
-	switch (ev->type) {
-	case AT_EV_LINK_CONNECT:
-		if (ev->link < CONFIG_LINKS && !conn_confirms(ev->link))
-			serve_incoming(ev->link);
-		break;
-	case AT_EV_LINK_CLOSED:
-		if (ev->link < CONFIG_LINKS)
-			conn_closed(ev->link);
-		break;
-	case AT_EV_LINK_FAIL:
-		s = ev->link < CONFIG_LINKS ? sock_of_link(ev->link) : NULL;
-		if (s && s->state == SOCK_CONNECTING)
-			s->fail_seen = true;
-		break;
-	case AT_EV_IPD_NOTIFY:
-		s = ev->link < CONFIG_LINKS ? sock_of_link(ev->link) : NULL;
-		if (s && sock_receiving(s) && conn_passive_stream(s) && ev->num > s->esp_pending)
-			s->esp_pending = ev->num;
-		break;
-	case AT_EV_IPD:
-		conn_ipd_begin(ev);
-		break;
-	case AT_EV_DATA:
-		conn_ipd_data(ev);
-		break;
-	default:
-		break;
-	}
-}
-
-static bool conn_quiet_open(void)
-{
-	bool waiting = false;
-
-	if (sk.lis.state != LIS_NONE || sk.refuse_mask)
-		return false;
-	for (unsigned l = 0; l < CONFIG_LINKS; l++)
-		if (sk.stale[l])
-			return false;
-	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
-		const struct sock *s = &sk.s[i];
-
-		if (s->state == SOCK_CONNECTING && !s->busy && !s->esp_open)
-			waiting = true;
-		else if (s->state != SOCK_FREE)
-			return false;
-	}
-	return waiting;
-}
-
-static void conn_esp_lost(void)
-{
-	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
-		struct sock *s = &sk.s[i];
-		bool lost_data = s->esp_pending || s->recvlen_due;
-
-		s->busy = false;
-		s->esp_open = false;
-		s->esp_pending = 0;
-		s->recvlen_due = false;
-		s->sending = 0;
-		s->reading = 0;
-		pool_unput(&s->rx, s->uncommitted);
-		s->uncommitted = 0;
-		s->damaged = false;
-		switch (s->state) {
-		case SOCK_FREE:
-			break;
-		case SOCK_CONNECTING:
-			if (s->req)
-				req_answer_err(s->req, s->cancel ? PROTO_ECANCELED : esp_lost_err());
-			if (s->close_req)
-				req_answer_err(s->close_req, PROTO_OK);
-			sock_free(s);
-			break;
-		case SOCK_ACCEPTING:
-			sock_free(s);
-			break;
-		case SOCK_DRAINING:
-			/* The remote had closed; only data still in the module is lost. */
-			if (!lost_data && s->close_req == NULL) {
-				s->state = SOCK_CLOSING;
-				sock_settle(s);
-				break;
-			}
-			/* fall through */
-		case SOCK_OPEN:
-			if (s->close_req == NULL)
-				s->close_err = esp_lost_err();
-			s->esp_pending = 0;
-			s->state = SOCK_CLOSING;
-			sock_settle(s);
-			break;
-		case SOCK_CLOSING:
-			sock_settle(s);
-			break;
-		}
-	}
-	for (unsigned l = 0; l < CONFIG_LINKS; l++) {
-		sk.stale[l] = false;
-		if (sk.link_slot[l] != SOCK_NONE)
-			sock_unlink(&sk.s[sk.link_slot[l]]);
-	}
-	sk.recvlen_due = false;
-	sk.ipd_slot = SOCK_NONE;
-	serve_esp_lost();
-}
-
-static void conn_esp_garbled(void)
-{
-	sk.recvlen_due = true;
-	/* An unsolicited block cut short: its bytes so far are not to be trusted. */
-	if (sk.ipd_slot != SOCK_NONE) {
-		struct sock *s = &sk.s[sk.ipd_slot];
-
-		pool_unput(&s->rx, s->uncommitted);
-		s->uncommitted = 0;
-		if (!sk.ipd_udp)
-			s->damaged = true;
-		sk.ipd_slot = SOCK_NONE;
-	}
-	/* Unsolicited data has no second chance: part of it may be gone. */
-	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
-		struct sock *s = &sk.s[i];
-
-		if (!esp_passive() && s->kind != PROTO_KIND_UDP && sock_receiving(s))
-			s->damaged = true;
-	}
-}
-
-static void conn_esp_sound(void)
-{
-	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
-		struct sock *s = &sk.s[i];
-
-		if (!s->damaged)
-			continue;
-		s->damaged = false;
-		sock_fail(s, PROTO_EIO);
-	}
-}
 
 /* Opening and closing links (and the listener) take turns with sends and reads. */
-static const struct esp_user conn_control_user = {
-	.next = conn_next_control,
-	.urc = conn_urc,
-	.lost = conn_esp_lost,
-	.garbled = conn_esp_garbled,
-	.sound = conn_esp_sound,
-	.quiet = conn_quiet_open,
+static const struct esp_user sock_esp_control_user = {
+	.next = sock_esp_next_control,
+	.urc = sock_urc_handle,
+	.lost = sock_urc_lost,
+	.garbled = sock_urc_garbled,
+	.sound = sock_urc_sound,
+	.quiet = sock_urc_quiet_open,
 };
 
-static const struct esp_user conn_data_user = {
-	.next = conn_next_data,
+static const struct esp_user sock_esp_data_user = {
+	.next = sock_esp_next_data,
 };
 
-void conn_init(void)
+void sock_esp_init(void)
 {
-	esp_register(&conn_control_user);
-	esp_register(&conn_data_user);
+	esp_register(&sock_esp_control_user);
+	esp_register(&sock_esp_data_user);
 }

@@ -7,8 +7,8 @@
  * documents that as the default of its optional second argument), so a
  * closed listener's clients live on as ordinary sockets.
  */
-#ifndef K210_SERVE_H
-#define K210_SERVE_H
+#ifndef K210_SOCK_SERVE_H
+#define K210_SOCK_SERVE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,10 +16,10 @@
 #include "esp.h"
 
 /* The next listener or accept command, if any. */
-bool serve_next(struct esp_cmd *c);
+bool sock_serve_next(struct esp_cmd *c);
 /* "<link>,CONNECT" nobody asked for. */
-void serve_incoming(uint8_t link);
+void sock_serve_incoming(uint8_t link);
 /* The module restarted: the server and its pending work are gone. */
-void serve_esp_lost(void);
+void sock_serve_lost(void);
 
 #endif
