@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "serial.h"
+#include "tty.h"
 
 #define SERIAL_START_BAUD 115200
 
@@ -34,31 +35,6 @@ static bool serial_fail(char *err, size_t errlen, const char *what)
 {
 	snprintf(err, errlen, "%s: %s", what, strerror(errno));
 	return false;
-}
-
-static speed_t serial_speed_const(uint32_t baud)
-{
-	switch (baud) {
-	case 9600: return B9600;
-	case 19200: return B19200;
-	case 38400: return B38400;
-	case 57600: return B57600;
-	case 115200: return B115200;
-	case 230400: return B230400;
-	case 460800: return B460800;
-	case 500000: return B500000;
-	case 576000: return B576000;
-	case 921600: return B921600;
-	case 1000000: return B1000000;
-	case 1152000: return B1152000;
-	case 1500000: return B1500000;
-	case 2000000: return B2000000;
-	case 2500000: return B2500000;
-	case 3000000: return B3000000;
-	case 3500000: return B3500000;
-	case 4000000: return B4000000;
-	default: return 0;
-	}
 }
 
 /* Raw 8N1, no flow control, no hangup on close (that would toggle DTR). */
@@ -261,7 +237,7 @@ void serial_close(struct serial *s)
 
 bool serial_set_baud(struct serial *s, uint32_t baud)
 {
-	speed_t sp = serial_speed_const(baud);
+	speed_t sp = tty_speed(baud);
 	bool ok;
 
 	if (sp) {

@@ -7,8 +7,8 @@
 
 #include "atcmd.h"
 #include "links.h"
-#include "reply.h"
 #include "ping.h"
+#include "reply.h"
 #include "resolve.h"
 #include "sim.h"
 #include "wifi.h"

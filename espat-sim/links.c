@@ -1,4 +1,5 @@
 #include "links.h"
+#include "monotime.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -220,7 +221,7 @@ static void links_fill(struct link *l, const struct links_params *p)
 	l->remote.sin_port = htons(p->port);
 	l->udp_mode = p->udp_mode;
 	l->udp_rebound = false;
-	l->last_activity = loop_now();
+	l->last_activity = monotime_ns();
 	snprintf(l->host, sizeof(l->host), "%s", p->host);
 }
 
@@ -270,7 +271,7 @@ enum links_start links_connect(int id, const struct links_params *p, links_done_
 		return LINKS_FAILED;
 	}
 	l->state = LINKS_CONNECTING;
-	l->deadline = loop_now() + LINKS_CONNECT_TIMEOUT_S * LOOP_NS_PER_S;
+	l->deadline = monotime_ns() + LINKS_CONNECT_TIMEOUT_S * LOOP_NS_PER_S;
 	l->done = done;
 	return LINKS_STARTED;
 }
@@ -284,7 +285,7 @@ static void links_connect_result(struct link *l, bool ok)
 	if (ok) {
 		l->state = LINKS_OPEN;
 		l->local_port = links_local_port(l->fd);
-		l->last_activity = loop_now();
+		l->last_activity = monotime_ns();
 	} else {
 		links_clear(l);
 	}
@@ -335,7 +336,7 @@ static void links_deliver(struct link *l, const uint8_t *data, size_t n, const s
 	char header[LINKS_HEADER_MAX];
 	size_t hlen;
 
-	l->last_activity = loop_now();
+	l->last_activity = monotime_ns();
 	if (links_is_passive(l)) {
 		memcpy(l->rx + l->rx_len, data, n);
 		l->rx_len += n;
@@ -460,7 +461,7 @@ static void links_write_some(struct link *l)
 	}
 	l->tls_want = TLS_DONE;
 	l->tx_off += (size_t)n;
-	l->last_activity = loop_now();
+	l->last_activity = monotime_ns();
 	if (l->tx_off == l->tx_len)
 		l->tx_done = true;
 }
@@ -648,7 +649,7 @@ static void links_on_accept(int fd, short revents, void *ctx)
 	l->server_child = true;
 	l->remote = peer;
 	l->local_port = links.server_port;
-	l->last_activity = loop_now();
+	l->last_activity = monotime_ns();
 	reply_urc_printf("%d,CONNECT\r\n", links_id(l));
 }
 
@@ -692,7 +693,7 @@ static short links_tls_events(const struct link *l, short otherwise)
 
 void links_service(void)
 {
-	int64_t now = loop_now();
+	int64_t now = monotime_ns();
 
 	for (int id = 0; id < LINKS_MAX; id++) {
 		struct link *l = &links.link[id];
@@ -746,18 +747,18 @@ void links_prepare(void)
 			if (l->tx_active && !l->tx_done)
 				ev |= POLLOUT;
 			if (l->tx_done)
-				loop_wake_at(loop_now());
+				loop_wake_at(monotime_ns());
 			if (l->tls != NULL)
 				ev = ev != 0 ? links_tls_events(l, ev) : 0;
 			if (l->tls != NULL && tls_pending(l->tls) > 0 && links_read_budget(l) > 0)
-				loop_wake_at(loop_now());
+				loop_wake_at(monotime_ns());
 			if (l->server_child && links.server_timeout_s > 0)
 				timed = true;
 		}
 		loop_watch(l->fd, ev, links_on_io, l);
 	}
 	if (timed)
-		loop_wake_at(loop_now() + LOOP_NS_PER_S);
+		loop_wake_at(monotime_ns() + LOOP_NS_PER_S);
 	if (links.server_fd >= 0 && reply_urc_room() >= LINKS_HEADER_MAX)
 		loop_watch(links.server_fd, POLLIN, links_on_accept, NULL);
 }

@@ -1,4 +1,5 @@
 #include "loop.h"
+#include "monotime.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -27,20 +28,12 @@ static int64_t loop_wake;
 static unsigned loop_epoch;
 static struct loop_timer_entry loop_timers[LOOP_TIMER_COUNT];
 
-int64_t loop_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * LOOP_NS_PER_S + ts.tv_nsec;
-}
-
 void loop_watch(int fd, short events, loop_io_fn fn, void *ctx)
 {
 	if (fd < 0 || events == 0)
 		return;
 	if (loop_nfds == LOOP_WATCH_MAX)
-		log_fatalx("event loop: more than %d descriptors", LOOP_WATCH_MAX);
+		fatalx("event loop: more than %d descriptors", LOOP_WATCH_MAX);
 	loop_fds[loop_nfds].fd = fd;
 	loop_fds[loop_nfds].events = events;
 	loop_fds[loop_nfds].revents = 0;
@@ -63,7 +56,7 @@ void loop_invalidate(void)
 void loop_timer_in(enum loop_timer t, int64_t delay_ns, loop_timer_fn fn)
 {
 	loop_timers[t].active = true;
-	loop_timers[t].when = loop_now() + (delay_ns > 0 ? delay_ns : 0);
+	loop_timers[t].when = monotime_ns() + (delay_ns > 0 ? delay_ns : 0);
 	loop_timers[t].fn = fn;
 }
 
@@ -79,7 +72,7 @@ bool loop_timer_active(enum loop_timer t)
 
 static void loop_run_timers(void)
 {
-	int64_t now = loop_now();
+	int64_t now = monotime_ns();
 
 	for (size_t i = 0; i < LOOP_TIMER_COUNT; i++) {
 		struct loop_timer_entry *t = &loop_timers[i];
@@ -104,7 +97,7 @@ void loop_turn(void (*prepare)(void))
 		if (loop_timers[i].active)
 			loop_wake_at(loop_timers[i].when);
 	if (loop_wake >= 0) {
-		int64_t delta = loop_wake - loop_now();
+		int64_t delta = loop_wake - monotime_ns();
 
 		if (delta < 0)
 			delta = 0;
@@ -114,7 +107,7 @@ void loop_turn(void (*prepare)(void))
 	}
 	n = ppoll(loop_fds, (nfds_t)loop_nfds, tp, NULL);
 	if (n < 0 && errno != EINTR)
-		log_fatal("ppoll");
+		fatal("ppoll");
 	epoch = loop_epoch;
 	for (size_t i = 0; n > 0 && i < loop_nfds && epoch == loop_epoch; i++) {
 		if (loop_fds[i].revents == 0)

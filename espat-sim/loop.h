@@ -25,8 +25,6 @@ enum loop_timer {
 	LOOP_TIMER_COUNT
 };
 
-int64_t loop_now(void);
-
 /* Called by the per-turn prepare hook: watch fd for events this turn only. */
 void loop_watch(int fd, short events, loop_io_fn fn, void *ctx);
 /* Called by the per-turn prepare hook: wake up no later than when (monotonic ns). */

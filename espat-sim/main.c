@@ -19,9 +19,10 @@
 #include "log.h"
 #include "loop.h"
 #include "opt.h"
-#include "reply.h"
 #include "ping.h"
+#include "reply.h"
 #include "resolve.h"
+#include "sigfd.h"
 #include "sim.h"
 #include "trace.h"
 #include "uart.h"
@@ -125,13 +126,13 @@ static void main_quirk(const char *name)
 			return;
 		}
 	}
-	log_fatalx("--quirk: unknown quirk '%s' (see --help)", name);
+	fatalx("--quirk: unknown quirk '%s' (see --help)", name);
 }
 
 static void main_address(const char *opt, const char *s, struct in_addr *out)
 {
 	if (inet_pton(AF_INET, s, out) != 1)
-		log_fatalx("%s: '%s' is not an IPv4 address", opt, s);
+		fatalx("%s: '%s' is not an IPv4 address", opt, s);
 }
 
 static void main_mac(const char *s)
@@ -140,7 +141,7 @@ static void main_mac(const char *s)
 	char tail;
 
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
-		log_fatalx("--mac: '%s' is not XX:XX:XX:XX:XX:XX", s);
+		fatalx("--mac: '%s' is not XX:XX:XX:XX:XX:XX", s);
 	for (int i = 0; i < 6; i++)
 		sim_opt.mac[i] = (uint8_t)b[i];
 }
@@ -236,21 +237,12 @@ static void main_prepare(void)
 
 static void main_setup_signals(void)
 {
-	sigset_t set;
+	static const int sigs[] = { SIGUSR1, SIGUSR2, SIGTERM, SIGINT, SIGHUP };
 
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGUSR2);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	/* Blocked before any resolver thread exists, so every thread inherits the mask. */
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		log_fatal("sigprocmask");
-	main_signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	/* Before any resolver thread exists, so every thread inherits the mask. */
+	main_signal_fd = sigfd_open(sigs, sizeof(sigs) / sizeof(sigs[0]));
 	if (main_signal_fd < 0)
-		log_fatal("signalfd");
+		fatal("signals");
 }
 
 int main(int argc, char **argv)
@@ -289,7 +281,7 @@ int main(int argc, char **argv)
 			else if (strcmp(optarg, "2") == 0 || strncmp(optarg, "2.", 2) == 0)
 				sim_opt.version = SIM_AT2;
 			else
-				log_fatalx("--at-version: expected 1.1, 1.7 or 2, got '%s'", optarg);
+				fatalx("--at-version: expected 1.1, 1.7 or 2, got '%s'", optarg);
 			break;
 		case OPT_CHAOS:
 			chaos = true;
@@ -321,7 +313,7 @@ int main(int argc, char **argv)
 		case OPT_TRACE:
 		case OPT_TRACE_EVENTS:
 			if (trace_path != NULL)
-				log_fatalx("--trace and --trace-events: one trace at a time");
+				fatalx("--trace and --trace-events: one trace at a time");
 			trace_path = optarg;
 			trace_bytes_too = c == OPT_TRACE;
 			break;
@@ -340,11 +332,11 @@ int main(int argc, char **argv)
 		main_usage(stderr);
 		return 2;
 	}
-	log_init("espat-sim", verbosity);
+	log_init_tool("espat-sim", log_level_verbose(verbosity), NULL);
 	if (!have_ap)
 		wifi_add_default_ap();
 	if (trace_path != NULL && trace_open(trace_path, trace_bytes_too) < 0)
-		log_fatal("trace %s", trace_path);
+		fatal("trace %s", trace_path);
 	main_setup_signals();
 	uart_set_unpaced(unpaced);
 	uart_set_burst(sim_quirk(SIM_Q_BURST));

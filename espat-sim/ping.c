@@ -1,3 +1,4 @@
+#include "monotime.h"
 #include "ping.h"
 
 #include <errno.h>
@@ -42,7 +43,7 @@ static void ping_report(void)
 static void ping_finish(bool answered)
 {
 	ping.result_answered = answered;
-	ping.result_ms = answered ? (long)((loop_now() - ping.started) / LOOP_NS_PER_MS) : 0;
+	ping.result_ms = answered ? (long)((monotime_ns() - ping.started) / LOOP_NS_PER_MS) : 0;
 	ping_close();
 	log_debug("ping %s", answered ? "answered" : "timed out");
 	loop_timer_in(LOOP_TIMER_PING, 0, ping_report);
@@ -71,7 +72,7 @@ void ping_start(struct in_addr addr, ping_fn fn)
 
 	ping_cancel();
 	ping.fn = fn;
-	ping.started = loop_now();
+	ping.started = monotime_ns();
 	ping.fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ping.fd < 0) {
 		log_warn("ping socket");

@@ -1,3 +1,4 @@
+#include "monotime.h"
 #include "trace.h"
 
 #include <stdarg.h>
@@ -20,7 +21,7 @@ int trace_open(const char *path, bool bytes)
 		return -1;
 	setvbuf(trace_file, NULL, _IOLBF, 0);
 	trace_with_bytes = bytes;
-	trace_start = loop_now();
+	trace_start = monotime_ns();
 	/* The start on CLOCK_MONOTONIC lets other programs' timestamps be lined up with these. */
 	fprintf(trace_file, "# espat-sim trace: seconds, direction (> to host, < from host, # event), %s; "
 	    "start %lld.%09lld\n", bytes ? "bytes" : "event", (long long)(trace_start / LOOP_NS_PER_S),
@@ -37,7 +38,7 @@ void trace_close(void)
 
 static void trace_stamp(char mark)
 {
-	int64_t t = loop_now() - trace_start;
+	int64_t t = monotime_ns() - trace_start;
 
 	fprintf(trace_file, "%4lld.%06lld %c ", (long long)(t / LOOP_NS_PER_S),
 	    (long long)(t % LOOP_NS_PER_S / 1000), mark);

@@ -1,3 +1,4 @@
+#include "monotime.h"
 #include "uart.h"
 
 #include <errno.h>
@@ -81,7 +82,7 @@ int uart_open_pty(const char *link_path, uart_input_fn on_input)
 	}
 	uart.pty_link = strdup(link_path);
 	if (uart.pty_link == NULL)
-		log_fatal("strdup");
+		fatal("strdup");
 	uart.in_fd = uart.pty.master;
 	uart.out_fd = uart.pty.master;
 	uart.on_input = on_input;
@@ -140,7 +141,7 @@ bool uart_put(const void *buf, size_t len)
 		return false;
 	}
 	if (uart.burst && uart.len == 0 && len > 0)
-		uart.hold_until = loop_now() + UART_BURST_MS * LOOP_NS_PER_MS;
+		uart.hold_until = monotime_ns() + UART_BURST_MS * LOOP_NS_PER_MS;
 	tail = (uart.head + uart.len) % UART_QUEUE_SIZE;
 	for (size_t done = 0; done < len;) {
 		size_t n = UART_QUEUE_SIZE - tail;
@@ -220,7 +221,7 @@ static size_t uart_allowed(int64_t now, int64_t *wake)
 
 static void uart_on_writable(int fd, short revents, void *ctx)
 {
-	int64_t wake, now = loop_now();
+	int64_t wake, now = monotime_ns();
 	size_t n = uart_allowed(now, &wake);
 	ssize_t w;
 
@@ -285,7 +286,7 @@ void uart_prepare(void)
 		loop_watch(uart.in_fd, POLLIN, uart_on_readable, NULL);
 	if (uart.len == 0)
 		return;
-	if (uart_allowed(loop_now(), &wake) > 0)
+	if (uart_allowed(monotime_ns(), &wake) > 0)
 		loop_watch(uart.out_fd, POLLOUT, uart_on_writable, NULL);
 	else if (wake >= 0)
 		loop_wake_at(wake);

@@ -4,13 +4,14 @@
 #include <string.h>
 
 #include "board.h"
-#include "elog.h"
 #include "emu.h"
 #include "esp.h"
 #include "espat.h"
 #include "evlog.h"
 #include "host.h"
 #include "image.h"
+#include "log.h"
+#include "monotime.h"
 #include "pool.h"
 #include "shim.h"
 #include "sock.h"
@@ -23,12 +24,12 @@ static void board_core_log(uint8_t level, const char *text)
 {
 	static const char *const names[] = { "error", "warning", "info", "debug" };
 
-	elog_info("board %s: %s", level < 4 ? names[level] : "log", text);
+	log_info("board %s: %s", level < 4 ? names[level] : "log", text);
 }
 
 void board_reboot(void)
 {
-	int64_t now = emu_now_ns();
+	int64_t now = monotime_ns();
 
 	if (emu.image) {
 		image_reboot();
@@ -44,7 +45,7 @@ void board_reboot(void)
 		return;
 	evlog_set_hook(board_core_log);
 	shim_init();
-	elog_info("board started");
+	log_info("board started");
 }
 
 int board_plug(void)
@@ -52,15 +53,15 @@ int board_plug(void)
 	if (emu.plugged)
 		return 0;
 	if (tty_pty_open(&emu.pty) < 0) {
-		elog_warn("cannot create a pty: %s", strerror(errno));
+		log_warnx("cannot create a pty: %s", strerror(errno));
 		return -1;
 	}
 	if (tty_publish(emu.pty.slave, emu.link_path) < 0) {
-		elog_warn("cannot publish %s -> %s: %s", emu.link_path, emu.pty.slave, strerror(errno));
+		log_warnx("cannot publish %s -> %s: %s", emu.link_path, emu.pty.slave, strerror(errno));
 		tty_pty_close(&emu.pty);
 		return -1;
 	}
-	elog_info("USB line %s -> %s", emu.link_path, emu.pty.slave);
+	log_info("USB line %s -> %s", emu.link_path, emu.pty.slave);
 	emu.plugged = true;
 	line_attach(&emu.host, emu.pty.master);
 	/* Power comes with the USB cable: the board boots. */
@@ -82,14 +83,14 @@ void board_unplug(void)
 	/* The ESP8285 loses power with the board. */
 	espat_enable(false);
 	emu.esp_pin = false;
-	elog_info("unplugged");
+	log_info("unplugged");
 }
 
 void board_esp_pulse(void)
 {
 	emu.esp_pulses++;
 	espat_enable(false);
-	emu.esp_on_at = emu_now_ns() + BOARD_PULSE_NS;
+	emu.esp_on_at = monotime_ns() + BOARD_PULSE_NS;
 }
 
 void board_timers(int64_t now, int64_t *wake)
@@ -108,7 +109,7 @@ void board_timers(int64_t now, int64_t *wake)
 			emu.replug_at = 0;
 			emu.replugs++;
 			if (board_plug() < 0)
-				elog_warn("replug failed");
+				log_warnx("replug failed");
 		} else if (emu.replug_at < *wake) {
 			*wake = emu.replug_at;
 		}
@@ -138,7 +139,7 @@ static void board_stats(char *out, size_t cap)
 		 "esp_rx_bytes=%llu\nesp_tx_bytes=%llu\nboard_resets=%llu\nreplugs=%llu\nesp_pulses=%llu\n"
 		 "esp_resets=%u\nesp_timeouts=%u\nesp_busy=%u\nesp_noise=%u\nsock_opened=%u\nsock_failed=%u\n"
 		 "sock_accepted=%u\nudp_dropped=%u\nrx_overflows=%u\nbytes_up=%llu\nbytes_down=%llu\n",
-		 (long long)((emu_now_ns() - emu.start_ns) / BOARD_NS_PER_S), emu.plugged, emu.powered,
+		 (long long)((monotime_ns() - emu.start_ns) / BOARD_NS_PER_S), emu.plugged, emu.powered,
 		 emu.plugged ? emu.pty.slave : "", emu.host.baud, emu.esp.baud,
 		 (unsigned long long)h->rx_bytes, (unsigned long long)h->tx_bytes,
 		 (unsigned long long)h->rx_overflow, (unsigned long long)h->flipped, (unsigned long long)h->dropped,
@@ -192,7 +193,7 @@ void board_command(const char *line, char *reply, size_t cap)
 			return;
 		}
 		board_unplug();
-		emu.replug_at = emu_now_ns() + (int64_t)(secs * BOARD_NS_PER_S);
+		emu.replug_at = monotime_ns() + (int64_t)(secs * BOARD_NS_PER_S);
 	} else if (strcmp(word, "reset") == 0) {
 		if (!emu.plugged) {
 			snprintf(reply, cap, "error: unplugged\n");

@@ -10,7 +10,7 @@
 
 #include "board.h"
 #include "control.h"
-#include "elog.h"
+#include "log.h"
 
 #define CONTROL_CLIENTS 4
 #define CONTROL_LINE 256
@@ -39,7 +39,7 @@ int control_open(const char *path)
 	struct stat st;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		elog_warn("--control %s: path too long", path);
+		log_warnx("--control %s: path too long", path);
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
@@ -48,7 +48,7 @@ int control_open(const char *path)
 		unlink(path);
 	ctl.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (ctl.fd < 0 || bind(ctl.fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(ctl.fd, 4) < 0) {
-		elog_warn("--control %s: %s", path, strerror(errno));
+		log_warnx("--control %s: %s", path, strerror(errno));
 		if (ctl.fd >= 0)
 			close(ctl.fd);
 		ctl.fd = -1;
@@ -138,7 +138,7 @@ static void control_line(struct control_client *c, char *line, size_t len)
 		line[--len] = '\0';
 	if (len == 0)
 		return;
-	elog_info("control: %s", line);
+	log_info("control: %s", line);
 	board_command(line, reply, sizeof(reply));
 	control_reply(c, reply);
 }

@@ -38,7 +38,6 @@ struct emu {
 
 extern struct emu emu;
 
-int64_t emu_now_ns(void);
 /* Signals (signalfd): board and ESP resets, espat-sim's death, exit. */
 void port_signals(void);
 

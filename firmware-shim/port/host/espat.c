@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "elog.h"
 #include "espat.h"
+#include "log.h"
 #include "tty.h"
 
 #define ESPAT_MAX_ARGS 64
@@ -54,11 +54,11 @@ static int espat_open_tty(const char *path, uint32_t baud)
 	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
-		elog_fatal("--esp-tty %s: %s", path, strerror(errno));
+		fatalx("--esp-tty %s: %s", path, strerror(errno));
 	if (tty_raw(fd, baud) < 0)
-		elog_warn("--esp-tty %s: cannot make it a raw line: %s", path, strerror(errno));
+		log_warnx("--esp-tty %s: cannot make it a raw line: %s", path, strerror(errno));
 	espat_tty_fd = fd;
-	elog_info("ESP8285 on %s", path);
+	log_info("ESP8285 on %s", path);
 	return fd;
 }
 
@@ -73,7 +73,7 @@ int espat_start(const struct espat_config *c)
 		return espat_open_tty(c->tty, c->tty_baud ? c->tty_baud : 115200);
 	path = c->sim ? c->sim : espat_find(found, sizeof(found));
 	if (c->nargs > ESPAT_MAX_ARGS)
-		elog_fatal("too many --esp-arg options");
+		fatalx("too many --esp-arg options");
 	argv[argc++] = (char *)(uintptr_t)path;
 	if (c->unpaced)
 		argv[argc++] = (char *)(uintptr_t)"--unpaced";
@@ -81,11 +81,11 @@ int espat_start(const struct espat_config *c)
 		argv[argc++] = c->args[i];
 	argv[argc] = NULL;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		elog_fatal("socketpair: %s", strerror(errno));
+		fatalx("socketpair: %s", strerror(errno));
 	parent = getpid();
 	espat_pid = fork();
 	if (espat_pid < 0)
-		elog_fatal("fork: %s", strerror(errno));
+		fatalx("fork: %s", strerror(errno));
 	if (espat_pid == 0) {
 		sigset_t pins;
 
@@ -110,7 +110,7 @@ int espat_start(const struct espat_config *c)
 	}
 	close(sv[1]);
 	fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK);
-	elog_info("ESP8285 is %s (pid %ld)", path, (long)espat_pid);
+	log_info("ESP8285 is %s (pid %ld)", path, (long)espat_pid);
 	return sv[0];
 }
 
@@ -119,13 +119,13 @@ void espat_enable(bool on)
 	if (espat_pid > 0)
 		kill(espat_pid, on ? SIGUSR2 : SIGUSR1);
 	else
-		elog_debug("WIFI_EN %s (no control over an external emulator)", on ? "high" : "low");
+		log_debug("WIFI_EN %s (no control over an external emulator)", on ? "high" : "low");
 }
 
 void espat_set_baud(uint32_t baud)
 {
 	if (espat_tty_fd >= 0 && tty_set_baud(espat_tty_fd, baud) < 0)
-		elog_warn("--esp-tty: cannot set %u baud: %s", baud, strerror(errno));
+		log_warnx("--esp-tty: cannot set %u baud: %s", baud, strerror(errno));
 }
 
 bool espat_reap(char *why, size_t cap)

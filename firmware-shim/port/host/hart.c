@@ -7,8 +7,8 @@
 #include <sys/time.h>
 #include <unicorn/unicorn.h>
 
-#include "elog.h"
 #include "hart.h"
+#include "log.h"
 
 #define MSTATUS_MIE    (1ull << 3)
 #define MSTATUS_MPIE   (1ull << 7)
@@ -281,7 +281,7 @@ static void hart_hook_exception(uc_engine *uc, uint32_t cause, void *data)
 	/* Illegal instruction: mtval holds its bits. */
 	if (cause == CAUSE_ILLEGAL && uc_mem_read(hart.uc, pc, &insn, sizeof(insn)) == UC_ERR_OK)
 		tval = (insn & 3u) == 3u ? insn : insn & 0xffffu;
-	elog_warn("firmware exception %u at pc %s: taken through mtvec", cause,
+	log_warnx("firmware exception %u at pc %s: taken through mtvec", cause,
 		  hart_elf_describe(hart.elf, pc, where, sizeof(where)));
 	hart_trap(cause, pc, tval);
 	hart.in_callback = 0;
@@ -352,12 +352,12 @@ void hart_map_mmio(const char *name, uint64_t base, uint64_t size, hart_mmio_rea
 	uc_err e;
 
 	if (hart.nregion == HART_REGIONS)
-		elog_fatal("too many peripheral regions");
+		fatalx("too many peripheral regions");
 	r = &hart.region[hart.nregion++];
 	*r = (struct hart_region){ .name = name, .base = base, .read = read, .write = write, .ctx = ctx };
 	e = uc_mmio_map(hart.uc, base, size, hart_mmio_read, r, hart_mmio_write, r);
 	if (e != UC_ERR_OK)
-		elog_fatal("mapping %s at 0x%llx: %s", name, (unsigned long long)base, uc_strerror(e));
+		fatalx("mapping %s at 0x%llx: %s", name, (unsigned long long)base, uc_strerror(e));
 }
 
 static void hart_add_watch(void *ctx, uint64_t addr, enum hart_elf_insn what, unsigned len)
@@ -373,7 +373,7 @@ static void hart_add_watch(void *ctx, uint64_t addr, enum hart_elf_insn what, un
 			break;
 	if (i == hart.nwatch) {
 		if (hart.nwatch == HART_WATCH_MAX)
-			elog_fatal("the image has more than %d instructions to watch", HART_WATCH_MAX);
+			fatalx("the image has more than %d instructions to watch", HART_WATCH_MAX);
 		hart.watch[hart.nwatch++] = (struct hart_watch){ .addr = at };
 	}
 	hart.watch[i].what |= bit;
@@ -463,7 +463,7 @@ int hart_init(const struct hart_elf *elf, const struct hart_ops *ops, char *err,
 	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
-	elog_debug("CPU: %u watched instructions", hart.nwatch);
+	log_debug("CPU: %u watched instructions", hart.nwatch);
 	return 0;
 }
 

@@ -6,7 +6,6 @@
 
 #include "board.h"
 #include "control.h"
-#include "elog.h"
 #include "emu.h"
 #include "esp.h"
 #include "espat.h"
@@ -14,6 +13,8 @@
 #include "evlog.h"
 #include "host.h"
 #include "image.h"
+#include "log.h"
+#include "monotime.h"
 #include "periph_uart.h"
 #include "periph_uarths.h"
 #include "port.h"
@@ -55,7 +56,7 @@ static void image_host_rate(void)
 /* Host time until the next board timer (unplug-for, the end of an ESP reset pulse), INT64_MAX if none. */
 static int64_t image_timer_due_in(void)
 {
-	int64_t now = emu_now_ns(), t = INT64_MAX;
+	int64_t now = monotime_ns(), t = INT64_MAX;
 
 	if (emu.esp_on_at && emu.esp_on_at - now < t)
 		t = emu.esp_on_at - now;
@@ -87,9 +88,9 @@ static void image_line(struct wire *w, short revents, bool is_esp)
 		char why[64];
 
 		if (espat_wait_exit(why, sizeof(why)))
-			elog_warn("espat-sim %s: the board has no WiFi chip any more, exiting", why);
+			log_warnx("espat-sim %s: the board has no WiFi chip any more, exiting", why);
 		else
-			elog_warn("the ESP8285 side closed its line, exiting");
+			log_warnx("the ESP8285 side closed its line, exiting");
 		emu.exit_code = 1;
 		emu.quit = true;
 		hart_abort();
@@ -102,7 +103,7 @@ static void image_events(void)
 	int64_t wake = INT64_MAX;
 
 	port_signals();
-	board_timers(emu_now_ns(), &wake);
+	board_timers(monotime_ns(), &wake);
 	if (emu.esp_pulses != img.esp_pulses_seen) {
 		/* An ESP reset from outside (esp-reset, SIGUSR2): it boots at its boot rate. */
 		bool eof;
@@ -148,7 +149,7 @@ static void image_service(int64_t timeout_ns)
 	ts.tv_nsec = wait % NS_PER_S;
 	if (ppoll(fds, (nfds_t)(n + nctl), &ts, NULL) < 0) {
 		if (errno != EINTR)
-			elog_fatal("ppoll: %s", strerror(errno));
+			fatalx("ppoll: %s", strerror(errno));
 		n = 0;
 	}
 	/* Time asleep passed on the board too: what came meanwhile arrives from then on. */
@@ -199,7 +200,7 @@ static uint32_t image_esp_sent(uint8_t c)
 	uint32_t before = esprate_now(), now = esprate_sent(c);
 
 	if (now != before) {
-		elog_info("ESP8285 UART now at %u baud", now);
+		log_info("ESP8285 UART now at %u baud", now);
 		espat_set_baud(now);
 	}
 	return now;
@@ -237,7 +238,7 @@ void image_reboot(void)
 		wire_clear(&img.esp, 0);
 	}
 	soc_reset(cause);
-	elog_info("board started (%s)", cause == PERIPH_SYSCTL_POWER_ON ? "power-up" :
+	log_info("board started (%s)", cause == PERIPH_SYSCTL_POWER_ON ? "power-up" :
 		  cause == PERIPH_SYSCTL_SOFT_RESET ? "soft reset by the firmware" : "reset pin");
 }
 
@@ -295,7 +296,7 @@ void image_run(void)
 			why = HART_STOP_FAULT;
 		}
 		if (why == HART_STOP_FAULT) {
-			elog_warn("firmware fault: %s", hart_fault_text()[0] ? hart_fault_text() : "the run ended unexpectedly");
+			log_warnx("firmware fault: %s", hart_fault_text()[0] ? hart_fault_text() : "the run ended unexpectedly");
 			emu.exit_code = 3;
 			emu.quit = true;
 			break;
@@ -330,14 +331,14 @@ void image_stats(char *out, size_t cap)
 			     hart_call("sock_get_stats", &ss, sizeof(ss), NULL) &&
 			     hart_call("host_link_stats", &ls, sizeof(ls), NULL) &&
 			     hart_call("evlog_suppressed", NULL, 0, &suppressed)))
-		elog_warn("stats: the image's counter functions could not be called");
+		log_warnx("stats: the image's counter functions could not be called");
 	snprintf(out, cap,
 		 "uptime_s=%lld\nplugged=%d\npowered=%d\nlink=%s\nhost_baud=%u\nesp_baud=%u\n"
 		 "host_rx_bytes=%llu\nhost_tx_bytes=%llu\nhost_rx_overflow=%llu\nhost_flipped=%llu\nhost_dropped=%llu\n"
 		 "esp_rx_bytes=%llu\nesp_tx_bytes=%llu\nboard_resets=%llu\nreplugs=%llu\nesp_pulses=%llu\n"
 		 "esp_resets=%u\nesp_timeouts=%u\nesp_busy=%u\nesp_noise=%u\nsock_opened=%u\nsock_failed=%u\n"
 		 "sock_accepted=%u\nudp_dropped=%u\nrx_overflows=%u\nbytes_up=%llu\nbytes_down=%llu\n",
-		 (long long)((emu_now_ns() - emu.start_ns) / NS_PER_S), emu.plugged, emu.powered,
+		 (long long)((monotime_ns() - emu.start_ns) / NS_PER_S), emu.plugged, emu.powered,
 		 emu.plugged ? emu.pty.slave : "", periph_uarths_baud(), periph_uart_baud(),
 		 (unsigned long long)h->rx_bytes, (unsigned long long)h->tx_bytes, (unsigned long long)hs.rx_lost,
 		 (unsigned long long)h->flipped, (unsigned long long)h->dropped,

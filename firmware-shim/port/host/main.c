@@ -10,18 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "board.h"
 #include "control.h"
-#include "elog.h"
 #include "emu.h"
 #include "espat.h"
 #include "image.h"
+#include "log.h"
+#include "monotime.h"
 #include "opt.h"
 #include "port.h"
 #include "shim.h"
+#include "sigfd.h"
 
 #define MAIN_DEFAULT_BAUD 2000000u
 #define MAIN_UNPACED_BAUD 4000000u
@@ -148,8 +149,8 @@ static int main_raw_source(uint32_t baud)
 	if (board_plug() < 0)
 		return 1;
 	emu.reboot_due = false;
-	line_set_baud(&emu.host, baud, emu_now_ns());
-	elog_info("raw source at %u baud", baud);
+	line_set_baud(&emu.host, baud, monotime_ns());
+	log_info("raw source at %u baud", baud);
 	while (!emu.quit) {
 		size_t room = line_tx_room(&emu.host);
 
@@ -169,22 +170,11 @@ static int main_raw_source(uint32_t baud)
 
 static int main_signals(void)
 {
-	sigset_t set;
-	int fd;
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGCHLD };
+	int fd = sigfd_open(sigs, sizeof(sigs) / sizeof(sigs[0]));
 
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGUSR2);
-	sigaddset(&set, SIGCHLD);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		elog_fatal("sigprocmask: %s", strerror(errno));
-	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (fd < 0)
-		elog_fatal("signalfd: %s", strerror(errno));
+		fatal("signals");
 	return fd;
 }
 
@@ -283,8 +273,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "k210-emu: --baud: the link starts at 115200; allow at least that\n");
 		return 2;
 	}
-	elog_init(verbosity, logfile);
-	emu.start_ns = now = emu_now_ns();
+	log_init_tool("k210-emu", log_level_verbose(verbosity), logfile);
+	emu.start_ns = now = monotime_ns();
 	emu.host_paced = baud != 0;
 	emu.host_max_baud = baud ? (uint32_t)baud : MAIN_UNPACED_BAUD;
 	emu.esp_paced = esp_baud != 0;
@@ -338,6 +328,6 @@ int main(int argc, char **argv)
 	board_unplug();
 	control_close();
 	espat_stop();
-	elog_info("exit");
+	log_info("exit");
 	return emu.exit_code;
 }

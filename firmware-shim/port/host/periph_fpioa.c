@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "hart.h"
-#include "elog.h"
+#include "log.h"
 #include "periph_fpioa.h"
 #include "periph_sysctl.h"
 
@@ -65,7 +65,7 @@ static bool fpioa_write(void *ctx, uint32_t off, uint32_t v)
 		return false;
 	if (!periph_sysctl_fpioa_clocked()) {
 		if (!fp.warned)
-			elog_warn("firmware writes the FPIOA while its clock is off: ignored, as on the chip");
+			log_warnx("firmware writes the FPIOA while its clock is off: ignored, as on the chip");
 		fp.warned = true;
 		return true;
 	}

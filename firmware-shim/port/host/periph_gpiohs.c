@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "hart.h"
-#include "elog.h"
+#include "log.h"
 #include "periph_gpiohs.h"
 
 #define GPIOHS_BASE     0x38001000ull
@@ -48,7 +48,7 @@ static bool gpiohs_write(void *ctx, uint32_t off, uint32_t v)
 		return true;
 	gh.reg[off / 4] = v;
 	if ((off == R_RISE_IE || off == R_FALL_IE || off == R_HIGH_IE || off == R_LOW_IE) && v && !gh.warned) {
-		elog_warn("firmware enables GPIOHS interrupts, which this board model does not raise");
+		log_warnx("firmware enables GPIOHS interrupts, which this board model does not raise");
 		gh.warned = true;
 	}
 	if (gh.pins_changed && ((gpiohs_out() & gh.reg[R_OUTPUT_EN / 4]) != before || gh.reg[R_OUTPUT_EN / 4] != en_before))

@@ -1,7 +1,7 @@
 #include <string.h>
 
 #include "hart.h"
-#include "elog.h"
+#include "log.h"
 #include "periph_sysctl.h"
 #include "periph_uart.h"
 #include "timebase.h"
@@ -103,7 +103,7 @@ static void sysctl_clocks(int64_t now)
 	apb0_hz = cpu_hz / (SEL0_APB0_DIV(sel) + 1);
 	if (cpu_hz == sc.cpu_hz && apb0_hz == sc.apb0_hz)
 		return;
-	elog_debug("clocks: CPU %u Hz, APB0 %u Hz", cpu_hz, apb0_hz);
+	log_debug("clocks: CPU %u Hz, APB0 %u Hz", cpu_hz, apb0_hz);
 	sc.cpu_hz = cpu_hz;
 	sc.apb0_hz = apb0_hz;
 	if (sc.ops->clocks_changed)

@@ -1,7 +1,7 @@
 #include <string.h>
 
 #include "hart.h"
-#include "elog.h"
+#include "log.h"
 #include "periph_fpioa.h"
 #include "periph_plic.h"
 #include "periph_sysctl.h"
@@ -184,9 +184,9 @@ static void uart_receive(int64_t now)
 
 				u.oe = true;
 				u.st.overruns++;
-				elog_debug("UART2 receive FIFO overrun at pc %s, %lld us after the firmware last read RBR",
+				log_debug("UART2 receive FIFO overrun at pc %s, %lld us after the firmware last read RBR",
 					   hart_where(where, sizeof(where)), (long long)(now - u.rx_read_at) / 1000);
-				elog_warn("TMP level %d since %lld us, meip %d", u.tmp_level, (long long)(now - u.tmp_level_at)/1000, periph_plic_meip());
+				log_warnx("TMP level %d since %lld us, meip %d", u.tmp_level, (long long)(now - u.tmp_level_at)/1000, periph_plic_meip());
 				continue;
 			}
 			u.rx[(u.rx_head + u.rx_count) % FIFO] = buf[i];
@@ -434,7 +434,7 @@ static bool uart_latch_write(int64_t now, const char *what)
 	if (!uart_busy(now))
 		return true;
 	u.st.busy_writes++;
-	elog_debug("UART2: %s written while busy: ignored (tx %u, shifter %lld ns, rx %u, receiving %d, wire %zu)", what, u.tx_count, (long long)(u.tx_free_at - now), u.rx_count, wire_receiving(u.w, now), u.w->in_len);
+	log_debug("UART2: %s written while busy: ignored (tx %u, shifter %lld ns, rx %u, receiving %d, wire %zu)", what, u.tx_count, (long long)(u.tx_free_at - now), u.rx_count, wire_receiving(u.w, now), u.w->in_len);
 	return false;
 }
 
@@ -478,14 +478,14 @@ static bool uart_write_reg(int64_t now, uint32_t off, uint32_t v)
 		}
 		u.lcr = v & 0xffu;
 		if ((u.lcr & LCR_8N1_MASK) != LCR_8N1 && !u.warned_format) {
-			elog_warn("UART2 set to a frame format other than 8N1 (LCR 0x%02x): the ESP8285 speaks 8N1", u.lcr);
+			log_warnx("UART2 set to a frame format other than 8N1 (LCR 0x%02x): the ESP8285 speaks 8N1", u.lcr);
 			u.warned_format = true;
 		}
 		return true;
 	case R_MCR:
 		u.mcr = v & 0x7fu;
 		if (u.mcr & MCR_LOOPBACK)
-			elog_warn("UART2 loopback mode is not modelled");
+			log_warnx("UART2 loopback mode is not modelled");
 		return true;
 	case R_LSR:
 	case R_MSR:
@@ -534,7 +534,7 @@ static bool uart_access_ok(uint32_t off, bool write)
 		return false;
 	if (!periph_sysctl_uart2_clocked()) {
 		if (!u.warned_gated)
-			elog_warn("firmware %s UART2 while its clock is off: nothing happens, as on the chip",
+			log_warnx("firmware %s UART2 while its clock is off: nothing happens, as on the chip",
 				  write ? "writes" : "reads");
 		u.warned_gated = true;
 		return false;

@@ -1,7 +1,7 @@
 #include <string.h>
 
 #include "hart.h"
-#include "elog.h"
+#include "log.h"
 #include "periph_fpioa.h"
 #include "periph_plic.h"
 #include "periph_sysctl.h"
@@ -89,7 +89,7 @@ static void uarths_receive(int64_t now)
 				char where[128];
 
 				hs.st.rx_lost++;
-				elog_debug("UARTHS receive FIFO full: a byte lost at pc %s, %lld us after the firmware last read it",
+				log_debug("UARTHS receive FIFO full: a byte lost at pc %s, %lld us after the firmware last read it",
 					   hart_where(where, sizeof(where)), (long long)(now - hs.rx_read_at) / 1000);
 			} else {
 				hs.rx[(hs.rx_head + hs.rx_count) % FIFO] = buf[i];

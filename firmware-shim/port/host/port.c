@@ -11,26 +11,19 @@
 #include "board.h"
 #include "config.h"
 #include "control.h"
-#include "elog.h"
 #include "emu.h"
 #include "espat.h"
+#include "log.h"
+#include "monotime.h"
 #include "port.h"
 
 #define PORT_FDS 16
 
 struct emu emu;
 
-int64_t emu_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
 uint64_t port_now_us(void)
 {
-	return (uint64_t)emu_now_ns() / 1000u;
+	return (uint64_t)monotime_ns() / 1000u;
 }
 
 size_t port_host_read(uint8_t *buf, size_t cap)
@@ -50,13 +43,13 @@ size_t port_host_tx_room(void)
 
 bool port_host_tx_idle(void)
 {
-	return line_tx_idle(&emu.host, emu_now_ns());
+	return line_tx_idle(&emu.host, monotime_ns());
 }
 
 void port_host_set_baud(uint32_t baud)
 {
-	elog_info("USB line now at %u baud", baud);
-	line_set_baud(&emu.host, baud, emu_now_ns());
+	log_info("USB line now at %u baud", baud);
+	line_set_baud(&emu.host, baud, monotime_ns());
 }
 
 uint32_t port_host_max_baud(void)
@@ -81,13 +74,13 @@ size_t port_esp_tx_room(void)
 
 bool port_esp_tx_idle(void)
 {
-	return line_tx_idle(&emu.esp, emu_now_ns());
+	return line_tx_idle(&emu.esp, monotime_ns());
 }
 
 void port_esp_set_baud(uint32_t baud)
 {
-	elog_info("ESP UART now at %u baud", baud);
-	line_set_baud(&emu.esp, baud, emu_now_ns());
+	log_info("ESP UART now at %u baud", baud);
+	line_set_baud(&emu.esp, baud, monotime_ns());
 	espat_set_baud(baud);
 }
 
@@ -136,7 +129,7 @@ uint32_t port_entropy(void)
 	uint32_t v;
 
 	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
-		v = (uint32_t)emu_now_ns() ^ (uint32_t)getpid() << 16;
+		v = (uint32_t)monotime_ns() ^ (uint32_t)getpid() << 16;
 	return v;
 }
 
@@ -153,23 +146,23 @@ void port_signals(void)
 	while (read(emu.sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGUSR1:
-			elog_info("SIGUSR1: board reset");
+			log_info("SIGUSR1: board reset");
 			if (emu.plugged)
 				emu.reboot_due = true;
 			break;
 		case SIGUSR2:
-			elog_info("SIGUSR2: ESP8285 reset");
+			log_info("SIGUSR2: ESP8285 reset");
 			board_esp_pulse();
 			break;
 		case SIGCHLD:
 			if (espat_reap(why, sizeof(why)) && !emu.quit) {
-				elog_warn("espat-sim %s: the board has no WiFi chip any more, exiting", why);
+				log_warnx("espat-sim %s: the board has no WiFi chip any more, exiting", why);
 				emu.exit_code = 1;
 				emu.quit = true;
 			}
 			break;
 		default:
-			elog_info("signal %u: exiting", si.ssi_signo);
+			log_info("signal %u: exiting", si.ssi_signo);
 			emu.quit = true;
 			break;
 		}
@@ -183,7 +176,7 @@ void port_wait(uint64_t deadline_us)
 
 	for (;;) {
 		struct pollfd fds[PORT_FDS];
-		int64_t now = emu_now_ns(), wake = deadline;
+		int64_t now = monotime_ns(), wake = deadline;
 		int n = 0, host = -1, esp = -1, got = 0, ctl_at, nctl;
 		struct timespec ts;
 
@@ -212,8 +205,8 @@ void port_wait(uint64_t deadline_us)
 		ts.tv_sec = (wake - now) / 1000000000ll;
 		ts.tv_nsec = (wake - now) % 1000000000ll;
 		if (ppoll(fds, (nfds_t)n, &ts, NULL) < 0 && errno != EINTR)
-			elog_fatal("ppoll: %s", strerror(errno));
-		now = emu_now_ns();
+			fatalx("ppoll: %s", strerror(errno));
+		now = monotime_ns();
 		if (fds[0].revents)
 			port_signals();
 		if (host >= 0 && emu.plugged) {
@@ -231,9 +224,9 @@ void port_wait(uint64_t deadline_us)
 				char why[64];
 
 				if (espat_wait_exit(why, sizeof(why)))
-					elog_warn("espat-sim %s: the board has no WiFi chip any more, exiting", why);
+					log_warnx("espat-sim %s: the board has no WiFi chip any more, exiting", why);
 				else
-					elog_warn("the ESP8285 side closed its line, exiting");
+					log_warnx("the ESP8285 side closed its line, exiting");
 				emu.exit_code = 1;
 				emu.quit = true;
 			}

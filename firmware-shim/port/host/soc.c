@@ -2,7 +2,7 @@
 
 #include "hart.h"
 #include "hart_elf.h"
-#include "elog.h"
+#include "log.h"
 #include "periph_clint.h"
 #include "periph_fpioa.h"
 #include "periph_gpiohs.h"
@@ -142,7 +142,7 @@ static void soc_pins(void)
 		on = false;
 	} else if (soc_pad_level(PAD_ESP_BOOT) != 0) {
 		/* GPIO15 high or floating at boot: the module waits for an SDIO host, no AT firmware. */
-		elog_warn("WIFI_EN raised while IO0 (the ESP8285's GPIO15 strap) is not driven low: "
+		log_warnx("WIFI_EN raised while IO0 (the ESP8285's GPIO15 strap) is not driven low: "
 			  "the module boots into SDIO mode and never answers");
 		on = false;
 	} else {
@@ -178,7 +178,7 @@ int soc_init(const struct soc_config *c, struct wire *usb, struct wire *esp, con
 	soc.ops = ops;
 	if (hart_elf_load(&soc.elf, c->image, HART_RAM_BASE, HART_RAM_BASE + HART_RAM_SIZE, err, sizeof(err)) < 0 ||
 	    hart_init(&soc.elf, &soc_hart_ops, err, sizeof(err)) < 0) {
-		elog_warn("--image: %s", err);
+		log_warnx("--image: %s", err);
 		return -1;
 	}
 	periph_sysctl_init(c->pll, &soc_sysctl_ops);
@@ -195,7 +195,7 @@ int soc_init(const struct soc_config *c, struct wire *usb, struct wire *esp, con
 	periph_sysctl_map();
 	if (c->count_instructions)
 		hart_count_instructions();
-	elog_info("image %s: entry 0x%llx", c->image, (unsigned long long)soc.elf.entry);
+	log_info("image %s: entry 0x%llx", c->image, (unsigned long long)soc.elf.entry);
 	return 0;
 }
 

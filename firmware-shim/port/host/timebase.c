@@ -1,5 +1,4 @@
-#include <time.h>
-
+#include "monotime.h"
 #include "timebase.h"
 
 static struct {
@@ -11,10 +10,7 @@ static struct {
 
 int64_t timebase_real(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
+	return monotime_ns();
 }
 
 void timebase_reset(void)

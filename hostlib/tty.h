@@ -1,12 +1,13 @@
 /*
- * Terminal plumbing shared by the emulated board (k210-emu), the ESP8285
- * simulator (espat-sim) and the protocol test client (k210-probe): raw 8N1
- * lines, the termios constant of a rate, and pseudo-terminals whose slave
- * is published as a symlink, the way a udev rule names a device.  Nothing
- * here logs: failures return -1 with errno set, and the caller reports.
+ * Terminal plumbing shared by k210sockd, the emulated board (k210-emu),
+ * the ESP8285 simulator (espat-sim) and the protocol test client
+ * (k210-probe): the termios constant of a rate (the one table of them),
+ * raw 8N1 lines, and pseudo-terminals whose slave is published as a
+ * symlink, the way a udev rule names a device.  Nothing here logs: failures
+ * return -1 with errno set, and the caller reports.
  */
-#ifndef EMU_TTY_H
-#define EMU_TTY_H
+#ifndef K210_TTY_H
+#define K210_TTY_H
 
 #include <limits.h>
 #include <stdint.h>
@@ -18,7 +19,7 @@ struct tty_pty {
 	char slave[PATH_MAX];
 };
 
-/* The termios constant for baud, 0 if it has none. */
+/* The termios constant for baud, 0 if it has none (then only termios2 BOTHER sets it). */
 speed_t tty_speed(uint32_t baud);
 /*
  * Raw 8N1, nothing translated, no modem control: closing the line leaves

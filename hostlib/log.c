@@ -10,14 +10,17 @@
 #include "log.h"
 
 enum log_sink {
-	LOG_SINK_PLAIN,     /* stderr, a pipe or a file: no decoration */
-	LOG_SINK_TTY,       /* stderr is a terminal: timestamps help */
+	LOG_SINK_PLAIN,     /* a pipe or a file nobody asked for: no decoration */
+	LOG_SINK_TTY,       /* a terminal, or a log file: timestamps help */
 	LOG_SINK_JOURNAL,   /* stderr is the journal: "<N>" sets the priority */
 	LOG_SINK_SYSLOG,
 };
 
 static enum log_sink log_sink = LOG_SINK_PLAIN;
 static enum log_level log_level = LOG_LEVEL_INFO;
+static FILE *log_out;              /* NULL: stderr */
+static const char *log_prefix = "";
+static char log_prefix_buf[64];
 
 static const char *const log_names[] = { "error", "warn", "info", "debug" };
 static const int log_syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
@@ -49,6 +52,28 @@ void log_init(int foreground, enum log_level level, const char *ident)
 	}
 }
 
+void log_init_tool(const char *ident, enum log_level level, const char *path)
+{
+	log_level = level;
+	snprintf(log_prefix_buf, sizeof(log_prefix_buf), "%s: ", ident);
+	log_prefix = log_prefix_buf;
+	log_sink = isatty(STDERR_FILENO) ? LOG_SINK_TTY : LOG_SINK_PLAIN;
+	if (path) {
+		FILE *f = fopen(path, "a");
+
+		if (!f)
+			fatal("cannot open log %s", path);
+		setvbuf(f, NULL, _IOLBF, 0);
+		log_out = f;
+		log_sink = LOG_SINK_TTY;
+	}
+}
+
+enum log_level log_level_verbose(int n)
+{
+	return n <= 0 ? LOG_LEVEL_WARN : n == 1 ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG;
+}
+
 void log_set_level(enum log_level level)
 {
 	log_level = level;
@@ -69,6 +94,7 @@ static void log_emit_errno(enum log_level level, int saved, const char *fmt, va_
 
 static void log_emit(enum log_level level, const char *suffix, const char *fmt, va_list ap)
 {
+	FILE *out = log_out ? log_out : stderr;
 	char line[1024];
 	int n;
 
@@ -86,7 +112,7 @@ static void log_emit(enum log_level level, const char *suffix, const char *fmt, 
 		syslog(log_syslog_prio[level], "%s%s", line, suffix);
 		break;
 	case LOG_SINK_JOURNAL:
-		fprintf(stderr, "<%d>%s%s\n", log_syslog_prio[level], line, suffix);
+		fprintf(out, "<%d>%s%s%s\n", log_syslog_prio[level], log_prefix, line, suffix);
 		break;
 	case LOG_SINK_TTY: {
 		struct timespec ts;
@@ -94,12 +120,12 @@ static void log_emit(enum log_level level, const char *suffix, const char *fmt, 
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		localtime_r(&ts.tv_sec, &tm);
-		fprintf(stderr, "%02d:%02d:%02d.%03ld %s%s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
-			ts.tv_nsec / 1000000, line, suffix);
+		fprintf(out, "%02d:%02d:%02d.%03ld %s%s%s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
+			ts.tv_nsec / 1000000, log_prefix, line, suffix);
 		break;
 	}
 	case LOG_SINK_PLAIN:
-		fprintf(stderr, "%s%s\n", line, suffix);
+		fprintf(out, "%s%s%s\n", log_prefix, line, suffix);
 		break;
 	}
 }
@@ -157,6 +183,17 @@ void log_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_emit(LOG_LEVEL_DEBUG, "", fmt, ap);
 	va_end(ap);
+}
+
+void fatal(const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_emit_errno(LOG_LEVEL_ERROR, saved, fmt, ap);
+	va_end(ap);
+	exit(1);
 }
 
 void fatalx(const char *fmt, ...)
