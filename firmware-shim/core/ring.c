@@ -68,12 +68,3 @@ void ring_drop(struct ring *r, uint32_t n)
 	if (r->used == 0)
 		r->head = 0;
 }
-
-void ring_unput(struct ring *r, uint32_t n)
-{
-	if (n > r->used)
-		n = r->used;
-	r->used -= n;
-	if (r->used == 0)
-		r->head = 0;
-}

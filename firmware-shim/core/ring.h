@@ -22,7 +22,5 @@ uint32_t ring_put(struct ring *r, const uint8_t *data, uint32_t n);
 uint32_t ring_peek(const struct ring *r, uint32_t off, uint8_t *out, uint32_t n);
 /* Forget the n oldest bytes. */
 void ring_drop(struct ring *r, uint32_t n);
-/* Take back the n newest bytes. */
-void ring_unput(struct ring *r, uint32_t n);
 
 #endif
