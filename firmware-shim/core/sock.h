@@ -3,9 +3,9 @@
  * credit in both directions) on the module's links, and the one listening
  * socket.  The host side (sock_host.c) serves CONNECT/UDP_BIND/LISTEN/
  * CLOSE/SETSOCKOPT, DATA, DATAGRAM and CREDIT and sends back answers,
- * EV_ACCEPTED, EV_CLOSED, CREDIT and DATA; the ESP side (sock_esp.c,
- * sock_serve.c) runs the AT commands and takes the link URCs, as a user
- * of the ESP engine.  sock_int.h shows one socket's life across them.
+ * EV_ACCEPTED, EV_CLOSED, CREDIT and DATA; the ESP side runs the AT
+ * commands (sock_esp.c, sock_serve.c) and takes what the module says
+ * unasked (sock_urc.c), as users of the ESP engine.  sock_int.h shows one socket's life across them.
  */
 #ifndef K210_SOCK_H
 #define K210_SOCK_H
