@@ -15,6 +15,7 @@
 #include "log.h"
 #include "periph_uart.h"
 #include "periph_uarths.h"
+#include "pool.h"
 #include "port.h"
 #include "shim_int.h"
 #include "soc.h"
@@ -319,7 +320,8 @@ void image_stats(char *out, size_t cap)
 	struct esp_stats es = { 0 };
 	struct sock_stats ss = { 0 };
 	struct link_stats ls = { 0 };
-	uint64_t suppressed = 0;
+	struct pool_stats ps = { 0 };
+	uint64_t suppressed = 0, in_use = 0, links_free = 0;
 	size_t n;
 
 	periph_uarths_stats(&hs);
@@ -329,7 +331,10 @@ void image_stats(char *out, size_t cap)
 	if (emu.powered && !(hart_call("esp_get_stats", &es, sizeof(es), NULL) &&
 			     hart_call("sock_get_stats", &ss, sizeof(ss), NULL) &&
 			     hart_call("shim_link_stats", &ls, sizeof(ls), NULL) &&
-			     hart_call("log_suppressed", NULL, 0, &suppressed)))
+			     hart_call("log_suppressed", NULL, 0, &suppressed) &&
+			     hart_call("pool_get_stats", &ps, sizeof(ps), NULL) &&
+			     hart_call("sock_in_use", NULL, 0, &in_use) &&
+			     hart_call("sock_links_free", NULL, 0, &links_free)))
 		elog_warn("stats: the image's counter functions could not be called");
 	snprintf(out, cap,
 		 "uptime_s=%lld\nplugged=%d\npowered=%d\nlink=%s\nhost_baud=%u\nesp_baud=%u\n"
@@ -350,7 +355,8 @@ void image_stats(char *out, size_t cap)
 	snprintf(out + n, cap - n,
 		 "link_frames_tx=%llu\nlink_frames_rx=%llu\nlink_retransmits=%llu\nlink_timeouts=%llu\n"
 		 "link_crc_errors=%llu\nlink_srtt_us=%u\nlink_payload=%u\nlink_sessions=%llu\n"
-		 "log_suppressed=%llu\n"
+		 "log_suppressed=%llu\nsockets_in_use=%u\nlinks_free=%u\nesp_wedged=%u\n"
+		 "rx_pool_bytes=%u\nrx_pool_free=%u\nrx_pool_peak=%u\n"
 		 "image=1\nhost_peer_baud=%u\nesp_peer_baud=%u\nhost_garbled=%llu\nesp_garbled=%llu\n"
 		 "host_unrouted=%llu\nesp_unrouted=%llu\nesp_rx_overruns=%llu\nesp_busy_writes=%llu\n"
 		 "host_tx_lost=%llu\ninstructions=%llu\ninterrupts=%llu\nexceptions=%llu\n"
@@ -358,7 +364,8 @@ void image_stats(char *out, size_t cap)
 		 (unsigned long long)ls.frames_tx, (unsigned long long)ls.frames_rx,
 		 (unsigned long long)ls.retransmits, (unsigned long long)ls.timeouts,
 		 (unsigned long long)ls.crc_errors, ls.srtt_us, ls.payload, (unsigned long long)ls.sessions,
-		 (unsigned long long)suppressed, img.usb.peer_rate, img.esp.peer_rate,
+		 (unsigned long long)suppressed, (unsigned)(uint8_t)in_use, (unsigned)(uint8_t)links_free, es.wedged,
+		 ps.blocks * POOL_BLOCK, ps.free * POOL_BLOCK, ps.peak * POOL_BLOCK, img.usb.peer_rate, img.esp.peer_rate,
 		 (unsigned long long)h->garbled, (unsigned long long)e->garbled, (unsigned long long)hs.unrouted,
 		 (unsigned long long)us.unrouted, (unsigned long long)us.overruns, (unsigned long long)us.busy_writes,
 		 (unsigned long long)h->lost, (unsigned long long)hart_instructions(),
