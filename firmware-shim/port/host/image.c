@@ -26,6 +26,14 @@
 #define IMAGE_FDS 16
 #define IMAGE_OFF_WAIT_NS 1000000000ll
 #define NS_PER_S 1000000000ll
+/*
+ * While the firmware runs, the lines' output leaves in batches and the
+ * host's rate is looked at this often: a system call per service (every
+ * 250 us) costs the host more than the emulated board itself.  Before the
+ * emulator sleeps everything leaves.
+ */
+#define IMAGE_BATCH_NS 1000000ll
+#define IMAGE_BATCH_BYTES 1024u
 
 /* The kernel's termios2 (its header clashes with glibc's termios.h): any rate in c_ospeed. */
 struct image_termios2 {
@@ -42,6 +50,7 @@ static struct {
 	bool was_powered;
 	bool esp_on;
 	uint64_t esp_pulses_seen;
+	int64_t usb_flushed_at, esp_flushed_at, rate_at;
 } img;
 
 /* The rate the host set on its end of the USB line (a pty master reports its slave's settings). */
@@ -51,6 +60,15 @@ static void image_host_rate(void)
 
 	if (img.usb.fd >= 0 && ioctl(img.usb.fd, IMAGE_TCGETS2, &t) == 0 && t.c_ospeed)
 		wire_set_peer_rate(&img.usb, t.c_ospeed);
+}
+
+/* Output leaves in batches while the firmware runs (sleeping: all now). */
+static void image_flush(struct wire *w, int64_t *flushed_at, int64_t real, bool sleeping)
+{
+	if (!sleeping && w->out_len < IMAGE_BATCH_BYTES && real - *flushed_at < IMAGE_BATCH_NS)
+		return;
+	*flushed_at = real;
+	wire_flush(w);
 }
 
 /* Host time until the next board timer (unplug-for, the end of an ESP reset pulse), INT64_MAX if none. */
@@ -82,7 +100,7 @@ static void image_line(struct wire *w, short revents, bool is_esp)
 		wire_fill(w, timebase_now(), &eof);
 	else if (revents & (POLLHUP | POLLERR))
 		eof = true;
-	if (wire_has_output(w))
+	if (revents & POLLOUT)
 		wire_flush(w);
 	if (eof && is_esp && !emu.quit) {
 		char why[64];
@@ -129,18 +147,27 @@ static void image_service(int64_t timeout_ns)
 	struct timespec ts;
 	int64_t wait;
 
-	image_host_rate();
-	wire_flush(&img.usb);
-	wire_flush(&img.esp);
+	int64_t real = timebase_real();
+	bool sleeping = timeout_ns > 0;
+
+	if (sleeping || real - img.rate_at >= IMAGE_BATCH_NS) {
+		img.rate_at = real;
+		image_host_rate();
+	}
+	image_flush(&img.usb, &img.usb_flushed_at, real, sleeping);
+	image_flush(&img.esp, &img.esp_flushed_at, real, sleeping);
 	fds[n++] = (struct pollfd){ .fd = emu.sigfd, .events = POLLIN };
+	/* Output held back for its batch is not waited for. */
 	if (img.usb.fd >= 0) {
 		usb = n;
 		fds[n++] = (struct pollfd){ .fd = img.usb.fd,
-			.events = (short)((wire_wants_input(&img.usb) ? POLLIN : 0) | (wire_has_output(&img.usb) ? POLLOUT : 0)) };
+			.events = (short)((wire_wants_input(&img.usb) ? POLLIN : 0) |
+					  (sleeping && wire_has_output(&img.usb) ? POLLOUT : 0)) };
 	}
 	esp = n;
 	fds[n++] = (struct pollfd){ .fd = img.esp.fd,
-		.events = (short)((wire_wants_input(&img.esp) ? POLLIN : 0) | (wire_has_output(&img.esp) ? POLLOUT : 0)) };
+		.events = (short)((wire_wants_input(&img.esp) ? POLLIN : 0) |
+				  (sleeping && wire_has_output(&img.esp) ? POLLOUT : 0)) };
 	nctl = control_pollfds(fds + n, IMAGE_FDS - n);
 	wait = image_timer_due_in();
 	if (wait > timeout_ns)
