@@ -434,6 +434,25 @@ static void esp_garbled(void)
 		esp.garbled_pending = true;
 }
 
+/*
+ * Bytes lost to a receive overrun would shift everything after them: the
+ * module starts clean.  The port counts an overrun before it stores the
+ * bytes after the gap, so a count unchanged after a read means that no byte
+ * read follows a gap.  True: what was read must not be used.
+ */
+static bool esp_check_overruns(void)
+{
+	uint32_t overruns = port_esp_rx_overruns();
+
+	if (overruns == esp.overruns)
+		return false;
+	esp.overruns = overruns;
+	if (esp.state != ESP_S_READY)
+		return false;
+	esp_hard_reset(esp.now, "UART receive overrun");
+	return true;
+}
+
 static void esp_read_input(void)
 {
 	uint8_t buf[CONFIG_ESP_READ_CHUNK];
@@ -441,6 +460,8 @@ static void esp_read_input(void)
 	for (unsigned round = 0; round < 16; round++) {
 		size_t n = port_esp_read(buf, sizeof(buf)), off = 0;
 
+		if (esp_check_overruns())
+			return;
 		if (n == 0)
 			return;
 		esp.last_rx = esp.now;
@@ -591,7 +612,6 @@ void esp_init(uint64_t now)
 uint64_t esp_poll(uint64_t now)
 {
 	uint64_t next = now + 1000000ull;
-	uint32_t overruns;
 	bool flushed;
 
 	esp.now = now;
@@ -603,13 +623,7 @@ uint64_t esp_poll(uint64_t now)
 		esp.data_to = DATA_NONE;
 		esp_garbled();
 	}
-	overruns = port_esp_rx_overruns();
-	if (overruns != esp.overruns) {
-		esp.overruns = overruns;
-		/* Bytes lost inside data would shift everything after them: start clean. */
-		if (esp.state == ESP_S_READY)
-			esp_hard_reset(now, "UART receive overrun");
-	}
+	esp_check_overruns();
 	esp_check_timers(now);
 	for (unsigned i = 0; i < 4; i++) {
 		if (esp.phase == PH_IDLE) {

@@ -114,6 +114,24 @@ def binary(*names):
     return None
 
 
+def test_board():
+    """Which board the tests run against (K210_TEST_BOARD): "emu" (k210-emu
+    running the firmware core built for Linux; the default), "image" (k210-emu
+    --image: the K210 firmware image itself on an emulated CPU) or "fake" (the
+    stand-in board, where a test allows it)."""
+    return os.environ.get("K210_TEST_BOARD") or "emu"
+
+
+def firmware_image():
+    """The K210 firmware image k210-emu --image runs (K210_IMAGE_ELF, else the build tree's)."""
+    path = os.environ.get("K210_IMAGE_ELF") or os.path.join(BUILD, "firmware-shim", "k210",
+                                                            "k210sockd-shim.elf")
+    if not os.path.isfile(path):
+        fail("K210_TEST_BOARD=image: no firmware image at %s (a build with K210_FIRMWARE=ON makes it)"
+             % path)
+    return os.path.abspath(path)
+
+
 def wait_for(cond, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -224,6 +242,8 @@ class Env:
         if not emu:
             fail("k210-emu is not built")
         extra = ["--esp-arg", "--autojoin", "--esp-arg", "k210sim"] if autojoin else []
+        if test_board() == "image":
+            extra += ["--image", firmware_image()]
         self.board = self._spawn([emu, "--link", self.board_link, "--control", self.control] +
                                  extra + list(args), "emu.log")
         self.emulated = True
@@ -231,9 +251,10 @@ class Env:
         return self.board
 
     def start_board(self, *emu_args, autojoin=True):
-        """The emulated board (k210-emu + espat-sim); K210_TEST_BOARD=fake
-        substitutes the stand-in board where a test allows it."""
-        if os.environ.get("K210_TEST_BOARD") == "fake":
+        """The emulated board (k210-emu + espat-sim), running the firmware image
+        with K210_TEST_BOARD=image; K210_TEST_BOARD=fake substitutes the
+        stand-in board where a test allows it."""
+        if test_board() == "fake":
             return self.start_fakeboard()
         return self.start_emu(*emu_args, autojoin=autojoin)
 

@@ -316,6 +316,20 @@ static const struct hs_step t_overrun[] = {
 	END
 };
 
+/* What arrives after the gap (here a whole data reply) reaches no socket. */
+static const struct hs_step t_overrun_data[] = {
+	CONNECT_1,
+	{ 'E', "+IPD,0,3\r\n", 0 },
+	{ 'A', "AT+CIPRECVDATA=0,2048", 0 },
+	{ 'S', "overrun", 0 },
+	{ 'E', "+CIPRECVDATA,3:abc\r\nOK\r\n", 0 },
+	{ 'R', "EV_CLOSED sock=1 err=11", 0 },
+	{ 'R', "EV_WIFI state=0 ip=0.0.0.0", 0 },
+	{ 'R', "EV_DEVICE what=4 value=0", 0 },
+	{ 'L', "overrun", 0 },
+	END
+};
+
 static const struct hs_step t_stalled_reboot[] = {
 	CONNECT_1,
 	{ 'E', "+IPD,0,100\r\n", 0 },
@@ -380,6 +394,7 @@ static const struct hs_case driver_module_cases[] = {
 	{ "baud raise refused", HS_V17, t_uart_refused, 1 },
 	{ "boot without ready", HS_V17, t_no_ready, 1 },
 	{ "receive overrun resets the module", HS_V17, t_overrun, 0 },
+	{ "bytes after an overrun are not data", HS_V17, t_overrun_data, 0 },
 	{ "a stalled read from a module that restarted", HS_V17, t_stalled_reboot, 0 },
 	{ "no sender addresses, no UDP_BIND", HS_V17, t_no_dinfo, 1 },
 	{ "ready while configuring starts over", HS_V17, t_ready_while_configuring, 1 },

@@ -29,6 +29,14 @@
 #define HART_AT_MRET 2u
 #define HART_AT_WFI  4u
 
+/*
+ * Unicorn's UC_CTL() shifts a signed 3 into bit 31 for its read-write
+ * controls (undefined behaviour, which UBSan stops at): the same codes,
+ * computed unsigned.
+ */
+#define HART_CTL(type, nr, rw) \
+	((uc_control_type)((unsigned)(type) | ((unsigned)(nr) << 26) | ((unsigned)(rw) << 30)))
+
 #define HART_WATCH_MAX 256
 #define HART_REGIONS 16
 
@@ -412,8 +420,8 @@ static void hart_ram_dirty(void)
 	for (uint64_t a = HART_RAM_BASE; a < HART_RAM_BASE + HART_RAM_SIZE; a += 4096) {
 		uc_tb tb;
 
-		if (uc_ctl_request_cache(hart.uc, a, &tb) == UC_ERR_OK)
-			uc_ctl_remove_cache(hart.uc, a, a + 4);
+		if (uc_ctl(hart.uc, HART_CTL(UC_CTL_TB_REQUEST_CACHE, 2, UC_CTL_IO_READ_WRITE), a, &tb) == UC_ERR_OK)
+			uc_ctl(hart.uc, HART_CTL(UC_CTL_TB_REMOVE_CACHE, 2, UC_CTL_IO_WRITE), a, a + 4);
 	}
 }
 

@@ -17,6 +17,7 @@
 #include "monotime.h"
 #include "periph_uart.h"
 #include "periph_uarths.h"
+#include "pool.h"
 #include "port.h"
 #include "soc.h"
 #include "sock.h"
@@ -26,6 +27,14 @@
 #define IMAGE_FDS 16
 #define IMAGE_OFF_WAIT_NS 1000000000ll
 #define NS_PER_S 1000000000ll
+/*
+ * While the firmware runs, the lines' output leaves in batches and the
+ * host's rate is looked at this often: a system call per service (every
+ * 250 us) costs the host more than the emulated board itself.  Before the
+ * emulator sleeps everything leaves.
+ */
+#define IMAGE_BATCH_NS 1000000ll
+#define IMAGE_BATCH_BYTES 1024u
 
 /* The kernel's termios2 (its header clashes with glibc's termios.h): any rate in c_ospeed. */
 struct image_termios2 {
@@ -42,6 +51,7 @@ static struct {
 	bool was_powered;
 	bool esp_on;
 	uint64_t esp_pulses_seen;
+	int64_t usb_flushed_at, esp_flushed_at, rate_at;
 } img;
 
 /* The rate the host set on its end of the USB line (a pty master reports its slave's settings). */
@@ -51,6 +61,15 @@ static void image_host_rate(void)
 
 	if (img.usb.fd >= 0 && ioctl(img.usb.fd, IMAGE_TCGETS2, &t) == 0 && t.c_ospeed)
 		wire_set_peer_rate(&img.usb, t.c_ospeed);
+}
+
+/* Output leaves in batches while the firmware runs (sleeping: all now). */
+static void image_flush(struct wire *w, int64_t *flushed_at, int64_t real, bool sleeping)
+{
+	if (!sleeping && w->out_len < IMAGE_BATCH_BYTES && real - *flushed_at < IMAGE_BATCH_NS)
+		return;
+	*flushed_at = real;
+	wire_flush(w);
 }
 
 /* Host time until the next board timer (unplug-for, the end of an ESP reset pulse), INT64_MAX if none. */
@@ -82,7 +101,7 @@ static void image_line(struct wire *w, short revents, bool is_esp)
 		wire_fill(w, timebase_now(), &eof);
 	else if (revents & (POLLHUP | POLLERR))
 		eof = true;
-	if (wire_has_output(w))
+	if (revents & POLLOUT)
 		wire_flush(w);
 	if (eof && is_esp && !emu.quit) {
 		char why[64];
@@ -129,18 +148,27 @@ static void image_service(int64_t timeout_ns)
 	struct timespec ts;
 	int64_t wait;
 
-	image_host_rate();
-	wire_flush(&img.usb);
-	wire_flush(&img.esp);
+	int64_t real = timebase_real();
+	bool sleeping = timeout_ns > 0;
+
+	if (sleeping || real - img.rate_at >= IMAGE_BATCH_NS) {
+		img.rate_at = real;
+		image_host_rate();
+	}
+	image_flush(&img.usb, &img.usb_flushed_at, real, sleeping);
+	image_flush(&img.esp, &img.esp_flushed_at, real, sleeping);
 	fds[n++] = (struct pollfd){ .fd = emu.sigfd, .events = POLLIN };
+	/* Output held back for its batch is not waited for. */
 	if (img.usb.fd >= 0) {
 		usb = n;
 		fds[n++] = (struct pollfd){ .fd = img.usb.fd,
-			.events = (short)((wire_wants_input(&img.usb) ? POLLIN : 0) | (wire_has_output(&img.usb) ? POLLOUT : 0)) };
+			.events = (short)((wire_wants_input(&img.usb) ? POLLIN : 0) |
+					  (sleeping && wire_has_output(&img.usb) ? POLLOUT : 0)) };
 	}
 	esp = n;
 	fds[n++] = (struct pollfd){ .fd = img.esp.fd,
-		.events = (short)((wire_wants_input(&img.esp) ? POLLIN : 0) | (wire_has_output(&img.esp) ? POLLOUT : 0)) };
+		.events = (short)((wire_wants_input(&img.esp) ? POLLIN : 0) |
+				  (sleeping && wire_has_output(&img.esp) ? POLLOUT : 0)) };
 	nctl = control_pollfds(fds + n, IMAGE_FDS - n);
 	wait = image_timer_due_in();
 	if (wait > timeout_ns)
@@ -320,7 +348,8 @@ void image_stats(char *out, size_t cap)
 	struct esp_stats es = { 0 };
 	struct sock_stats ss = { 0 };
 	struct link_stats ls = { 0 };
-	uint64_t suppressed = 0;
+	struct pool_stats ps = { 0 };
+	uint64_t suppressed = 0, in_use = 0, links_free = 0;
 	size_t n;
 
 	periph_uarths_stats(&hs);
@@ -330,7 +359,10 @@ void image_stats(char *out, size_t cap)
 	if (emu.powered && !(hart_call("esp_get_stats", &es, sizeof(es), NULL) &&
 			     hart_call("sock_get_stats", &ss, sizeof(ss), NULL) &&
 			     hart_call("host_link_stats", &ls, sizeof(ls), NULL) &&
-			     hart_call("evlog_suppressed", NULL, 0, &suppressed)))
+			     hart_call("evlog_suppressed", NULL, 0, &suppressed) &&
+			     hart_call("pool_get_stats", &ps, sizeof(ps), NULL) &&
+			     hart_call("sock_in_use", NULL, 0, &in_use) &&
+			     hart_call("sock_links_free", NULL, 0, &links_free)))
 		log_warnx("stats: the image's counter functions could not be called");
 	snprintf(out, cap,
 		 "uptime_s=%lld\nplugged=%d\npowered=%d\nlink=%s\nhost_baud=%u\nesp_baud=%u\n"
@@ -351,7 +383,8 @@ void image_stats(char *out, size_t cap)
 	snprintf(out + n, cap - n,
 		 "link_frames_tx=%llu\nlink_frames_rx=%llu\nlink_retransmits=%llu\nlink_timeouts=%llu\n"
 		 "link_crc_errors=%llu\nlink_srtt_us=%u\nlink_payload=%u\nlink_sessions=%llu\n"
-		 "log_suppressed=%llu\n"
+		 "log_suppressed=%llu\nsockets_in_use=%u\nlinks_free=%u\nesp_wedged=%u\n"
+		 "rx_pool_bytes=%u\nrx_pool_free=%u\nrx_pool_peak=%u\n"
 		 "image=1\nhost_peer_baud=%u\nesp_peer_baud=%u\nhost_garbled=%llu\nesp_garbled=%llu\n"
 		 "host_unrouted=%llu\nesp_unrouted=%llu\nesp_rx_overruns=%llu\nesp_busy_writes=%llu\n"
 		 "host_tx_lost=%llu\ninstructions=%llu\ninterrupts=%llu\nexceptions=%llu\n"
@@ -359,7 +392,8 @@ void image_stats(char *out, size_t cap)
 		 (unsigned long long)ls.frames_tx, (unsigned long long)ls.frames_rx,
 		 (unsigned long long)ls.retransmits, (unsigned long long)ls.timeouts,
 		 (unsigned long long)ls.crc_errors, ls.srtt_us, ls.payload, (unsigned long long)ls.sessions,
-		 (unsigned long long)suppressed, img.usb.peer_rate, img.esp.peer_rate,
+		 (unsigned long long)suppressed, (unsigned)(uint8_t)in_use, (unsigned)(uint8_t)links_free, es.wedged,
+		 ps.blocks * POOL_BLOCK, ps.free * POOL_BLOCK, ps.peak * POOL_BLOCK, img.usb.peer_rate, img.esp.peer_rate,
 		 (unsigned long long)h->garbled, (unsigned long long)e->garbled, (unsigned long long)hs.unrouted,
 		 (unsigned long long)us.unrouted, (unsigned long long)us.overruns, (unsigned long long)us.busy_writes,
 		 (unsigned long long)h->lost, (unsigned long long)hart_instructions(),

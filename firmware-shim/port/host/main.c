@@ -68,8 +68,9 @@ static void main_usage(FILE *out)
 	    "                     for Linux.  Each UART runs at the rate its divisor gives and\n"
 	    "                     bytes arrive corrupted when that is more than 3%% off the other\n"
 	    "                     end's rate; --baud is then the USB bridge's top rate (0: no\n"
-	    "                     pacing), --esp-baud only paced (any rate) or not (0): the firmware\n"
-	    "                     picks the ESP rate itself\n"
+	    "                     pacing: bytes move as soon as both ends take them, still\n"
+	    "                     garbled on a rate mismatch), --esp-baud only says paced (any\n"
+	    "                     rate) or not (0): the firmware picks the ESP rate itself\n"
 	    "  --pll MODE         how the boot ROM leaves PLL0: rom (780 MHz, locked; default), off\n"
 	    "                     (powered down: the firmware programs it), never (as off, and it\n"
 	    "                     never locks)\n"
@@ -186,7 +187,7 @@ int main(int argc, char **argv)
 	const char *control = NULL, *logfile = NULL;
 	unsigned long baud = MAIN_DEFAULT_BAUD, esp_baud = 115200, seed = 1;
 	int verbosity = 0, c, esp_fd;
-	bool raw = false;
+	bool raw = false, esp_baud_given = false, pll_given = false;
 	int64_t now;
 
 	emu.ber = emu.drop = 0;
@@ -209,6 +210,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_ESP_BAUD:
 			esp_baud = opt_number("k210-emu", "--esp-baud", optarg, 0, 4608000);
+			esp_baud_given = true;
 			break;
 		case OPT_ESP_SIM:
 			esp.sim = optarg;
@@ -236,6 +238,7 @@ int main(int argc, char **argv)
 			img.path = optarg;
 			break;
 		case OPT_PLL:
+			pll_given = true;
 			if (strcmp(optarg, "rom") == 0) {
 				img.pll = PERIPH_SYSCTL_PLL_ROM;
 			} else if (strcmp(optarg, "off") == 0) {
@@ -265,6 +268,14 @@ int main(int argc, char **argv)
 		main_usage(stderr);
 		return 2;
 	}
+	if (!img.path && (pll_given || img.count_instructions)) {
+		fprintf(stderr, "k210-emu: --pll and --count-instructions apply to --image only\n");
+		return 2;
+	}
+	if (img.path && raw) {
+		fprintf(stderr, "k210-emu: --raw-source runs no board: no --image with it\n");
+		return 2;
+	}
 	if (esp_baud && esp_baud < 115200) {
 		fprintf(stderr, "k210-emu: --esp-baud: the AT firmware starts at 115200; ask for at least that\n");
 		return 2;
@@ -274,6 +285,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init_tool("k210-emu", log_level_verbose(verbosity), logfile);
+	if (img.path && esp_baud_given && esp_baud && esp_baud != MAIN_DEFAULT_BAUD)
+		log_info("--esp-baud %lu: with --image the firmware picks the ESP8285's rate; the UART is paced at "
+			 "that rate", esp_baud);
 	emu.start_ns = now = monotime_ns();
 	emu.host_paced = baud != 0;
 	emu.host_max_baud = baud ? (uint32_t)baud : MAIN_UNPACED_BAUD;

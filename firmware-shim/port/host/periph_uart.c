@@ -103,7 +103,6 @@ static struct {
 	bool busy_detect;
 	int64_t rx_activity_at;          /* last byte into or out of the receive FIFO */
 	int64_t rx_read_at;              /* the firmware last read RBR */
-	int64_t tmp_level_at; bool tmp_level;
 	uint32_t baud;
 	int64_t byte_ns;
 	bool warned_gated, warned_format;
@@ -186,7 +185,6 @@ static void uart_receive(int64_t now)
 				u.st.overruns++;
 				log_debug("UART2 receive FIFO overrun at pc %s, %lld us after the firmware last read RBR",
 					   hart_where(where, sizeof(where)), (long long)(now - u.rx_read_at) / 1000);
-				log_warnx("TMP level %d since %lld us, meip %d", u.tmp_level, (long long)(now - u.tmp_level_at)/1000, periph_plic_meip());
 				continue;
 			}
 			u.rx[(u.rx_head + u.rx_count) % FIFO] = buf[i];
@@ -242,7 +240,6 @@ void periph_uart_update(int64_t now)
 	}
 	uart_transmit(now);
 	uart_receive(now);
-	{ bool l = uart_iir_id(now) != IIR_NONE; if (l && !u.tmp_level) u.tmp_level_at = now; u.tmp_level = l; }
 	periph_plic_level(PERIPH_PLIC_UART2, uart_iir_id(now) != IIR_NONE);
 }
 

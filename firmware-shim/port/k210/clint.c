@@ -31,14 +31,22 @@ uint64_t clint_us_to_ticks(uint64_t us)
 	return secs * CLINT_TICK_HZ + (us % US_PER_S * CLINT_TICK_HZ + US_PER_S - 1) / US_PER_S;
 }
 
+/* What mtimecmp is armed for; UINT64_MAX: disarmed. */
+static uint64_t clint_armed = UINT64_MAX;
+
 void clint_arm(uint64_t at)
 {
+	/* Armed for this time already (the main loop often waits for the same deadline again). */
+	if (at == clint_armed)
+		return;
+	clint_armed = at;
 	mmio_write64(CLINT_MTIMECMP0, at);
 	cpu_csr_set(mie, MIE_MTIE);
 }
 
 void clint_disarm(void)
 {
+	clint_armed = UINT64_MAX;
 	cpu_csr_clear(mie, MIE_MTIE);
 	/* The interrupt stays pending until mtimecmp moves past mtime. */
 	mmio_write64(CLINT_MTIMECMP0, UINT64_MAX);

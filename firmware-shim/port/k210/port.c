@@ -139,7 +139,10 @@ void port_wait(uint64_t deadline_us)
 		cpu_wait_for_interrupt();
 		cpu_irq_enable();
 	}
-	clint_disarm();
+	/*
+	 * The timer stays armed: the next wait is often for the same deadline.
+	 * If it passes first, its interrupt disarms it.
+	 */
 	cpu_irq_enable();
 }
 

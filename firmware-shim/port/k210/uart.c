@@ -19,6 +19,7 @@
 #define UART_LSR          (UART_BASE + 0x14)
 #define UART_MSR          (UART_BASE + 0x18)
 #define UART_USR          (UART_BASE + 0x7c)
+#define UART_RFL          (UART_BASE + 0x84)   /* bytes in the receive FIFO */
 #define UART_DLF          (UART_BASE + 0xc0)   /* fractional divisor, 1/16 steps */
 
 #define IER_ERBFI         0x01u   /* received data and character timeout */
@@ -75,13 +76,17 @@ static uint32_t uart_lsr(void)
 	return lsr;
 }
 
+/* One LSR read per batch (it reports an overrun), then the bytes RFL counts. */
 static void uart_receive(void)
 {
 	bool got = false;
 
 	while (uart_lsr() & LSR_DR) {
-		if (!spsc_put(&uart_rx, (uint8_t)mmio_read32(UART_RBR)))
-			uart_overruns++;
+		uint32_t n = mmio_read32(UART_RFL);
+
+		for (n = n ? n : 1; n > 0; n--)
+			if (!spsc_put(&uart_rx, (uint8_t)mmio_read32(UART_RBR)))
+				uart_overruns++;
 		got = true;
 	}
 	if (got)

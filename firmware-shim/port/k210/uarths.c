@@ -15,7 +15,6 @@
 #define UARTHS_IP            (UARTHS_BASE + 0x14)
 #define UARTHS_DIV           (UARTHS_BASE + 0x18) /* baud = CPU clock / (div + 1) */
 
-#define UARTHS_TXDATA_FULL   (1u << 31)
 #define UARTHS_RXDATA_EMPTY  (1u << 31)
 #define UARTHS_TXCTRL_TXEN   (1u << 0)            /* bit 1 (nstop) clear: one stop bit */
 #define UARTHS_RXCTRL_RXEN   (1u << 0)
@@ -70,8 +69,11 @@ static void uarths_apply_div(uint32_t div)
 	uarths_char_ticks = ((uint64_t)(div + 1) * UARTHS_CHAR_BITS + 49) / 50 + 1;
 }
 
+static uint32_t uarths_txcnt;
+
 static void uarths_set_txcnt(uint32_t count)
 {
+	uarths_txcnt = count;
 	mmio_write32(UARTHS_TXCTRL, UARTHS_TXCTRL_TXEN | (count << UARTHS_CNT_SHIFT));
 }
 
@@ -165,11 +167,19 @@ static void uarths_receive(void)
 
 static void uarths_transmit(void)
 {
-	uint32_t before = spsc_count(&uarths_tx), left = before;
+	uint32_t before = spsc_count(&uarths_tx), left = before, room = 0;
 
-	while (left > 0 && !(mmio_read32(UARTHS_TXDATA) & UARTHS_TXDATA_FULL)) {
+	/*
+	 * Below the watermark the FIFO holds fewer than txcnt bytes: that much
+	 * room is sure, without asking txdata before each byte.  The next
+	 * watermark interrupt comes for the rest.
+	 */
+	if (mmio_read32(UARTHS_IP) & UARTHS_TXWM)
+		room = UARTHS_FIFO_DEPTH - uarths_txcnt + 1;
+	while (left > 0 && room > 0) {
 		mmio_write32(UARTHS_TXDATA, spsc_get(&uarths_tx));
 		left--;
+		room--;
 	}
 	/* Tell the main loop early, while half the ring is still queued. */
 	if (before > UARTHS_RING_SIZE / 2 && left <= UARTHS_RING_SIZE / 2)
