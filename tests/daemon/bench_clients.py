@@ -89,6 +89,8 @@ print("STATUS latency: median %.2f ms, worst %.2f ms (target < 50 ms: %s); witho
                                      ratio, RATIO_MAX))
 for s in socks:
     s.close()
+env.check_no_leak()
+quiet.check_no_leak()
 if env.stop(env.daemon) != 0 or quiet.stop(quiet.daemon) != 0:
     fail("a daemon did not stop cleanly")
 # Under AddressSanitizer RSS says little (shadow memory, quarantine): latency only.

@@ -88,6 +88,7 @@ def daemon_block():
         n.close()
         # Each round starts with the board's sockets all closed.
         env.wait_sockets_free()
+    env.check_no_leak()
     if env.stop(env.daemon) != 0:
         fail("the daemon did not stop cleanly")
     return statistics.median(times), sorted(times)[int(ROUNDS * 0.9)]

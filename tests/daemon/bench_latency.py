@@ -394,6 +394,7 @@ def main():
                 print(r["breakdown"])
             if bad:
                 failures.append("%s %d: %s" % (direction, baud, "; ".join(bad)))
+        env.check_no_leak(timeout=20)
         if env.stop(env.daemon) != 0:
             fail("the daemon did not stop cleanly")
         env.stop(env.board)

@@ -79,6 +79,7 @@ for ber, drop, share in CASES:
     if noisy < share * clean:
         failures.append("BER %s, drop %s: the noisy download keeps %.3f of the clean one's throughput, "
                         "expected >= %.2f" % (ber, drop, noisy / clean, share))
+env.check_no_leak(timeout=20)
 if env.stop(env.daemon) != 0:
     fail("the daemon did not stop cleanly")
 if failures:

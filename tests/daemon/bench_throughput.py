@@ -61,6 +61,7 @@ def run_daemon():
     if r.returncode != 0 or sha256_file(out) != env.files[name]:
         fail("download failed: %s" % r.stderr.decode())
     st = env.status()
+    env.check_no_leak(timeout=20)
     if env.stop(env.daemon) != 0:
         fail("the daemon did not stop cleanly")
     return float(r.stdout.decode()) / (BAUD / 10), 100.0 * ticks / hz / wall, wall, st

@@ -107,7 +107,7 @@ def binary(*names):
     """Find a built program in the build tree."""
     for name in names:
         for sub in ("daemon", "daemon/netif", "tests/daemon", "firmware-shim/port/host", "firmware-shim",
-                    "espat-sim", "tests/shim", "tests/bench", "daemon/cli", "bin", "."):
+                    "espat-sim", "tests/shim", "tests/proto", "daemon/cli", "bin", "."):
             p = os.path.join(BUILD, sub, name)
             if os.path.isfile(p) and os.access(p, os.X_OK):
                 return os.path.abspath(p)

@@ -116,6 +116,7 @@ env.daemon.send_signal(1)
 if not collect(lambda s: any("RELOADING=1" in m for m in s) and
                sum("READY=1" in m for m in s) >= 2):
     fail("reload not reported: %r" % seen)
+env.check_no_leak()
 env.stop(env.daemon)
 if not collect(lambda s: any("STOPPING=1" in m for m in s)):
     fail("stop not reported: %r" % seen)

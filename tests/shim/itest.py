@@ -600,6 +600,7 @@ def t_lifecycle(ctx):
         except Failure as e:
             check("error:" in str(e), "control %r: %s" % (bad, e))
     board.control("noise 0.00001 0")
+    board.check_idle()
     board.proc.terminate()
     check(board.proc.wait(5) == 0, "k210-emu exit status after SIGTERM")
     check(not os.path.lexists(board.link) and not os.path.exists(board.ctl), "link and control socket removed")
@@ -674,6 +675,7 @@ def t_quirk_links(ctx):
                       baud=2000000)
     transfer_ok(out, 3)
     accept_close_on(ctx, board, "1.1 + quirks", 50)
+    board.check_idle()
     board.stop()
     # Passive receive too: the late CONNECT is a confirmation there as well.
     board = Board(ctx, ["--baud", "2000000", "--esp-baud", "2000000"], ["--quirk", "ok-before-connect"])
@@ -857,6 +859,7 @@ def bench_download(ctx, streams, size):
     out = board.probe("bench-download", "127.0.0.1", srv.port, streams, "--size", size, baud=BENCH_BAUD,
                       timeout=50)
     transfer_ok(out, streams)
+    board.check_idle()
     board.stop()
     srv.close()
     ctx.servers.remove(srv)
