@@ -9,17 +9,17 @@
 #include <unistd.h>
 
 #include "acl.h"
-#include "board.h"
-#include "breq.h"
-#include "bsock.h"
+#include "board_link.h"
+#include "board_req.h"
+#include "board_sock.h"
 #include "client.h"
 #include "daemon.h"
 #include "log.h"
-#include "pipe.h"
+#include "client_pipe.h"
 #include "socks.h"
-#include "status.h"
+#include "report.h"
 #include "stream.h"
-#include "usock.h"
+#include "client_sock.h"
 
 #define CLIENT_OUTSTANDING_MAX 16      /* requests one client may have waiting */
 #define CLIENT_OUT_HIGH (64 * 1024)    /* stop reading requests above this output */

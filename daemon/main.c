@@ -9,16 +9,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "board.h"
-#include "bsock.h"
+#include "board_link.h"
+#include "board_sock.h"
 #include "client.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
 #include "notify.h"
-#include "pipe.h"
+#include "client_pipe.h"
 #include "server.h"
-#include "wifi.h"
+#include "board_wifi.h"
 
 #define MAIN_STOP_WAIT_MS 1000   /* SIGTERM: how long board sockets get to close */
 #define MAIN_STOP_POLL_MS 20

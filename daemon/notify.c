@@ -8,7 +8,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "notify.h"
-#include "status.h"
+#include "report.h"
 
 static struct event *notify_watchdog;
 static char notify_last[256];

@@ -6,13 +6,13 @@
 #include <string.h>
 
 #include "acl.h"
-#include "breq.h"
-#include "bsock.h"
+#include "board_req.h"
+#include "board_sock.h"
 #include "client.h"
 #include "daemon.h"
 #include "log.h"
 #include "socks.h"
-#include "status.h"
+#include "report.h"
 #include "stream.h"
 
 enum socks_state {

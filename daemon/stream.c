@@ -6,13 +6,13 @@
 #include <string.h>
 
 #include "acl.h"
-#include "board.h"
-#include "breq.h"
-#include "bsock.h"
+#include "board_link.h"
+#include "board_req.h"
+#include "board_sock.h"
 #include "client.h"
 #include "daemon.h"
 #include "log.h"
-#include "pipe.h"
+#include "client_pipe.h"
 #include "socks.h"
 #include "stream.h"
 

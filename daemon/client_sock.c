@@ -5,14 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "bflow.h"
-#include "breq.h"
-#include "bsock.h"
+#include "board_sock_int.h"
+#include "board_req.h"
+#include "board_sock.h"
 #include "client.h"
 #include "daemon.h"
 #include "log.h"
-#include "status.h"
-#include "usock.h"
+#include "report.h"
+#include "client_sock.h"
 
 struct usock {
 	LIST_ENTRY(usock) entry;

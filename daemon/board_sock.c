@@ -3,13 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "board.h"
-#include "breq.h"
-#include "bflow.h"
-#include "bsock.h"
+#include "board_link.h"
+#include "board_req.h"
+#include "board_sock_int.h"
+#include "board_sock.h"
 #include "daemon.h"
 #include "log.h"
-#include "status.h"
+#include "report.h"
 
 #define BSOCK_UNCLAIMED_MAX 64   /* accepted connections waiting for a claim */
 #define BSOCK_EMFILE_RETRY_MS 1000

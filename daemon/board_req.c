@@ -3,8 +3,8 @@
 #include <string.h>
 #include <sys/queue.h>
 
-#include "board.h"
-#include "breq.h"
+#include "board_link.h"
+#include "board_req.h"
 #include "daemon.h"
 #include "log.h"
 

@@ -2,13 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "board.h"
-#include "breq.h"
+#include "board_link.h"
+#include "board_req.h"
 #include "client.h"
 #include "daemon.h"
 #include "log.h"
 #include "notify.h"
-#include "wifi.h"
+#include "board_wifi.h"
 
 #define WIFI_REJOIN_MS 2000        /* after an ESP reset or a failed join, look again */
 #define WIFI_LOST_MS 10000         /* the WiFi down this long: rejoin [wifi] ssid */

@@ -9,19 +9,19 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "bflow.h"
-#include "board.h"
-#include "breq.h"
-#include "bsock.h"
+#include "board_sock_int.h"
+#include "board_link.h"
+#include "board_req.h"
+#include "board_sock.h"
 #include "client.h"
 #include "daemon.h"
 #include "link.h"
 #include "log.h"
 #include "notify.h"
 #include "serial.h"
-#include "status.h"
+#include "report.h"
 #include "watch.h"
-#include "wifi.h"
+#include "board_wifi.h"
 
 #define BOARD_CTL_RESERVE 4096     /* link room kept for credits and requests */
 #define BOARD_DATA_MIN 6144        /* client data queued in the link, at least */

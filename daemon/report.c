@@ -1,13 +1,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "board.h"
-#include "bsock.h"
+#include "board_link.h"
+#include "board_sock.h"
 #include "client.h"
 #include "daemon.h"
 #include "link.h"
-#include "status.h"
-#include "wifi.h"
+#include "report.h"
+#include "board_wifi.h"
 
 struct status_counters status_ctr;
 

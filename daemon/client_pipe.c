@@ -9,14 +9,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "bflow.h"
-#include "bsock.h"
+#include "board_sock_int.h"
+#include "board_sock.h"
 #include "client.h"
 #include "daemon.h"
 #include "log.h"
 #include "peer.h"
-#include "pipe.h"
-#include "status.h"
+#include "client_pipe.h"
+#include "report.h"
 
 #define PIPE_WATCH_FIRST_MS 20
 #define PIPE_WATCH_MAX_MS 1000

@@ -1,11 +1,11 @@
 #include <event2/buffer.h>
 #include <stdint.h>
 
-#include "bflow.h"
-#include "board.h"
-#include "bsock.h"
+#include "board_sock_int.h"
+#include "board_link.h"
+#include "board_sock.h"
 #include "log.h"
-#include "status.h"
+#include "report.h"
 
 #define BFLOW_DATA_HDR 5         /* DATA: type, len, sock */
 #define BFLOW_MIN_CHUNK 512      /* do not cut DATA smaller than this for lack of room */
