@@ -1,62 +1,59 @@
 /*
- * The board: its serial port, the reliable link, the message stream on it,
- * request/response routing (tags, at most PROTO_BOARD_REQUESTS_MAX in flight,
- * timeouts) and the board's events.  Reconnects with backoff when the port
- * goes away, and learns about a replug from inotify.
+ * The board's link: its serial port (opened, reopened with backoff when it
+ * goes away, and at once when inotify sees the node come back), the
+ * reliable link on it, the line rate, and writing frames out without
+ * letting the tty queue more than a frame and a few milliseconds.
+ *
+ * It knows nothing of messages: bytes of the message stream go up to the
+ * one layer that registered (board_session.c), and so do the link's
+ * events; before frames are written out that layer is asked to queue what
+ * waits.
  */
-#ifndef K210_BOARD_H
-#define K210_BOARD_H
+#ifndef K210_BOARD_LINK_H
+#define K210_BOARD_LINK_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "msg.h"
-
-struct evbuffer;
-
-enum board_state { BOARD_ABSENT, BOARD_CONNECTING, BOARD_ATTACHED };
-
-void board_init(void);
-void board_start(void);
-/* Stop: close the link politely and the port. */
-void board_stop(void);
-
-enum board_state board_state(void);
-bool board_attached(void);
-/* Bytes the link takes now (any message). */
-size_t board_writable(void);
-/* Write bytes of whole messages into the link (the caller checked the room). */
-void board_write_raw(const uint8_t *buf, size_t len);
-/* Bytes of data that may go to the link now (room beyond the control reserve). */
-size_t board_data_room(void);
-/* Write one message now; false (nothing written) when the link lacks room. */
-bool board_send(const struct msg *m, bool data);
-/* DATA for sock: n bytes taken from src (n <= board_data_room() - header). */
-bool board_send_data(uint16_t sock, struct evbuffer *src, size_t n);
-/* Something is waiting to go out: flush on the next loop pass. */
-void board_kick(void);
-/* Nothing left to send to the board (shutdown). */
-bool board_idle(void);
-
-/* Facts for STATUS. */
-struct board_info {
-	enum board_state state;
-	const char *path;             /* the port in use, or the configured path */
-	bool have_info;
-	struct msg info;              /* last DEVICE_INFO response */
-	uint32_t session;
-	uint64_t attached_us;
-	uint64_t board_resets, link_restarts, bad_messages, ignored_messages;
-	uint64_t esp_wedged;          /* the board reset an ESP8285 that answered only "busy" */
-};
-const struct board_info *board_info(void);
-/* Link statistics (zeroes while no port is open). */
+struct link_event;
 struct link_stats;
+
+struct board_link_ops {
+	/* Bytes of the message stream, in order. */
+	void (*deliver)(const uint8_t *data, size_t len);
+	/* LINK_EV_UP (the line rate is already asked for) and LINK_EV_DOWN. */
+	void (*event)(const struct link_event *ev);
+	/* The link is about to write frames: queue whatever waits. */
+	void (*flush)(void);
+};
+
+void board_link_init(const struct board_link_ops *ops);
+/* Open the port (or wait for it) and watch its node. */
+void board_link_start(void);
+/* Say goodbye on the link (the board drops what it held for us) and close the port. */
+void board_link_stop(void);
+
+bool board_link_port_open(void);
+/* Start a new link session (the board sent something that makes no sense). */
+void board_link_restart(void);
+/* Bytes the link takes now (any message). */
+size_t board_link_writable(void);
+/* Bytes of client data that may go to the link now (room beyond the control reserve). */
+size_t board_link_data_room(void);
+/* Write bytes of whole messages (the caller checked the room). */
+void board_link_write(const void *buf, size_t len);
+/* Something waits to go out: flush on the next loop pass. */
+void board_link_kick(void);
+/* Every byte written is out and acknowledged (or no port is open). */
+bool board_link_idle(void);
+
+/* The port in use, or the configured path. */
+const char *board_link_path(void);
+/* The link session id (0 while no port is open). */
+uint32_t board_link_session(void);
+uint32_t board_link_baud(void);
+/* Link statistics (zeroes while no port is open). */
 void board_link_stats(struct link_stats *st);
-uint32_t board_baud(void);
-/* The board broke the message contract on a socket / sent something unused. */
-void board_info_count_bad(void);
-void board_info_count_ignored(void);
 
 #endif

@@ -5,14 +5,15 @@
 
 #include "board_link.h"
 #include "board_req.h"
+#include "board_session.h"
 #include "daemon.h"
 #include "log.h"
 
-#define BREQ_QUEUE_MAX 4096       /* requests waiting for the board */
+#define BOARD_REQ_QUEUE_MAX 4096       /* requests waiting for the board */
 
-struct breq {
-	TAILQ_ENTRY(breq) entry;
-	breq_cb cb;
+struct board_req {
+	TAILQ_ENTRY(board_req) entry;
+	board_req_cb cb;
 	void *ctx;
 	struct event *timer;
 	uint32_t timeout_ms;
@@ -26,19 +27,19 @@ struct breq {
 	uint8_t buf[];             /* the encoded request */
 };
 
-TAILQ_HEAD(breq_list, breq);
+TAILQ_HEAD(board_req_list, board_req);
 
-static struct breq_list breq_urgent = TAILQ_HEAD_INITIALIZER(breq_urgent);
-static struct breq_list breq_normal = TAILQ_HEAD_INITIALIZER(breq_normal);
-static struct breq_list breq_inflight = TAILQ_HEAD_INITIALIZER(breq_inflight);
-static unsigned breq_queued, breq_ninflight;
-static uint16_t breq_next_tag;
-static bool breq_stopping;
+static struct board_req_list board_req_urgent = TAILQ_HEAD_INITIALIZER(board_req_urgent);
+static struct board_req_list board_req_normal = TAILQ_HEAD_INITIALIZER(board_req_normal);
+static struct board_req_list board_req_inflight = TAILQ_HEAD_INITIALIZER(board_req_inflight);
+static unsigned board_req_queued, board_req_ninflight;
+static uint16_t board_req_next_tag;
+static bool board_req_stopping;
 
-static void breq_local_answer(struct breq *r, uint8_t err)
+static void board_req_local_answer(struct board_req *r, uint8_t err)
 {
 	struct msg m;
-	breq_cb cb = r->cb;
+	board_req_cb cb = r->cb;
 
 	msg_init(&m, (uint8_t)(r->type | PROTO_RESPONSE));
 	m.err = err;
@@ -47,63 +48,63 @@ static void breq_local_answer(struct breq *r, uint8_t err)
 		cb(r->ctx, &m);
 }
 
-static void breq_free(struct breq *r)
+static void board_req_free(struct board_req *r)
 {
 	if (r->queued) {
-		TAILQ_REMOVE(r->flags & BREQ_URGENT ? &breq_urgent : &breq_normal, r, entry);
-		breq_queued--;
+		TAILQ_REMOVE(r->flags & BOARD_REQ_URGENT ? &board_req_urgent : &board_req_normal, r, entry);
+		board_req_queued--;
 	} else if (r->sent) {
-		TAILQ_REMOVE(&breq_inflight, r, entry);
-		breq_ninflight--;
+		TAILQ_REMOVE(&board_req_inflight, r, entry);
+		board_req_ninflight--;
 	}
 	if (r->timer)
 		event_free(r->timer);
 	free(r);
 }
 
-static void breq_arm(struct breq *r, uint32_t ms)
+static void board_req_arm(struct board_req *r, uint32_t ms)
 {
 	struct timeval tv = daemon_tv(ms);
 
 	evtimer_add(r->timer, &tv);
 }
 
-static void breq_timer(evutil_socket_t fd, short what, void *arg)
+static void board_req_timer(evutil_socket_t fd, short what, void *arg)
 {
-	struct breq *r = arg;
+	struct board_req *r = arg;
 
 	(void)fd;
 	(void)what;
 	if (!r->sent) {
-		breq_local_answer(r, board_attached() ? PROTO_ETIMEDOUT : PROTO_ENODEV);
-		breq_free(r);
+		board_req_local_answer(r, board_session_attached() ? PROTO_ETIMEDOUT : PROTO_ENODEV);
+		board_req_free(r);
 		return;
 	}
 	if (!r->expired) {
 		/* Keep the board's slot until it answers, but not for ever. */
 		r->expired = true;
-		breq_local_answer(r, PROTO_ETIMEDOUT);
-		breq_arm(r, daemon_state.cfg->limits.request_timeout_ms);
+		board_req_local_answer(r, PROTO_ETIMEDOUT);
+		board_req_arm(r, daemon_state.cfg->limits.request_timeout_ms);
 		return;
 	}
 	log_warnx("board never answered %s (tag %u): slot released", proto_type_name(r->type),
 		  r->tag);
-	breq_free(r);
-	board_kick();
+	board_req_free(r);
+	board_link_kick();
 }
 
-struct breq *breq_submit(const struct msg *req, uint32_t timeout_ms, unsigned flags, breq_cb cb,
-			 void *ctx)
+struct board_req *board_req_submit(const struct msg *req, uint32_t timeout_ms, unsigned flags,
+				   board_req_cb cb, void *ctx)
 {
 	size_t len = msg_encoded_len(req);
-	struct breq *r;
+	struct board_req *r;
 
-	if (!len || breq_queued >= BREQ_QUEUE_MAX || breq_stopping)
+	if (!len || board_req_queued >= BOARD_REQ_QUEUE_MAX || board_req_stopping)
 		return NULL;
 	r = calloc(1, sizeof(*r) + len);
 	if (!r)
 		return NULL;
-	r->timer = evtimer_new(daemon_state.base, breq_timer, r);
+	r->timer = evtimer_new(daemon_state.base, board_req_timer, r);
 	if (!r->timer || msg_encode(req, r->buf, len) != len) {
 		if (r->timer)
 			event_free(r->timer);
@@ -117,127 +118,141 @@ struct breq *breq_submit(const struct msg *req, uint32_t timeout_ms, unsigned fl
 	r->flags = flags;
 	r->timeout_ms = timeout_ms;
 	r->queued = true;
-	TAILQ_INSERT_TAIL(flags & BREQ_URGENT ? &breq_urgent : &breq_normal, r, entry);
-	breq_queued++;
-	if (!board_attached())
-		breq_arm(r, daemon_state.cfg->device.request_wait_ms);
+	TAILQ_INSERT_TAIL(flags & BOARD_REQ_URGENT ? &board_req_urgent : &board_req_normal, r, entry);
+	board_req_queued++;
+	if (!board_session_attached())
+		board_req_arm(r, daemon_state.cfg->device.request_wait_ms);
 	else if (timeout_ms)
-		breq_arm(r, timeout_ms);
-	board_kick();
+		board_req_arm(r, timeout_ms);
+	board_link_kick();
 	return r;
 }
 
-void breq_cancel(struct breq *r)
+void board_req_cancel(struct board_req *r)
 {
 	if (r->sent) {
 		/* The board still answers: the slot stays taken until then. */
 		r->cb = NULL;
 		return;
 	}
-	breq_free(r);
+	board_req_free(r);
 }
 
-bool breq_response(const struct msg *m)
+static enum board_input board_req_response(const struct msg *m)
 {
-	struct breq *r;
+	struct board_req *r;
 
-	TAILQ_FOREACH(r, &breq_inflight, entry) {
+	if (!PROTO_IS_RESPONSE(m->type))
+		return BOARD_INPUT_NOT_MINE;
+	TAILQ_FOREACH(r, &board_req_inflight, entry) {
 		if (r->tag != m->tag)
 			continue;
 		if ((m->type & (uint8_t)~PROTO_RESPONSE) != r->type) {
 			log_warnx("board answered %s with %s: restarting the link",
 				  proto_type_name(r->type), proto_type_name(m->type));
-			return false;
+			return BOARD_INPUT_BROKEN;
 		}
 		if (r->cb)
 			r->cb(r->ctx, m);
-		breq_free(r);
-		return true;
+		board_req_free(r);
+		return BOARD_INPUT_TAKEN;
 	}
 	/* Late, after the slot was given up: nothing waits for it. */
 	log_debug("board: response %s with unknown tag %u", proto_type_name(m->type), m->tag);
-	board_info_count_ignored();
-	return true;
+	board_session_count_ignored();
+	return BOARD_INPUT_TAKEN;
 }
 
-void breq_fail_session(void)
+static void board_req_fail_session(void)
 {
-	struct breq *r, *next;
+	struct board_req *r, *next;
 
-	for (r = TAILQ_FIRST(&breq_inflight); r; r = next) {
+	for (r = TAILQ_FIRST(&board_req_inflight); r; r = next) {
 		next = TAILQ_NEXT(r, entry);
-		breq_local_answer(r, PROTO_ECONNRESET);
-		breq_free(r);
-		next = TAILQ_FIRST(&breq_inflight);
+		board_req_local_answer(r, PROTO_ECONNRESET);
+		board_req_free(r);
+		next = TAILQ_FIRST(&board_req_inflight);
 	}
 	for (int q = 0; q < 2; q++) {
-		struct breq_list *list = q ? &breq_normal : &breq_urgent;
+		struct board_req_list *list = q ? &board_req_normal : &board_req_urgent;
 
 		for (r = TAILQ_FIRST(list); r; r = next) {
 			next = TAILQ_NEXT(r, entry);
-			if (!(r->flags & BREQ_SESSION))
+			if (!(r->flags & BOARD_REQ_SESSION))
 				continue;
-			breq_local_answer(r, PROTO_ECONNRESET);
-			breq_free(r);
+			board_req_local_answer(r, PROTO_ECONNRESET);
+			board_req_free(r);
 			next = TAILQ_FIRST(list);
 		}
 	}
 }
 
-void breq_send_queued(void)
+static void board_req_send_queued(void)
 {
-	struct breq *r;
+	struct board_req *r;
 
-	while (board_attached() && breq_ninflight < PROTO_BOARD_REQUESTS_MAX &&
-	       ((r = TAILQ_FIRST(&breq_urgent)) || (r = TAILQ_FIRST(&breq_normal)))) {
-		if (board_writable() < r->len)
+	while (board_session_attached() && board_req_ninflight < PROTO_BOARD_REQUESTS_MAX &&
+	       ((r = TAILQ_FIRST(&board_req_urgent)) || (r = TAILQ_FIRST(&board_req_normal)))) {
+		if (board_link_writable() < r->len)
 			return;
-		TAILQ_REMOVE(r->flags & BREQ_URGENT ? &breq_urgent : &breq_normal, r, entry);
-		breq_queued--;
+		TAILQ_REMOVE(r->flags & BOARD_REQ_URGENT ? &board_req_urgent : &board_req_normal, r, entry);
+		board_req_queued--;
 		r->queued = false;
 		/* Tags only need to differ among the requests in flight. */
 		do {
-			struct breq *o;
+			struct board_req *o;
 
-			r->tag = ++breq_next_tag;
-			TAILQ_FOREACH(o, &breq_inflight, entry)
+			r->tag = ++board_req_next_tag;
+			TAILQ_FOREACH(o, &board_req_inflight, entry)
 				if (o->tag == r->tag)
 					break;
 			if (!o)
 				break;
 		} while (1);
-		r->buf[3] = (uint8_t)(r->tag >> 8);
-		r->buf[4] = (uint8_t)r->tag;
-		board_write_raw(r->buf, r->len);
+		msg_set_tag(r->buf, r->tag);
+		board_link_write(r->buf, r->len);
 		r->sent = true;
-		TAILQ_INSERT_TAIL(&breq_inflight, r, entry);
-		breq_ninflight++;
+		TAILQ_INSERT_TAIL(&board_req_inflight, r, entry);
+		board_req_ninflight++;
 		evtimer_del(r->timer);
 		if (r->timeout_ms)
-			breq_arm(r, r->timeout_ms);
+			board_req_arm(r, r->timeout_ms);
 	}
 }
 
-void breq_board_up(void)
+static void board_req_board_up(void)
 {
 	/* Requests that waited for the board now get a fresh deadline. */
 	for (int q = 0; q < 2; q++) {
-		struct breq *r;
+		struct board_req *r;
 
-		TAILQ_FOREACH(r, q ? &breq_normal : &breq_urgent, entry) {
+		TAILQ_FOREACH(r, q ? &board_req_normal : &board_req_urgent, entry) {
 			evtimer_del(r->timer);
 			if (r->timeout_ms)
-				breq_arm(r, r->timeout_ms);
+				board_req_arm(r, r->timeout_ms);
 		}
 	}
 }
 
-bool breq_idle(void)
+static bool board_req_idle(void)
 {
-	return breq_queued == 0 && breq_ninflight == 0;
+	return board_req_queued == 0 && board_req_ninflight == 0;
 }
 
-void breq_stop(void)
+void board_req_stop(void)
 {
-	breq_stopping = true;
+	board_req_stopping = true;
+}
+
+static const struct board_user board_req_user = {
+	.up = board_req_board_up,
+	.down = board_req_fail_session,
+	.input = board_req_response,
+	.flush = board_req_send_queued,
+	.idle = board_req_idle,
+};
+
+void board_req_init(void)
+{
+	board_session_add_user(&board_req_user);
 }

@@ -2,20 +2,19 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "board_link.h"
 #include "board_req.h"
-#include "client.h"
-#include "daemon.h"
-#include "log.h"
-#include "notify.h"
+#include "board_session.h"
 #include "board_wifi.h"
+#include "daemon.h"
+#include "events.h"
+#include "log.h"
 
-#define WIFI_REJOIN_MS 2000        /* after an ESP reset or a failed join, look again */
-#define WIFI_LOST_MS 10000         /* the WiFi down this long: rejoin [wifi] ssid */
+#define BOARD_WIFI_REJOIN_MS 2000        /* after an ESP reset or a failed join, look again */
+#define BOARD_WIFI_LOST_MS 10000         /* the WiFi down this long: rejoin [wifi] ssid */
 
-static struct wifi_info W;
+static struct board_wifi_info W;
 
-const char *wifi_state_name(uint8_t st)
+const char *board_wifi_state_name(uint8_t st)
 {
 	switch (st) {
 	case PROTO_WIFI_CONNECTING: return "connecting";
@@ -25,15 +24,15 @@ const char *wifi_state_name(uint8_t st)
 	}
 }
 
-static void wifi_later(uint32_t ms)
+static void board_wifi_later(uint32_t ms)
 {
 	struct timeval tv = daemon_tv(ms);
 
-	if (daemon_state.cfg->wifi.ssid[0] && board_attached())
+	if (daemon_state.cfg->wifi.ssid[0] && board_session_attached())
 		evtimer_add(W.timer, &tv);
 }
 
-static void wifi_join_done(void *ctx, const struct msg *resp)
+static void board_wifi_join_done(void *ctx, const struct msg *resp)
 {
 	(void)ctx;
 	if (resp->err == PROTO_OK) {
@@ -43,10 +42,10 @@ static void wifi_join_done(void *ctx, const struct msg *resp)
 	log_warnx("WiFi: joining \"%s\" failed: %s", daemon_state.cfg->wifi.ssid,
 		  proto_err_str(resp->err));
 	/* The ESP may still be starting (EAGAIN) or the network out of reach: again later. */
-	wifi_later(resp->err == PROTO_EAGAIN ? WIFI_REJOIN_MS : WIFI_LOST_MS);
+	board_wifi_later(resp->err == PROTO_EAGAIN ? BOARD_WIFI_REJOIN_MS : BOARD_WIFI_LOST_MS);
 }
 
-static void wifi_join(void)
+static void board_wifi_join(void)
 {
 	const struct config *cfg = daemon_state.cfg;
 	struct msg m;
@@ -56,13 +55,13 @@ static void wifi_join(void)
 	snprintf(m.u.join.psk, sizeof(m.u.join.psk), "%s", cfg->wifi.psk);
 	log_info("WiFi: joining \"%s\"", cfg->wifi.ssid);
 	/* The board bounds the join itself; leave it a second more. */
-	if (!breq_submit(&m, cfg->wifi.join_timeout_ms + 1000, 0, wifi_join_done, NULL)) {
+	if (!board_req_submit(&m, cfg->wifi.join_timeout_ms + 1000, 0, board_wifi_join_done, NULL)) {
 		log_warnx("WiFi: cannot queue the join request");
-		wifi_later(WIFI_REJOIN_MS);
+		board_wifi_later(BOARD_WIFI_REJOIN_MS);
 	}
 }
 
-static void wifi_status_done(void *ctx, const struct msg *resp)
+static void board_wifi_status_done(void *ctx, const struct msg *resp)
 {
 	bool want_join = ctx != NULL;
 	const struct config *cfg = daemon_state.cfg;
@@ -72,52 +71,52 @@ static void wifi_status_done(void *ctx, const struct msg *resp)
 		memcpy(W.ssid, resp->u.wstatus.ssid, sizeof(W.ssid));
 		W.rssi = resp->u.wstatus.rssi;
 		memcpy(W.ip, resp->u.wstatus.ip, 4);
-		notify_status();
+		events_state_changed();
 	} else {
 		log_warnx("WiFi: status request failed: %s", proto_err_str(resp->err));
 		if (want_join)
-			wifi_later(WIFI_REJOIN_MS);
+			board_wifi_later(BOARD_WIFI_REJOIN_MS);
 		return;
 	}
-	if (!want_join || !cfg->wifi.ssid[0] || !board_attached())
+	if (!want_join || !cfg->wifi.ssid[0] || !board_session_attached())
 		return;
 	if (resp->u.wstatus.state == PROTO_WIFI_GOT_IP &&
 	    strcmp(resp->u.wstatus.ssid, cfg->wifi.ssid) == 0) {
 		log_info("WiFi: already on \"%s\"", cfg->wifi.ssid);
 		return;
 	}
-	wifi_join();
+	board_wifi_join();
 }
 
-static void wifi_refresh(bool then_join)
+static void board_wifi_refresh(bool then_join)
 {
 	struct msg m;
 
 	msg_init(&m, PROTO_WIFI_STATUS);
-	if (!breq_submit(&m, daemon_state.cfg->limits.request_timeout_ms, 0, wifi_status_done,
+	if (!board_req_submit(&m, daemon_state.cfg->limits.request_timeout_ms, 0, board_wifi_status_done,
 			 then_join ? &W : NULL)) {
 		log_warnx("WiFi: cannot queue a status request");
 		if (then_join)
-			wifi_later(WIFI_REJOIN_MS);
+			board_wifi_later(BOARD_WIFI_REJOIN_MS);
 	}
 }
 
-static void wifi_timer_cb(evutil_socket_t fd, short what, void *arg)
+static void board_wifi_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if (board_attached() && W.state != PROTO_WIFI_GOT_IP)
-		wifi_refresh(true);
+	if (board_session_attached() && W.state != PROTO_WIFI_GOT_IP)
+		board_wifi_refresh(true);
 }
 
-void wifi_config_changed(void)
+void board_wifi_config_changed(void)
 {
-	if (board_attached() && daemon_state.cfg->wifi.ssid[0])
-		wifi_refresh(true);
+	if (board_session_attached() && daemon_state.cfg->wifi.ssid[0])
+		board_wifi_refresh(true);
 }
 
-void wifi_event(const struct msg *m)
+static void board_wifi_event(const struct msg *m)
 {
 	uint8_t old = W.state;
 
@@ -127,31 +126,23 @@ void wifi_event(const struct msg *m)
 		log_info("WiFi: got-ip %u.%u.%u.%u", m->u.wifi.ip[0], m->u.wifi.ip[1], m->u.wifi.ip[2],
 			 m->u.wifi.ip[3]);
 	else
-		log_info("WiFi: %s", wifi_state_name(m->u.wifi.state));
+		log_info("WiFi: %s", board_wifi_state_name(m->u.wifi.state));
 	if (m->u.wifi.state == PROTO_WIFI_GOT_IP && old != PROTO_WIFI_GOT_IP)
-		wifi_refresh(false);
+		board_wifi_refresh(false);
 	if (m->u.wifi.state == PROTO_WIFI_DOWN) {
 		W.ssid[0] = 0;
-		wifi_later(WIFI_LOST_MS);
+		board_wifi_later(BOARD_WIFI_LOST_MS);
 	}
-	client_broadcast(m, PROTO_SUB_WIFI);
-	notify_status();
+	events_message(m, PROTO_SUB_WIFI);
+	events_state_changed();
 }
 
-void wifi_init(void)
+static void board_wifi_board_up(void)
 {
-	memset(&W, 0, sizeof(W));
-	W.timer = evtimer_new(daemon_state.base, wifi_timer_cb, NULL);
-	if (!W.timer)
-		fatalx("out of memory");
+	board_wifi_refresh(true);
 }
 
-void wifi_board_up(void)
-{
-	wifi_refresh(true);
-}
-
-void wifi_board_down(void)
+static void board_wifi_board_down(void)
 {
 	evtimer_del(W.timer);
 	W.state = PROTO_WIFI_DOWN;
@@ -160,14 +151,42 @@ void wifi_board_down(void)
 	memset(W.ip, 0, 4);
 }
 
-void wifi_esp_reset(void)
+static void board_wifi_esp_reset(void)
 {
 	W.state = PROTO_WIFI_DOWN;
 	/* It forgot the network it was on ([wifi] joins with _CUR settings). */
-	wifi_later(WIFI_REJOIN_MS);
+	board_wifi_later(BOARD_WIFI_REJOIN_MS);
 }
 
-const struct wifi_info *wifi_info(void)
+static enum board_input board_wifi_input(const struct msg *m)
+{
+	if (m->type == PROTO_EV_WIFI) {
+		board_wifi_event(m);
+		return BOARD_INPUT_TAKEN;
+	}
+	if (m->type == PROTO_EV_DEVICE && m->u.device.what == PROTO_DEV_ESP_RESET) {
+		board_wifi_esp_reset();
+		return BOARD_INPUT_TAKEN;
+	}
+	return BOARD_INPUT_NOT_MINE;
+}
+
+static const struct board_user board_wifi_user = {
+	.up = board_wifi_board_up,
+	.down = board_wifi_board_down,
+	.input = board_wifi_input,
+};
+
+void board_wifi_init(void)
+{
+	memset(&W, 0, sizeof(W));
+	W.timer = evtimer_new(daemon_state.base, board_wifi_timer_cb, NULL);
+	if (!W.timer)
+		fatalx("out of memory");
+	board_session_add_user(&board_wifi_user);
+}
+
+const struct board_wifi_info *board_wifi_info(void)
 {
 	return &W;
 }
