@@ -9,29 +9,28 @@
 #include <unistd.h>
 
 #include "acl.h"
-#include "board.h"
-#include "breq.h"
-#include "bsock.h"
+#include "board_req.h"
+#include "board_session.h"
+#include "board_sock.h"
 #include "client.h"
+#include "client_pipe.h"
 #include "daemon.h"
+#include "events.h"
 #include "log.h"
-#include "pipe.h"
 #include "socks.h"
-#include "status.h"
-#include "stream.h"
-#include "usock.h"
 
-#define CLIENT_OUTSTANDING_MAX 16      /* requests one client may have waiting */
-#define CLIENT_OUT_HIGH (64 * 1024)    /* stop reading requests above this output */
 #define CLIENT_EVENTS_MAX (256 * 1024) /* a subscriber this far behind is dropped */
 #define CLIENT_IN_HIGH (2 * PROTO_MSG_MAX)
 #define CLIENT_REFUSING_MAX 64         /* refused connections waiting for a reply */
 #define CLIENT_FLUSH_MS 2000           /* a last reply gets this long to go out */
 #define CLIENT_REFUSE_MS 2000
 #define CLIENT_PEER_GROUPS 64          /* supplementary groups read without allocating */
+#define CLIENT_FRONTENDS_MAX 4
 
 static TAILQ_HEAD(, client) client_all = TAILQ_HEAD_INITIALIZER(client_all);
 static TAILQ_HEAD(, client) client_subs = TAILQ_HEAD_INITIALIZER(client_subs);
+static const struct client_frontend *client_frontends[CLIENT_FRONTENDS_MAX];
+static size_t client_nfrontends;
 static unsigned client_conns;
 static unsigned client_refusing;
 static uint32_t client_serial;
@@ -41,22 +40,31 @@ static uint32_t client_hs_ms;
 static void client_read_cb(struct bufferevent *bev, void *arg);
 static void client_write_cb(struct bufferevent *bev, void *arg);
 static void client_event_cb(struct bufferevent *bev, short what, void *arg);
-static void client_native_input(struct client *c);
+
+static void client_broadcast(const struct msg *m, uint32_t sub_bit);
+
+static const struct events_sink client_events_sink = {
+	.message = client_broadcast,
+};
 
 void client_init(void)
 {
 	TAILQ_INIT(&client_all);
 	TAILQ_INIT(&client_subs);
+	events_add_sink(&client_events_sink);
 }
 
+void client_add_frontend(const struct client_frontend *fe)
+{
+	if (client_nfrontends == CLIENT_FRONTENDS_MAX)
+		fatalx("client: more than %d front ends", CLIENT_FRONTENDS_MAX);
+	client_frontends[client_nfrontends++] = fe;
+}
+
+/* Connections still being served here, and those handed over to pipes. */
 unsigned client_count(void)
 {
-	return client_conns;
-}
-
-void client_count_add(int delta)
-{
-	client_conns = (unsigned)((int)client_conns + delta);
+	return client_conns + client_pipe_count();
 }
 
 /* The handshake deadline, shared by every new client (one timer queue). */
@@ -88,7 +96,7 @@ static void client_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	log_debug("client %u (uid %u): no complete first request in time: closed", c->serial,
 		  (unsigned)c->uid);
-	status_ctr.clients_dropped++;
+	daemon_ctr.clients_dropped++;
 	client_free(c);
 }
 
@@ -98,13 +106,14 @@ void client_free(struct client *c)
 
 	while ((r = LIST_FIRST(&c->reqs))) {
 		LIST_REMOVE(r, entry);
-		if (r->breq)
-			breq_cancel(r->breq);
+		if (r->req)
+			board_req_cancel(r->req);
 		free(r);
 	}
-	usock_close_all(c);
+	if (c->fe && c->fe->release)
+		c->fe->release(c);
 	if (c->opening)
-		bsock_close(c->opening);
+		board_sock_close(c->opening);
 	if (c->subscribed)
 		TAILQ_REMOVE(&client_subs, c, subs);
 	TAILQ_REMOVE(&client_all, c, all);
@@ -171,7 +180,19 @@ static unsigned client_pending_count(uid_t uid, bool refused)
 	return n;
 }
 
-void client_broadcast(const struct msg *m, uint32_t sub_bit)
+void client_subscribe(struct client *c, uint32_t mask)
+{
+	c->sub_mask = mask & (PROTO_SUB_DEVICE | PROTO_SUB_WIFI | PROTO_SUB_LOG);
+	if (c->sub_mask && !c->subscribed) {
+		TAILQ_INSERT_TAIL(&client_subs, c, subs);
+		c->subscribed = true;
+	} else if (!c->sub_mask && c->subscribed) {
+		TAILQ_REMOVE(&client_subs, c, subs);
+		c->subscribed = false;
+	}
+}
+
+static void client_broadcast(const struct msg *m, uint32_t sub_bit)
 {
 	struct client *c, *next;
 
@@ -182,12 +203,12 @@ void client_broadcast(const struct msg *m, uint32_t sub_bit)
 		if (evbuffer_get_length(bufferevent_get_output(c->bev)) > CLIENT_EVENTS_MAX) {
 			log_info("client %u (uid %u) does not read its events: dropped", c->serial,
 				 (unsigned)c->uid);
-			status_ctr.clients_dropped++;
+			daemon_ctr.clients_dropped++;
 			client_free(c);
 			continue;
 		}
 		if (client_send(c, m))
-			status_ctr.events_sent++;
+			daemon_ctr.events_sent++;
 	}
 }
 
@@ -317,10 +338,10 @@ void client_accept(int fd, bool tcp)
 	struct client *c;
 	uint8_t refuse = PROTO_OK;
 
-	if (client_conns >= cfg->limits.clients) {
+	if (client_count() >= cfg->limits.clients) {
 		refuse = PROTO_ENOBUFS;
 		if (client_refusing >= CLIENT_REFUSING_MAX) {
-			status_ctr.clients_refused++;
+			daemon_ctr.clients_refused++;
 			close(fd);
 			return;
 		}
@@ -328,7 +349,7 @@ void client_accept(int fd, bool tcp)
 	c = client_new(fd, tcp);
 	if (!c)
 		return;
-	status_ctr.clients_accepted++;
+	daemon_ctr.clients_accepted++;
 	if (!refuse && !tcp && !client_peer_allowed(c, cfg)) {
 		refuse = PROTO_EACCES;
 		client_log_refusal(c, "is not allowed");
@@ -339,7 +360,7 @@ void client_accept(int fd, bool tcp)
 		 * its refused ones: beyond as many again they are closed at once. */
 		client_log_refusal(c, "already has handshakes_per_user connections without a request");
 		if (client_pending_count(c->uid, true) >= cfg->limits.handshakes_per_user) {
-			status_ctr.clients_refused++;
+			daemon_ctr.clients_refused++;
 			client_free(c);
 			return;
 		}
@@ -353,7 +374,7 @@ void client_accept(int fd, bool tcp)
 	if (refuse) {
 		struct timeval tv = daemon_tv(CLIENT_REFUSE_MS);
 
-		status_ctr.clients_refused++;
+		daemon_ctr.clients_refused++;
 		c->mode = CLIENT_REFUSED;
 		c->refuse_err = refuse;
 		c->pending = true;
@@ -373,7 +394,7 @@ void client_accept(int fd, bool tcp)
 static void client_refused_input(struct client *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	uint8_t hdr[5];
+	uint8_t hdr[PROTO_MSG_HDR + 2];
 	size_t len = evbuffer_get_length(in);
 	struct msg req;
 
@@ -390,9 +411,27 @@ static void client_refused_input(struct client *c)
 	if (len < sizeof(hdr))
 		return;
 	msg_init(&req, PROTO_IS_REQUEST(hdr[0]) ? hdr[0] : PROTO_HELLO);
-	req.tag = (uint16_t)(hdr[3] << 8 | hdr[4]);
+	req.tag = msg_peek_tag(hdr);
 	client_reply(c, &req, c->refuse_err);
 	client_close_after_flush(c);
+}
+
+/* The first byte picks the front end that serves the connection. */
+static void client_start(struct client *c, uint8_t first)
+{
+	for (size_t i = 0; i < client_nfrontends; i++) {
+		if (!client_frontends[i]->claims(first, c->tcp))
+			continue;
+		c->fe = client_frontends[i];
+		c->mode = CLIENT_OPEN;
+		c->fe->input(c);
+		return;
+	}
+	/* The TCP listener is for SOCKS5 only: the native protocol needs credentials. */
+	client_log_refusal(c, "does not speak SOCKS5");
+	daemon_ctr.bad_messages++;
+	daemon_ctr.clients_dropped++;
+	client_free(c);
 }
 
 static void client_read_cb(struct bufferevent *bev, void *arg)
@@ -402,27 +441,11 @@ static void client_read_cb(struct bufferevent *bev, void *arg)
 
 	switch (c->mode) {
 	case CLIENT_NEW:
-		if (evbuffer_copyout(bufferevent_get_input(bev), &first, 1) != 1)
-			return;
-		if (first == SOCKS_VERSION) {
-			c->mode = CLIENT_SOCKS;
-			socks_start(c);
-		} else if (c->tcp) {
-			/* The TCP listener is for SOCKS5 only: the native protocol needs credentials. */
-			client_log_refusal(c, "does not speak SOCKS5");
-			status_ctr.bad_messages++;
-			status_ctr.clients_dropped++;
-			client_free(c);
-		} else {
-			c->mode = CLIENT_NATIVE;
-			client_native_input(c);
-		}
+		if (evbuffer_copyout(bufferevent_get_input(bev), &first, 1) == 1)
+			client_start(c, first);
 		break;
-	case CLIENT_NATIVE:
-		client_native_input(c);
-		break;
-	case CLIENT_SOCKS:
-		socks_input(c);
+	case CLIENT_OPEN:
+		c->fe->input(c);
 		break;
 	case CLIENT_REFUSED:
 		client_refused_input(c);
@@ -445,9 +468,8 @@ static void client_write_cb(struct bufferevent *bev, void *arg)
 		}
 		return;
 	}
-	usock_credit(c);
-	if (c->input_blocked && c->mode == CLIENT_NATIVE)
-		bufferevent_trigger(bev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
+	if (c->mode == CLIENT_OPEN && c->fe->writable)
+		c->fe->writable(c);
 }
 
 static void client_event_cb(struct bufferevent *bev, short what, void *arg)
@@ -470,7 +492,7 @@ static void client_req_done(void *ctx, const struct msg *resp)
 	struct client *c = r->c;
 	struct msg out = *resp;
 
-	r->breq = NULL;
+	r->req = NULL;
 	LIST_REMOVE(r, entry);
 	out.tag = r->tag;
 	out.type = (uint8_t)(r->type | PROTO_RESPONSE);
@@ -493,8 +515,8 @@ void client_forward(struct client *c, const struct msg *req, uint32_t timeout_ms
 	r->c = c;
 	r->tag = req->tag;
 	r->type = req->type;
-	r->breq = breq_submit(req, timeout_ms, flags, client_req_done, r);
-	if (!r->breq) {
+	r->req = board_req_submit(req, timeout_ms, flags, client_req_done, r);
+	if (!r->req) {
 		free(r);
 		client_reply(c, req, PROTO_EAGAIN);
 		return;
@@ -503,232 +525,114 @@ void client_forward(struct client *c, const struct msg *req, uint32_t timeout_ms
 	c->outstanding++;
 }
 
-/*
- * RESET, WIFI_JOIN and WIFI_LEAVE change the board for everyone: root, the
- * daemon's own user, and the users in allow_users (when set) may.
- */
-static bool client_privileged(const struct client *c)
-{
-	const struct config *cfg = daemon_state.cfg;
+/* ---- streams for the front ends ---- */
 
-	if (c->tcp)
-		return false;
-	return c->uid == 0 || c->uid == daemon_state.uid ||
-	       (cfg->access.users.n && acl_ids_contain(&cfg->access.users, (uint32_t)c->uid));
+static void client_stream_opened(void *ctx, struct board_sock *b, int err)
+{
+	struct client *c = ctx;
+
+	c->opening = NULL;
+	c->connecting = false;
+	c->open_done(c, err, b);
 }
 
-static void client_subscribe(struct client *c, const struct msg *m)
-{
-	c->sub_mask = m->u.subscribe.mask & (PROTO_SUB_DEVICE | PROTO_SUB_WIFI | PROTO_SUB_LOG);
-	if (c->sub_mask && !c->subscribed) {
-		TAILQ_INSERT_TAIL(&client_subs, c, subs);
-		c->subscribed = true;
-	} else if (!c->sub_mask && c->subscribed) {
-		TAILQ_REMOVE(&client_subs, c, subs);
-		c->subscribed = false;
-	}
-	client_reply(c, m, PROTO_OK);
-}
-
-static void client_status(struct client *c, const struct msg *m)
-{
-	uint8_t body[PROTO_BODY_MAX];
-	struct msg resp;
-
-	msg_init_response(&resp, m, PROTO_OK);
-	status_build(&resp, body, sizeof(body));
-	client_send(c, &resp);
-}
-
-static void client_hello(struct client *c, const struct msg *m)
-{
-	struct msg resp;
-
-	if (m->u.hello.major != PROTO_VERSION_MAJOR) {
-		log_debug("client %u: protocol version %u.%u refused", c->serial, m->u.hello.major,
-			  m->u.hello.minor);
-		client_reply(c, m, PROTO_EVERSION);
-		client_close_after_flush(c);
-		return;
-	}
-	c->hello_done = true;
-	client_stop_handshake_timer(c);
-	msg_init_response(&resp, m, PROTO_OK);
-	resp.u.hello.major = PROTO_VERSION_MAJOR;
-	resp.u.hello.minor = PROTO_VERSION_MINOR;
-	snprintf(resp.u.hello.name, sizeof(resp.u.hello.name), "%s %s", K210SOCKD_NAME,
-		 K210SOCKD_VERSION);
-	log_debug("client %u: hello from \"%s\" (%u.%u)", c->serial, m->u.hello.name,
-		  m->u.hello.major, m->u.hello.minor);
-	client_send(c, &resp);
-}
-
-enum client_verdict {
-	CV_DONE,
-	CV_WAIT,     /* leave the message for later */
-	CV_CLOSE,    /* close once the reply is out */
-	CV_GONE,     /* the connection is a pipe now: the client record is freed */
+static const struct board_sock_ops client_stream_ops = {
+	.opened = client_stream_opened,
 };
 
-static enum client_verdict client_request(struct client *c, const struct msg *m)
+static void client_open_stream_now(struct client *c, uint8_t kind, const char *host, uint16_t port)
+{
+	int err = PROTO_OK;
+	struct board_sock *b = board_sock_connect(kind, host, port, c->uid, &client_stream_ops, c, &err);
+
+	if (!b) {
+		client_stream_opened(c, NULL, err);
+		return;
+	}
+	c->opening = b;
+}
+
+static void client_stream_resolve_done(void *ctx, const struct msg *resp)
+{
+	struct client_req *r = ctx;
+	struct client *c = r->c;
+	uint16_t port = r->port;
+	uint8_t kind = r->kind;
+	struct msg_entry e;
+	size_t pos = 0;
+	char host[16];
+
+	LIST_REMOVE(r, entry);
+	free(r);
+	if (resp->err != PROTO_OK || !msg_list_next(resp, &pos, &e)) {
+		client_stream_opened(c, NULL, resp->err != PROTO_OK ? resp->err : PROTO_ENOHOST);
+		return;
+	}
+	if (!client_dest_allowed(e.u.ip, port)) {
+		log_info("client %u (uid %u): destination %u.%u.%u.%u:%u refused by the rules",
+			 c->serial, (unsigned)c->uid, e.u.ip[0], e.u.ip[1], e.u.ip[2], e.u.ip[3], port);
+		client_stream_opened(c, NULL, PROTO_EACCES);
+		return;
+	}
+	snprintf(host, sizeof(host), "%u.%u.%u.%u", e.u.ip[0], e.u.ip[1], e.u.ip[2], e.u.ip[3]);
+	client_open_stream_now(c, kind, host, port);
+}
+
+void client_open_stream(struct client *c, uint8_t kind, const char *host, uint16_t port,
+			client_open_done done)
 {
 	const struct config *cfg = daemon_state.cfg;
+	uint8_t ip[4];
 
-	status_ctr.requests++;
-	switch (m->type) {
-	case PROTO_HELLO:
-		client_reply(c, m, PROTO_EALREADY);
-		break;
-	case PROTO_DEVICE_INFO:
-	case PROTO_WIFI_STATUS:
-	case PROTO_RESOLVE:
-	case PROTO_PING:
-		client_forward(c, m, cfg->limits.request_timeout_ms, 0);
-		break;
-	case PROTO_WIFI_SCAN:
-		client_forward(c, m, cfg->limits.request_timeout_ms + cfg->wifi.join_timeout_ms, 0);
-		break;
-	case PROTO_WIFI_JOIN:
-	case PROTO_WIFI_LEAVE:
-	case PROTO_RESET:
-		if (!client_privileged(c)) {
-			log_info("client %u (uid %u): %s refused: not privileged", c->serial,
-				 (unsigned)c->uid, proto_type_name(m->type));
-			client_reply(c, m, PROTO_EACCES);
-			break;
-		}
-		log_info("client %u (uid %u): %s", c->serial, (unsigned)c->uid,
-			 proto_type_name(m->type));
-		client_forward(c, m, m->type == PROTO_WIFI_JOIN ? cfg->wifi.join_timeout_ms + 1000
-								: cfg->limits.request_timeout_ms, 0);
-		break;
-	case PROTO_STATUS:
-		client_status(c, m);
-		break;
-	case PROTO_SUBSCRIBE:
-		client_subscribe(c, m);
-		break;
-	case PROTO_CONNECT:
-		stream_connect(c, m);
-		break;
-	case PROTO_ACCEPT:
-		return stream_accept(c, m) ? CV_GONE : CV_DONE;
-	case PROTO_UDP_BIND:
-		usock_open(c, m, false);
-		break;
-	case PROTO_LISTEN:
-		usock_open(c, m, true);
-		break;
-	case PROTO_CLOSE:
-		usock_close(c, m);
-		break;
-	case PROTO_SETSOCKOPT:
-		usock_setsockopt(c, m);
-		break;
-	default:
-		client_reply(c, m, PROTO_ENOTSUP);
-		break;
+	c->connecting = true;
+	c->open_done = done;
+	if (board_sock_uid_streams(c->uid) >= cfg->limits.sockets_per_client) {
+		log_info("client %u (uid %u): already holds %u streams (limit)", c->serial,
+			 (unsigned)c->uid, cfg->limits.sockets_per_client);
+		client_stream_opened(c, NULL, PROTO_ENOBUFS);
+		return;
 	}
-	return CV_DONE;
+	if (acl_parse_ipv4(host, strlen(host), ip)) {
+		if (!client_dest_allowed(ip, port)) {
+			log_info("client %u (uid %u): destination %s:%u refused by the rules", c->serial,
+				 (unsigned)c->uid, host, port);
+			client_stream_opened(c, NULL, PROTO_EACCES);
+			return;
+		}
+	} else if (cfg->access.allow.n || cfg->access.deny.n) {
+		/* The rules speak of addresses: resolve on the board first. */
+		struct client_req *r = calloc(1, sizeof(*r));
+		struct msg m;
+
+		if (!r) {
+			client_stream_opened(c, NULL, PROTO_ENOBUFS);
+			return;
+		}
+		msg_init(&m, PROTO_RESOLVE);
+		snprintf(m.u.resolve.host, sizeof(m.u.resolve.host), "%s", host);
+		r->c = c;
+		r->kind = kind;
+		r->port = port;
+		r->type = PROTO_RESOLVE;
+		r->req = board_req_submit(&m, cfg->limits.request_timeout_ms, 0, client_stream_resolve_done, r);
+		if (!r->req) {
+			free(r);
+			client_stream_opened(c, NULL, PROTO_EAGAIN);
+			return;
+		}
+		LIST_INSERT_HEAD(&c->reqs, r, entry);
+		return;
+	}
+	client_open_stream_now(c, kind, host, port);
 }
 
-static enum client_verdict client_message(struct client *c, const uint8_t *buf, size_t len)
+void client_handover(struct client *c, struct board_sock *b)
 {
-	struct msg m;
-	enum msg_status st = msg_decode(&m, buf, len);
+	struct bufferevent *bev = c->bev;
 
-	if (!c->hello_done) {
-		if (st == MSG_OK && m.type == PROTO_HELLO) {
-			client_hello(c, &m);
-			return CV_DONE;
-		}
-		status_ctr.bad_messages++;
-		log_debug("client %u: first message is %s (%s), not HELLO", c->serial,
-			  proto_type_name(m.type), msg_status_str(st));
-		if (PROTO_IS_REQUEST(m.type))
-			client_reply(c, &m, st == MSG_OK && m.type != PROTO_HELLO ? PROTO_EPROTO
-										 : PROTO_EINVAL);
-		return CV_CLOSE;
-	}
-	if (st == MSG_ETYPE) {
-		status_ctr.bad_messages++;
-		if (PROTO_IS_REQUEST(m.type))
-			client_reply(c, &m, PROTO_ENOTSUP);
-		return CV_DONE;
-	}
-	if (st != MSG_OK) {
-		status_ctr.bad_messages++;
-		log_debug("client %u: bad %s message: %s", c->serial, proto_type_name(m.type),
-			  msg_status_str(st));
-		if (PROTO_IS_REQUEST(m.type))
-			client_reply(c, &m, PROTO_EINVAL);
-		return CV_DONE;
-	}
-	if (PROTO_IS_REQUEST(m.type))
-		return client_request(c, &m);
-	if (m.type == PROTO_DATAGRAM)
-		return usock_datagram(c, &m) ? CV_DONE : CV_WAIT;
-	/* Responses, events and stream messages mean nothing from a client. */
-	status_ctr.bad_messages++;
-	return CV_DONE;
-}
-
-static void client_native_input(struct client *c)
-{
-	struct evbuffer *in = bufferevent_get_input(c->bev);
-
-	c->input_blocked = false;
-	while (c->mode == CLIENT_NATIVE && !c->connecting) {
-		size_t have = evbuffer_get_length(in), total;
-		uint8_t buf[PROTO_MSG_MAX];
-		enum client_verdict v;
-
-		if (have < PROTO_MSG_HDR)
-			break;
-		evbuffer_copyout(in, buf, PROTO_MSG_HDR);
-		total = PROTO_MSG_HDR + (size_t)(buf[1] << 8 | buf[2]);
-		if (total > PROTO_MSG_MAX) {
-			/* The stream cannot be resynchronised after a bad length. */
-			log_debug("client %u: message of %zu bytes: closed", c->serial, total);
-			status_ctr.bad_messages++;
-			status_ctr.clients_dropped++;
-			client_free(c);
-			return;
-		}
-		if (have < total)
-			break;
-		/* Flow control: too many answers pending, or the client is not reading them;
-		 * CONNECT and ACCEPT wait until every earlier answer is out. */
-		if (c->outstanding >= CLIENT_OUTSTANDING_MAX ||
-		    evbuffer_get_length(bufferevent_get_output(c->bev)) > CLIENT_OUT_HIGH ||
-		    ((buf[0] == PROTO_CONNECT || buf[0] == PROTO_ACCEPT) && c->outstanding)) {
-			c->input_blocked = true;
-			break;
-		}
-		if (buf[0] == PROTO_DATAGRAM && c->hello_done) {
-			/* Stays in the buffer until it can go: the socket's flow control. */
-			const uint8_t *p = evbuffer_pullup(in, (ev_ssize_t)total);
-
-			if (!p) {
-				client_free(c);
-				return;
-			}
-			if (client_message(c, p, total) == CV_WAIT) {
-				c->input_blocked = true;
-				break;
-			}
-			evbuffer_drain(in, total);
-			continue;
-		}
-		/* Taken out first: after CONNECT or ACCEPT the rest is pipe data. */
-		evbuffer_remove(in, buf, total);
-		v = client_message(c, buf, total);
-		if (v == CV_CLOSE) {
-			status_ctr.clients_dropped++;
-			client_close_after_flush(c);
-			return;
-		}
-		if (v == CV_GONE)
-			return;
-	}
+	/* The pipe takes the connection over (and counts it); this record goes. */
+	c->bev = NULL;
+	c->opening = NULL;
+	client_pipe_start(bev, b, c->uid, c->tcp, c->serial);
+	client_free(c);
 }

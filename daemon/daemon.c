@@ -3,6 +3,7 @@
 #include "daemon.h"
 
 struct daemon_state daemon_state;
+struct daemon_counters daemon_ctr;
 
 uint64_t daemon_now_us(void)
 {

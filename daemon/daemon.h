@@ -27,6 +27,27 @@ struct daemon_state {
 
 extern struct daemon_state daemon_state;
 
+/* What the daemon counts, for STATUS (each layer adds to its own). */
+struct daemon_counters {
+	uint64_t clients_accepted;
+	uint64_t clients_refused;      /* access control or the clients limit */
+	uint64_t clients_dropped;      /* bad input, too slow, handshake timeout */
+	uint64_t requests;             /* native requests handled */
+	uint64_t bad_messages;         /* malformed native messages */
+	uint64_t socks_requests;
+	uint64_t socks_failed;
+	uint64_t streams_opened;
+	uint64_t streams_failed;
+	uint64_t streams_accepted;
+	uint64_t streams_reset;        /* pipes ended by an error */
+	uint64_t bytes_up;             /* client -> board */
+	uint64_t bytes_down;           /* board -> client */
+	uint64_t datagrams_up, datagrams_down, datagrams_refused;
+	uint64_t events_sent;
+};
+
+extern struct daemon_counters daemon_ctr;
+
 /* CLOCK_MONOTONIC in microseconds. */
 uint64_t daemon_now_us(void);
 /* Convert milliseconds to a struct timeval for event_add. */

@@ -9,16 +9,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "board.h"
-#include "bsock.h"
+#include "board_device.h"
+#include "board_link.h"
+#include "board_req.h"
+#include "board_session.h"
+#include "board_sock.h"
+#include "board_wifi.h"
 #include "client.h"
+#include "client_native.h"
+#include "client_pipe.h"
+#include "client_socks.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
 #include "notify.h"
-#include "pipe.h"
 #include "server.h"
-#include "wifi.h"
 
 #define MAIN_STOP_WAIT_MS 1000   /* SIGTERM: how long board sockets get to close */
 #define MAIN_STOP_POLL_MS 20
@@ -93,7 +98,7 @@ static void main_reload(void)
 	log_set_level((enum log_level)main_log_level(next));
 	if (config_wifi_changed(cur, next)) {
 		log_info("reload: [wifi] changed");
-		wifi_config_changed();
+		board_wifi_config_changed();
 	}
 	free(cur);
 	log_info("configuration reloaded");
@@ -102,8 +107,9 @@ static void main_reload(void)
 
 static void main_finish(void)
 {
-	board_stop();
-	pipe_shutdown_all();
+	board_req_stop();
+	board_link_stop();
+	client_pipe_shutdown_all();
 	client_shutdown_all();
 	event_base_loopexit(daemon_state.base, NULL);
 }
@@ -115,7 +121,8 @@ static void main_stop_poll(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	if ((bsock_shutdown() && board_idle()) || daemon_now_us() >= main_stop_deadline) {
+	if ((board_sock_shutdown() && board_session_idle()) ||
+	    daemon_now_us() >= main_stop_deadline) {
 		main_finish();
 		return;
 	}
@@ -133,7 +140,7 @@ static void main_stop(int sig)
 	notify_stopping();
 	server_stop();
 	/* Close the board's sockets first, so that it frees the ESP links. */
-	bsock_shutdown();
+	board_sock_shutdown();
 	main_stop_deadline = daemon_now_us() + MAIN_STOP_WAIT_MS * 1000u;
 	main_stop_timer = evtimer_new(daemon_state.base, main_stop_poll, NULL);
 	if (!main_stop_timer) {
@@ -247,10 +254,16 @@ int main(int argc, char **argv)
 		if (!ev || event_add(ev, NULL) < 0)
 			fatalx("cannot catch signal %d", sigs[i]);
 	}
-	bsock_init();
+	/* The board session calls its users in this order as the link comes up
+	 * (and in reverse as it goes down): sockets, requests, device, WiFi. */
+	board_session_init();
+	board_sock_init();
+	board_req_init();
+	board_device_init();
+	board_wifi_init();
 	client_init();
-	board_init();
-	wifi_init();
+	client_socks_init();
+	client_native_init();
 	notify_init();
 	if (!server_start()) {
 		/* Leave no socket file behind for a daemon that is not there. */
@@ -259,7 +272,7 @@ int main(int argc, char **argv)
 	}
 	log_info("k210sockd %s started (board %s, link %u baud)", K210SOCKD_VERSION,
 		 cfg->device.path, cfg->device.baud);
-	board_start();
+	board_link_start();
 	notify_ready();
 	event_base_dispatch(daemon_state.base);
 	log_info("stopped");

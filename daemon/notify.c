@@ -6,9 +6,10 @@
 #include <systemd/sd-daemon.h>
 
 #include "daemon.h"
+#include "events.h"
 #include "log.h"
 #include "notify.h"
-#include "status.h"
+#include "report.h"
 
 static struct event *notify_watchdog;
 static char notify_last[256];
@@ -22,8 +23,15 @@ static void notify_watchdog_cb(evutil_socket_t fd, short what, void *arg)
 	sd_notify(0, "WATCHDOG=1");
 }
 
+static void notify_status(void);
+
+static const struct events_sink notify_events_sink = {
+	.state_changed = notify_status,
+};
+
 void notify_init(void)
 {
+	events_add_sink(&notify_events_sink);
 	uint64_t usec = 0;
 
 	if (sd_watchdog_enabled(0, &usec) > 0 && usec) {
@@ -41,7 +49,7 @@ void notify_ready(void)
 {
 	char line[300];
 
-	status_summary(notify_last, sizeof(notify_last));
+	report_summary(notify_last, sizeof(notify_last));
 	snprintf(line, sizeof(line), "READY=1\nSTATUS=%s", notify_last);
 	sd_notify(0, line);
 }
@@ -56,11 +64,11 @@ void notify_stopping(void)
 	sd_notify(0, "STOPPING=1\nSTATUS=stopping");
 }
 
-void notify_status(void)
+static void notify_status(void)
 {
 	char summary[256], line[300];
 
-	status_summary(summary, sizeof(summary));
+	report_summary(summary, sizeof(summary));
 	if (strcmp(summary, notify_last) == 0)
 		return;
 	snprintf(notify_last, sizeof(notify_last), "%s", summary);

@@ -9,12 +9,11 @@
 
 #include <stdbool.h>
 
+/* Watchdog; a fresh STATUS= line whenever the board's state changes (events.h). */
 void notify_init(void);
 void notify_ready(void);
 void notify_reloading(void);
 void notify_stopping(void);
-/* The board's state changed: send a fresh STATUS= line. */
-void notify_status(void);
 /* Listening sockets passed by the service manager (-1 when none). */
 void notify_listen_fds(int *unix_fd, int *tcp_fd);
 

@@ -1,7 +1,7 @@
 /*
- * SOCKS5 (RFC 1928) on a local connection: a parser of the greeting and the
- * request that is fed bytes and allocates nothing, and the glue that turns a
- * successful CONNECT into a pipe or answers a RESOLVE from the board.
+ * SOCKS5 (RFC 1928): a parser of the greeting and the request that is fed
+ * bytes and allocates nothing, and the reply codes.  Serving a connection
+ * with it is client_socks.c.
  */
 #ifndef K210_SOCKS_H
 #define K210_SOCKS_H
@@ -69,14 +69,5 @@ void socks_parser_init(struct socks_parser *p);
 size_t socks_parse(struct socks_parser *p, const uint8_t *in, size_t n, enum socks_result *res);
 /* The reply code for a protocol error. */
 uint8_t socks_reply_for(int proto_err);
-
-struct client;
-/* Take over a connection whose first byte is 0x05. */
-void socks_start(struct client *c);
-/* More bytes arrived during the SOCKS handshake. */
-void socks_input(struct client *c);
-struct bsock;
-/* The CONNECT finished: reply, then pipe (or close). */
-void socks_connect_done(struct client *c, int err, struct bsock *b);
 
 #endif

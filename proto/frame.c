@@ -113,17 +113,3 @@ size_t frame_decoder_feed(struct frame_decoder *d, const uint8_t *in, size_t n,
 	*st = FRAME_NEED_MORE;
 	return n;
 }
-
-const char *frame_status_str(enum frame_status st)
-{
-	switch (st) {
-	case FRAME_NEED_MORE: return "need more";
-	case FRAME_OK: return "ok";
-	case FRAME_EMPTY: return "empty";
-	case FRAME_ERUNT: return "runt frame";
-	case FRAME_ECRC: return "CRC mismatch";
-	case FRAME_ECOBS: return "invalid COBS";
-	case FRAME_EOVERSIZE: return "oversized frame";
-	}
-	return "unknown";
-}

@@ -53,6 +53,4 @@ void frame_decoder_reset(struct frame_decoder *d);
 size_t frame_decoder_feed(struct frame_decoder *d, const uint8_t *in, size_t n,
 			  enum frame_status *st, const uint8_t **body, size_t *len);
 
-const char *frame_status_str(enum frame_status st);
-
 #endif

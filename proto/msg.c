@@ -437,6 +437,28 @@ enum msg_status msg_decode(struct msg *m, const uint8_t *buf, size_t len)
 	return c.st;
 }
 
+size_t msg_peek_len(const uint8_t *hdr)
+{
+	return PROTO_MSG_HDR + (size_t)wire_get_u16(hdr + 1);
+}
+
+uint16_t msg_peek_tag(const uint8_t *buf)
+{
+	return wire_get_u16(buf + PROTO_MSG_HDR);
+}
+
+void msg_set_tag(uint8_t *buf, uint16_t tag)
+{
+	wire_put_u16(buf + PROTO_MSG_HDR, tag);
+}
+
+void msg_data_header(uint8_t hdr[PROTO_DATA_HDR], uint16_t sock, size_t len)
+{
+	hdr[0] = PROTO_DATA;
+	wire_put_u16(hdr + 1, (uint16_t)(len + 2));
+	wire_put_u16(hdr + PROTO_MSG_HDR, sock);
+}
+
 void msg_init(struct msg *m, uint8_t type)
 {
 	memset(m, 0, sizeof(*m));

@@ -198,6 +198,18 @@ bool msg_list_add_str(struct msg_list_builder *b, const char *key, const char *v
 /* Point a response at the built list. */
 void msg_list_finish(const struct msg_list_builder *b, struct msg *m);
 
+/*
+ * For code that moves encoded messages without decoding them: the length
+ * of a whole message from its first PROTO_MSG_HDR bytes; the tag of an
+ * encoded request or response (PROTO_MSG_HDR + 2 bytes at least); a new
+ * tag written into an encoded request; the header of a DATA message of len
+ * payload bytes for sock, which the payload then follows.
+ */
+size_t msg_peek_len(const uint8_t *hdr);
+uint16_t msg_peek_tag(const uint8_t *buf);
+void msg_set_tag(uint8_t *buf, uint16_t tag);
+void msg_data_header(uint8_t hdr[PROTO_DATA_HDR], uint16_t sock, size_t len);
+
 /* Fill the common fields of a message. */
 void msg_init(struct msg *m, uint8_t type);
 void msg_init_response(struct msg *resp, const struct msg *req, uint8_t err);

@@ -22,9 +22,14 @@
 #define PROTO_MSG_HDR 3
 #define PROTO_BODY_MAX (PROTO_MSG_MAX - PROTO_MSG_HDR)
 #define PROTO_DATA_MAX 2048
+#define PROTO_DATA_HDR (PROTO_MSG_HDR + 2)   /* DATA: header, then the socket id */
 
 /* The board serves at most this many requests at once. */
 #define PROTO_BOARD_REQUESTS_MAX 8
+
+/* Sockets the ESP8285 AT firmware has (AT+CIPMUX=1 links 0..4); DEVICE_INFO
+ * reports what the board really has. */
+#define PROTO_ESP_LINKS 5
 
 /* Socket ids: the host picks 1..0x7fff, the board 0x8000..0xffff (accepted). */
 #define PROTO_SOCK_HOST_MAX 0x7fff
@@ -83,7 +88,7 @@ enum proto_type {
 
 /*
  * Error codes on the wire (one byte).  Each maps to one errno value
- * (proto_err_to_errno); the numbers themselves are part of the protocol.
+ * (proto_errno_from_err, proto_errno.h); the numbers themselves are part of the protocol.
  */
 enum proto_err {
 	PROTO_OK = 0,

@@ -63,7 +63,7 @@ k210sock *k210sock_new(const char *path)
 	strcpy(h->path, path);
 	h->timeout_ms = K210SOCK_TIMEOUT_DEFAULT;
 	k210queue_events_reset(&h->events);
-	k210socks_init(&h->socks);
+	k210sock_table_init(&h->socks);
 	return h;
 }
 
@@ -89,7 +89,7 @@ void k210sock_close(k210sock *h)
 	if (!h)
 		return;
 	k210conn_close(&h->conn);
-	k210socks_free(&h->socks);
+	k210sock_table_free(&h->socks);
 	free(h);
 }
 
@@ -163,7 +163,7 @@ static void k210sock_file(k210sock *h, const struct msg *m)
 		return;
 	default:
 		/* Also data for a socket closed meanwhile: nothing waits for it. */
-		if (!k210socks_input(&h->socks, m))
+		if (!k210sock_table_input(&h->socks, m))
 			h->conn.skipped++;
 	}
 }

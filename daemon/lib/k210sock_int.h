@@ -7,7 +7,7 @@
 #include "k210conn.h"
 #include "k210queue.h"
 #include "k210sock.h"
-#include "k210socks.h"
+#include "k210sock_table.h"
 
 struct k210sock {
 	struct k210conn conn;
@@ -16,7 +16,7 @@ struct k210sock {
 	int timeout_ms;
 	uint16_t next_tag;
 	struct k210queue_events events;
-	struct k210socks socks;
+	struct k210sock_table socks;
 	/* The list k210sock_status fetched, walked by k210sock_status_next. */
 	uint8_t status[PROTO_BODY_MAX];
 	uint16_t status_len;

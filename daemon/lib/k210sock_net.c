@@ -175,25 +175,25 @@ static int k210sock_wait(k210sock *h, int64_t deadline, const char *what)
 }
 
 /* The socket ended: report why, as the daemon said it. */
-static int k210sock_ended(k210sock *h, const struct k210socks_sock *s)
+static int k210sock_ended(k210sock *h, const struct k210sock_table_sock *s)
 {
 	return k210conn_refused(&h->conn, s->err);
 }
 
-static struct k210socks_sock *k210sock_find(k210sock *h, int id, int kind)
+static struct k210sock_table_sock *k210sock_find(k210sock *h, int id, int kind)
 {
-	struct k210socks_sock *s = k210socks_find(&h->socks, id, kind);
+	struct k210sock_table_sock *s = k210sock_table_find(&h->socks, id, kind);
 
 	if (!s)
 		k210conn_error(&h->conn, EBADF, "no %s %d on this handle",
-			       kind == K210SOCKS_UDP ? "UDP socket" : "listener", id);
+			       kind == K210SOCK_TABLE_UDP ? "UDP socket" : "listener", id);
 	return s;
 }
 
 /* CLOSE a socket and forget it whatever the answer. */
 static int k210sock_close_sock(k210sock *h, int id, int kind)
 {
-	struct k210socks_sock *s;
+	struct k210sock_table_sock *s;
 	struct msg req, resp;
 	bool ended;
 	int r;
@@ -210,7 +210,7 @@ static int k210sock_close_sock(k210sock *h, int id, int kind)
 	r = k210sock_request(h, &req, &resp);
 	/* Replies cannot move sockets in the table: s is still this socket. */
 	ended = s->err != PROTO_OK;
-	k210socks_remove(&h->socks, s);
+	k210sock_table_remove(&h->socks, s);
 	/* A socket that already ended is unknown to the daemon: closing it is fine. */
 	if (r < 0 && ended && h->conn.err.proto == PROTO_EBADF)
 		return 0;
@@ -221,10 +221,10 @@ static int k210sock_close_sock(k210sock *h, int id, int kind)
  * A new socket of kind on the handle, opened on the daemon by req (whose
  * sock is set here); NULL when either fails, the socket forgotten again.
  */
-static struct k210socks_sock *k210sock_open_sock(k210sock *h, int kind, struct msg *req,
+static struct k210sock_table_sock *k210sock_open_sock(k210sock *h, int kind, struct msg *req,
 						 struct msg *resp)
 {
-	struct k210socks_sock *s = k210socks_add(&h->socks, kind);
+	struct k210sock_table_sock *s = k210sock_table_add(&h->socks, kind);
 
 	if (!s) {
 		k210conn_error(&h->conn, errno, errno == EMFILE ? "too many sockets on this handle"
@@ -235,7 +235,7 @@ static struct k210socks_sock *k210sock_open_sock(k210sock *h, int kind, struct m
 	if (k210sock_request(h, req, resp) < 0) {
 		int errnum = errno;
 
-		k210socks_remove(&h->socks, s);
+		k210sock_table_remove(&h->socks, s);
 		errno = errnum;
 		return NULL;
 	}
@@ -244,7 +244,7 @@ static struct k210socks_sock *k210sock_open_sock(k210sock *h, int kind, struct m
 
 int k210sock_udp_bind(k210sock *h, uint16_t local_port)
 {
-	struct k210socks_sock *s;
+	struct k210sock_table_sock *s;
 	struct msg req, resp;
 
 	if (!h) {
@@ -253,8 +253,8 @@ int k210sock_udp_bind(k210sock *h, uint16_t local_port)
 	}
 	msg_init(&req, PROTO_UDP_BIND);
 	req.u.bind.local_port = local_port;
-	req.u.bind.rx_window = K210SOCKS_UDP_QUEUE;
-	s = k210sock_open_sock(h, K210SOCKS_UDP, &req, &resp);
+	req.u.bind.rx_window = K210SOCK_TABLE_UDP_QUEUE;
+	s = k210sock_open_sock(h, K210SOCK_TABLE_UDP, &req, &resp);
 	if (!s)
 		return -1;
 	s->local_port = resp.u.opened.local_port ? resp.u.opened.local_port : local_port;
@@ -262,14 +262,14 @@ int k210sock_udp_bind(k210sock *h, uint16_t local_port)
 }
 
 /* The UDP socket id of a handle that is only looked at; NULL with errno. */
-static const struct k210socks_sock *k210sock_udp_sock(const k210sock *h, int id)
+static const struct k210sock_table_sock *k210sock_udp_sock(const k210sock *h, int id)
 {
 	if (!h) {
 		errno = EINVAL;
 		return NULL;
 	}
-	for (unsigned i = 0; i < K210SOCKS_MAX; i++)
-		if (h->socks.s[i].kind == K210SOCKS_UDP && h->socks.s[i].id == id)
+	for (unsigned i = 0; i < K210SOCK_TABLE_MAX; i++)
+		if (h->socks.s[i].kind == K210SOCK_TABLE_UDP && h->socks.s[i].id == id)
 			return &h->socks.s[i];
 	errno = EBADF;
 	return NULL;
@@ -277,14 +277,14 @@ static const struct k210socks_sock *k210sock_udp_sock(const k210sock *h, int id)
 
 int k210sock_udp_port(const k210sock *h, int id)
 {
-	const struct k210socks_sock *s = k210sock_udp_sock(h, id);
+	const struct k210sock_table_sock *s = k210sock_udp_sock(h, id);
 
 	return s ? s->local_port : -1;
 }
 
 long k210sock_udp_dropped(const k210sock *h, int id)
 {
-	const struct k210socks_sock *s = k210sock_udp_sock(h, id);
+	const struct k210sock_table_sock *s = k210sock_udp_sock(h, id);
 
 	return s ? (long)s->drops : -1;
 }
@@ -292,14 +292,14 @@ long k210sock_udp_dropped(const k210sock *h, int id)
 ssize_t k210sock_sendto(k210sock *h, int id, struct in_addr ip, uint16_t port,
 			const void *buf, size_t len)
 {
-	struct k210socks_sock *s;
+	struct k210sock_table_sock *s;
 	struct msg m;
 
 	if (!h || (!buf && len)) {
 		errno = EINVAL;
 		return -1;
 	}
-	s = k210sock_find(h, id, K210SOCKS_UDP);
+	s = k210sock_find(h, id, K210SOCK_TABLE_UDP);
 	if (!s)
 		return -1;
 	if (s->err != PROTO_OK)
@@ -333,7 +333,7 @@ ssize_t k210sock_recvfrom(k210sock *h, int id, void *buf, size_t cap,
 		return -1;
 	}
 	for (;;) {
-		struct k210socks_sock *s = k210sock_find(h, id, K210SOCKS_UDP);
+		struct k210sock_table_sock *s = k210sock_find(h, id, K210SOCK_TABLE_UDP);
 
 		if (!s)
 			return -1;
@@ -353,12 +353,12 @@ ssize_t k210sock_recvfrom(k210sock *h, int id, void *buf, size_t cap,
 
 int k210sock_udp_close(k210sock *h, int id)
 {
-	return k210sock_close_sock(h, id, K210SOCKS_UDP);
+	return k210sock_close_sock(h, id, K210SOCK_TABLE_UDP);
 }
 
 int k210sock_listen(k210sock *h, uint16_t port)
 {
-	struct k210socks_sock *s;
+	struct k210sock_table_sock *s;
 	struct msg req, resp;
 
 	if (!h) {
@@ -371,7 +371,7 @@ int k210sock_listen(k210sock *h, uint16_t port)
 	req.u.listen.port = port;
 	/* rx_window stays 0: accepted streams are pipes, windowed by the daemon. */
 	req.u.listen.backlog = K210SOCK_BACKLOG;
-	s = k210sock_open_sock(h, K210SOCKS_LISTENER, &req, &resp);
+	s = k210sock_open_sock(h, K210SOCK_TABLE_LISTENER, &req, &resp);
 	if (!s)
 		return -1;
 	s->local_port = port;
@@ -379,7 +379,7 @@ int k210sock_listen(k210sock *h, uint16_t port)
 }
 
 /* Claim an accepted connection on a connection of its own. */
-static int k210sock_claim(k210sock *h, const struct k210socks_accept *a, struct sockaddr_in *remote)
+static int k210sock_claim(k210sock *h, const struct k210sock_table_accept *a, struct sockaddr_in *remote)
 {
 	int64_t deadline = k210conn_deadline(h->timeout_ms);
 	struct msg req, resp;
@@ -410,18 +410,18 @@ static int k210sock_claim(k210sock *h, const struct k210socks_accept *a, struct 
 int k210sock_accept(k210sock *h, int listener, int timeout_ms, struct sockaddr_in *remote)
 {
 	int64_t deadline = k210conn_deadline(timeout_ms);
-	struct k210socks_accept a;
+	struct k210sock_table_accept a;
 
 	if (!h) {
 		errno = EINVAL;
 		return -1;
 	}
 	for (;;) {
-		struct k210socks_sock *s = k210sock_find(h, listener, K210SOCKS_LISTENER);
+		struct k210sock_table_sock *s = k210sock_find(h, listener, K210SOCK_TABLE_LISTENER);
 
 		if (!s)
 			return -1;
-		if (k210socks_take_accept(&h->socks, s->id, &a))
+		if (k210sock_table_take_accept(&h->socks, s->id, &a))
 			return k210sock_claim(h, &a, remote);
 		if (s->accept_overflow) {
 			s->accept_overflow = false;
@@ -437,5 +437,5 @@ int k210sock_accept(k210sock *h, int listener, int timeout_ms, struct sockaddr_i
 
 int k210sock_listen_close(k210sock *h, int listener)
 {
-	return k210sock_close_sock(h, listener, K210SOCKS_LISTENER);
+	return k210sock_close_sock(h, listener, K210SOCK_TABLE_LISTENER);
 }

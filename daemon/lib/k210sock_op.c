@@ -121,13 +121,13 @@ k210sock_op *k210sock_op_ping(const char *path, const char *host)
 k210sock_op *k210sock_op_udp_bind(const char *path, uint16_t local_port)
 {
 	k210sock_op *op = k210sock_op_new();
-	struct k210socks_sock *s;
+	struct k210sock_table_sock *s;
 	struct msg req;
 
 	if (!op)
 		return NULL;
 	op->h = k210sock_new(path);
-	s = op->h ? k210socks_add(&op->h->socks, K210SOCKS_UDP) : NULL;
+	s = op->h ? k210sock_table_add(&op->h->socks, K210SOCK_TABLE_UDP) : NULL;
 	if (!s) {
 		int errnum = errno;
 
@@ -143,7 +143,7 @@ k210sock_op *k210sock_op_udp_bind(const char *path, uint16_t local_port)
 	msg_init(&req, PROTO_UDP_BIND);
 	req.sock = s->id;
 	req.u.bind.local_port = local_port;
-	req.u.bind.rx_window = K210SOCKS_UDP_QUEUE;
+	req.u.bind.rx_window = K210SOCK_TABLE_UDP_QUEUE;
 	return k210sock_op_start(op, op->h->path, &req);
 }
 
@@ -193,7 +193,7 @@ static int k210sock_op_answer(k210sock_op *op, const struct msg *resp)
 		break;
 	case PROTO_UDP_BIND:
 		if (resp->u.opened.local_port)
-			k210socks_find(&op->h->socks, op->udp_id, K210SOCKS_UDP)->local_port =
+			k210sock_table_find(&op->h->socks, op->udp_id, K210SOCK_TABLE_UDP)->local_port =
 				resp->u.opened.local_port;
 		break;
 	default:

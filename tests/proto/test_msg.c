@@ -458,6 +458,35 @@ static void test_names(void)
 	CHECK(strcmp(proto_type_name(0x3f), "UNKNOWN") == 0);
 }
 
+/* The helpers for moving encoded messages: they agree with the codec. */
+static void test_headers(void)
+{
+	static const uint8_t payload[] = { 'a', 'b', 'c' };
+	uint8_t buf[PROTO_MSG_MAX];
+	struct msg m;
+	size_t len;
+
+	check_case = "headers";
+	msg_init(&m, PROTO_DEVICE_INFO);
+	m.tag = 0x1234;
+	len = msg_encode(&m, buf, sizeof(buf));
+	CHECK(len >= PROTO_MSG_HDR + 2);
+	CHECK_EQ(msg_peek_len(buf), len);
+	CHECK_EQ(msg_peek_tag(buf), 0x1234);
+	msg_set_tag(buf, 0xbeef);
+	CHECK_EQ(msg_decode(&m, buf, len), MSG_OK);
+	CHECK_EQ(m.tag, 0xbeef);
+
+	msg_data_header(buf, 0x8001, sizeof(payload));
+	memcpy(buf + PROTO_DATA_HDR, payload, sizeof(payload));
+	CHECK_EQ(msg_peek_len(buf), PROTO_DATA_HDR + sizeof(payload));
+	CHECK_EQ(msg_decode(&m, buf, PROTO_DATA_HDR + sizeof(payload)), MSG_OK);
+	CHECK_EQ(m.type, PROTO_DATA);
+	CHECK_EQ(m.sock, 0x8001);
+	CHECK_EQ(m.u.data.len, sizeof(payload));
+	CHECK_MEM(m.u.data.data, payload, sizeof(payload));
+}
+
 int main(void)
 {
 	test_vectors();
@@ -466,5 +495,6 @@ int main(void)
 	test_bad();
 	test_reader();
 	test_names();
+	test_headers();
 	return check_done("test_msg");
 }

@@ -9,22 +9,19 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "bflow.h"
-#include "bsock.h"
-#include "client.h"
+#include "board_sock.h"
+#include "client_pipe.h"
 #include "daemon.h"
 #include "log.h"
 #include "peer.h"
-#include "pipe.h"
-#include "status.h"
 
-#define PIPE_WATCH_FIRST_MS 20
-#define PIPE_WATCH_MAX_MS 1000
+#define CLIENT_PIPE_WATCH_FIRST_MS 20
+#define CLIENT_PIPE_WATCH_MAX_MS 1000
 
-struct pipe {
-	TAILQ_ENTRY(pipe) all;
+struct client_pipe {
+	TAILQ_ENTRY(client_pipe) all;
 	struct bufferevent *bev;
-	struct bsock *b;              /* NULL once the board socket is gone */
+	struct board_sock *b;              /* NULL once the board socket is gone */
 	struct event *linger;         /* after our shutdown: wait for the client's close */
 	struct event *watch;          /* after the client's half close: look for its close */
 	uint32_t watch_ms;
@@ -40,22 +37,23 @@ struct pipe {
 	uint64_t credited;            /* of those, reported as consumed */
 };
 
-static TAILQ_HEAD(, pipe) pipe_all = TAILQ_HEAD_INITIALIZER(pipe_all);
+static TAILQ_HEAD(, client_pipe) client_pipe_all = TAILQ_HEAD_INITIALIZER(client_pipe_all);
+static unsigned client_pipe_n;
 
-static void pipe_watch_cb(evutil_socket_t fd, short what, void *arg);
-static bool pipe_client_gone(struct pipe *p);
+static void client_pipe_watch_cb(evutil_socket_t fd, short what, void *arg);
+static bool client_pipe_client_gone(struct client_pipe *p);
 
-static void pipe_free(struct pipe *p)
+static void client_pipe_free(struct client_pipe *p)
 {
-	TAILQ_REMOVE(&pipe_all, p, all);
+	TAILQ_REMOVE(&client_pipe_all, p, all);
 	if (p->b)
-		bsock_close(p->b);
+		board_sock_close(p->b);
 	if (p->linger)
 		event_free(p->linger);
 	if (p->watch)
 		event_free(p->watch);
 	bufferevent_free(p->bev);
-	client_count_add(-1);
+	client_pipe_n--;
 	free(p);
 }
 
@@ -64,22 +62,22 @@ static void pipe_free(struct pipe *p)
  * makes a TCP close a reset.  On a Unix socket the kernel reports
  * ECONNRESET only when unread data is left, which the reset path keeps.
  */
-static void pipe_reset(struct pipe *p, const char *why)
+static void client_pipe_reset(struct client_pipe *p, const char *why)
 {
 	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
 	evutil_socket_t fd = bufferevent_getfd(p->bev);
 
 	log_debug("pipe %u: reset: %s", p->serial, why);
-	status_ctr.streams_reset++;
+	daemon_ctr.streams_reset++;
 	if (p->tcp)
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	pipe_free(p);
+	client_pipe_free(p);
 }
 
 /* Read from the client only while the board takes bytes for this socket. */
-static void pipe_update_read(struct pipe *p)
+static void client_pipe_update_read(struct client_pipe *p)
 {
-	bool want = p->b && !p->client_eof && !p->remote_eof && p->b->tx_credit > 0;
+	bool want = p->b && !p->client_eof && !p->remote_eof && board_sock_flow_credit(p->b) > 0;
 	bool on = bufferevent_get_enabled(p->bev) & EV_READ;
 
 	if (p->shut && !p->client_eof)
@@ -90,20 +88,20 @@ static void pipe_update_read(struct pipe *p)
 		bufferevent_disable(p->bev, EV_READ);
 }
 
-static void pipe_credit(struct pipe *p)
+static void client_pipe_credit(struct client_pipe *p)
 {
 	size_t out = evbuffer_get_length(bufferevent_get_output(p->bev));
 	uint64_t consumed = p->added - out;
 
 	if (p->b && consumed > p->credited) {
-		bflow_consumed(p->b, (size_t)(consumed - p->credited));
+		board_sock_flow_consumed(p->b, (size_t)(consumed - p->credited));
 		p->credited = consumed;
 	}
 }
 
-static void pipe_linger_cb(evutil_socket_t fd, short what, void *arg)
+static void client_pipe_linger_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct pipe *p = arg;
+	struct client_pipe *p = arg;
 
 	(void)fd;
 	(void)what;
@@ -112,66 +110,66 @@ static void pipe_linger_cb(evutil_socket_t fd, short what, void *arg)
 			  p->serial);
 	else
 		log_debug("pipe %u: client kept the connection after the end: closed", p->serial);
-	pipe_free(p);
+	client_pipe_free(p);
 }
 
 /* Free p after a while (handshake_timeout) unless something ends it first. */
-static void pipe_linger(struct pipe *p)
+static void client_pipe_linger(struct client_pipe *p)
 {
 	struct timeval tv = daemon_tv(daemon_state.cfg->limits.handshake_timeout_ms);
 
 	if (!p->linger)
-		p->linger = evtimer_new(daemon_state.base, pipe_linger_cb, p);
+		p->linger = evtimer_new(daemon_state.base, client_pipe_linger_cb, p);
 	if (p->linger)
 		evtimer_add(p->linger, &tv);
 }
 
 /* The remote is done and every byte is with the kernel: pass the EOF on. */
-static void pipe_maybe_shutdown(struct pipe *p)
+static void client_pipe_maybe_shutdown(struct client_pipe *p)
 {
 	if (!p->remote_eof || p->shut ||
 	    evbuffer_get_length(bufferevent_get_output(p->bev)) != 0)
 		return;
 	shutdown(bufferevent_getfd(p->bev), SHUT_WR);
 	p->shut = true;
-	pipe_linger(p);
+	client_pipe_linger(p);
 	if (p->client_eof) {
 		/* Half-closed: held open until the client closes (the watch sees
 		 * it), which tells a client on the Unix socket that the end was in
 		 * order -- a failure closes at once. */
-		if (pipe_client_gone(p))
-			pipe_free(p);
+		if (client_pipe_client_gone(p))
+			client_pipe_free(p);
 		return;
 	}
-	pipe_update_read(p);
+	client_pipe_update_read(p);
 }
 
-static void pipe_read_cb(struct bufferevent *bev, void *arg)
+static void client_pipe_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct pipe *p = arg;
+	struct client_pipe *p = arg;
 
 	(void)bev;
 	if (p->remote_eof) {
 		/* Bytes for a remote that is gone cannot arrive: say so. */
-		pipe_reset(p, "client data after the remote closed");
+		client_pipe_reset(p, "client data after the remote closed");
 		return;
 	}
 	if (p->b)
-		bflow_want_tx(p->b);
-	pipe_update_read(p);
+		board_sock_flow_want_tx(p->b);
+	client_pipe_update_read(p);
 }
 
-static void pipe_write_cb(struct bufferevent *bev, void *arg)
+static void client_pipe_write_cb(struct bufferevent *bev, void *arg)
 {
-	struct pipe *p = arg;
+	struct client_pipe *p = arg;
 
 	(void)bev;
-	pipe_credit(p);
-	pipe_maybe_shutdown(p);
+	client_pipe_credit(p);
+	client_pipe_maybe_shutdown(p);
 }
 
 /* Did the client close both directions (not just shut down its writing)? */
-static bool pipe_client_gone(struct pipe *p)
+static bool client_pipe_client_gone(struct client_pipe *p)
 {
 	static bool warned;
 	enum peer_state st = peer_state(bufferevent_getfd(p->bev), p->tcp);
@@ -188,12 +186,12 @@ static bool pipe_client_gone(struct pipe *p)
 }
 
 /* The client closed both ways: free the board socket once its last bytes are out. */
-static void pipe_client_closed(struct pipe *p)
+static void client_pipe_client_closed(struct client_pipe *p)
 {
 	if (!p->b || (!evbuffer_get_length(bufferevent_get_input(p->bev)) &&
-		      p->b->tx_credit >= p->b->tx_window)) {
+		      board_sock_flow_all_acked(p->b))) {
 		log_debug("pipe %u: client closed", p->serial);
-		pipe_free(p);
+		client_pipe_free(p);
 		return;
 	}
 	/* What it wrote before closing still goes to the remote (as a TCP
@@ -205,8 +203,8 @@ static void pipe_client_closed(struct pipe *p)
 	bufferevent_disable(p->bev, EV_READ | EV_WRITE);
 	evbuffer_drain(bufferevent_get_output(p->bev),
 		       evbuffer_get_length(bufferevent_get_output(p->bev)));
-	pipe_linger(p);
-	bflow_want_tx(p->b);
+	client_pipe_linger(p);
+	board_sock_flow_want_tx(p->b);
 }
 
 /*
@@ -214,15 +212,15 @@ static void pipe_client_closed(struct pipe *p)
  * final close (a TCP peer in FIN-WAIT-2 sends nothing when it closes, and
  * reading is off): look again, soon at first, then every second.
  */
-static void pipe_watch_arm(struct pipe *p)
+static void client_pipe_watch_arm(struct client_pipe *p)
 {
 	struct timeval tv;
 
-	if (!p->watch && !(p->watch = evtimer_new(daemon_state.base, pipe_watch_cb, p)))
+	if (!p->watch && !(p->watch = evtimer_new(daemon_state.base, client_pipe_watch_cb, p)))
 		return;
-	p->watch_ms = p->watch_ms ? p->watch_ms * 2 : PIPE_WATCH_FIRST_MS;
-	if (p->watch_ms > PIPE_WATCH_MAX_MS)
-		p->watch_ms = PIPE_WATCH_MAX_MS;
+	p->watch_ms = p->watch_ms ? p->watch_ms * 2 : CLIENT_PIPE_WATCH_FIRST_MS;
+	if (p->watch_ms > CLIENT_PIPE_WATCH_MAX_MS)
+		p->watch_ms = CLIENT_PIPE_WATCH_MAX_MS;
 	tv = daemon_tv(p->watch_ms);
 	evtimer_add(p->watch, &tv);
 }
@@ -233,66 +231,66 @@ static void pipe_watch_arm(struct pipe *p)
  * half_close_timeout, it is closed: a remote that reads until the end of
  * its input (an upload sink) finishes, and a link is not held for ever.
  */
-static bool pipe_half_close_due(struct pipe *p)
+static bool client_pipe_half_close_due(struct client_pipe *p)
 {
 	uint64_t quiet_us = (uint64_t)daemon_state.cfg->limits.half_close_timeout_ms * 1000;
 
 	return p->b && !evbuffer_get_length(bufferevent_get_input(p->bev)) &&
-	       p->b->tx_credit >= p->b->tx_window && daemon_now_us() - p->last_rx_us >= quiet_us;
+	       board_sock_flow_all_acked(p->b) && daemon_now_us() - p->last_rx_us >= quiet_us;
 }
 
-static void pipe_half_close_end(struct pipe *p)
+static void client_pipe_half_close_end(struct client_pipe *p)
 {
 	log_debug("pipe %u: the remote sent nothing for %u ms after the client's half close: "
 		  "closing the stream", p->serial, daemon_state.cfg->limits.half_close_timeout_ms);
-	bsock_close(p->b);
+	board_sock_close(p->b);
 	p->b = NULL;
 	p->remote_eof = true;
-	pipe_linger(p);
-	pipe_watch_arm(p);   /* for the client's close (pipe_maybe_shutdown may free p) */
-	pipe_maybe_shutdown(p);
+	client_pipe_linger(p);
+	client_pipe_watch_arm(p);   /* for the client's close (client_pipe_maybe_shutdown may free p) */
+	client_pipe_maybe_shutdown(p);
 }
 
-static void pipe_watch_cb(evutil_socket_t fd, short what, void *arg)
+static void client_pipe_watch_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct pipe *p = arg;
+	struct client_pipe *p = arg;
 
 	(void)fd;
 	(void)what;
-	if (pipe_client_gone(p))
-		pipe_client_closed(p);
-	else if (pipe_half_close_due(p))
-		pipe_half_close_end(p);
+	if (client_pipe_client_gone(p))
+		client_pipe_client_closed(p);
+	else if (client_pipe_half_close_due(p))
+		client_pipe_half_close_end(p);
 	else
-		pipe_watch_arm(p);
+		client_pipe_watch_arm(p);
 }
 
-static void pipe_event_cb(struct bufferevent *bev, short what, void *arg)
+static void client_pipe_event_cb(struct bufferevent *bev, short what, void *arg)
 {
-	struct pipe *p = arg;
+	struct client_pipe *p = arg;
 
 	(void)bev;
 	if (what & BEV_EVENT_ERROR) {
 		log_debug("pipe %u: client error: %s", p->serial, strerror(EVUTIL_SOCKET_ERROR()));
-		pipe_free(p);
+		client_pipe_free(p);
 		return;
 	}
 	if (!(what & BEV_EVENT_EOF))
 		return;
 	p->client_eof = true;
-	if (p->remote_eof && (!p->shut || pipe_client_gone(p))) {
-		pipe_free(p);
+	if (p->remote_eof && (!p->shut || client_pipe_client_gone(p))) {
+		client_pipe_free(p);
 		return;
 	}
 	if (p->remote_eof) {
 		/* A half close after our end of stream: held open until the client
 		 * closes, which tells it the end was in order. */
-		pipe_update_read(p);
-		pipe_watch_arm(p);
+		client_pipe_update_read(p);
+		client_pipe_watch_arm(p);
 		return;
 	}
-	if (pipe_client_gone(p)) {
-		pipe_client_closed(p);
+	if (client_pipe_client_gone(p)) {
+		client_pipe_client_closed(p);
 		return;
 	}
 	/*
@@ -303,117 +301,119 @@ static void pipe_event_cb(struct bufferevent *bev, short what, void *arg)
 	log_debug("pipe %u: client shut down its side", p->serial);
 	p->last_rx_us = daemon_now_us();
 	if (p->b && evbuffer_get_length(bufferevent_get_input(p->bev)))
-		bflow_want_tx(p->b);
-	pipe_update_read(p);
-	pipe_watch_arm(p);
+		board_sock_flow_want_tx(p->b);
+	client_pipe_update_read(p);
+	client_pipe_watch_arm(p);
 }
 
-static void pipe_data(void *ctx, struct bsock *b, const uint8_t *data, size_t len)
+static void client_pipe_data(void *ctx, struct board_sock *b, const uint8_t *data, size_t len)
 {
-	struct pipe *p = ctx;
+	struct client_pipe *p = ctx;
 
 	if (p->client_gone) {
 		/* Nobody to give it to: its credit goes straight back. */
-		bflow_consumed(b, len);
+		board_sock_flow_consumed(b, len);
 		return;
 	}
 	if (bufferevent_write(p->bev, data, len) < 0) {
 		/* A hole in the stream must not go unnoticed. */
-		pipe_reset(p, "out of memory for the remote's data");
+		client_pipe_reset(p, "out of memory for the remote's data");
 		return;
 	}
 	p->added += len;
 	p->last_rx_us = daemon_now_us();
 }
 
-static void pipe_closed(void *ctx, struct bsock *b, int err)
+static void client_pipe_closed(void *ctx, struct board_sock *b, int err)
 {
-	struct pipe *p = ctx;
+	struct client_pipe *p = ctx;
 
 	(void)b;
 	p->b = NULL;
 	if (err != PROTO_OK) {
-		pipe_reset(p, proto_err_str(err));
+		client_pipe_reset(p, proto_err_str(err));
 		return;
 	}
 	if (evbuffer_get_length(bufferevent_get_input(p->bev))) {
-		pipe_reset(p, "the remote closed before taking the client's data");
+		client_pipe_reset(p, "the remote closed before taking the client's data");
 		return;
 	}
 	p->remote_eof = true;
-	pipe_update_read(p);
-	pipe_maybe_shutdown(p);
+	client_pipe_update_read(p);
+	client_pipe_maybe_shutdown(p);
 }
 
-static bool pipe_tx(void *ctx, struct bsock *b)
+static bool client_pipe_tx(void *ctx, struct board_sock *b)
 {
-	struct pipe *p = ctx;
+	struct client_pipe *p = ctx;
 	struct evbuffer *in = bufferevent_get_input(p->bev);
 
-	bflow_send_stream(b, in, SIZE_MAX);
+	board_sock_flow_send_stream(b, in, SIZE_MAX);
 	if (p->client_gone && !evbuffer_get_length(in)) {
 		/* Close once all credit is back: the board has handed every byte
 		 * to the ESP8285, and a CLOSE right behind them cannot cut them off.
 		 * CREDIT brings us back here. */
-		if (b->tx_credit >= b->tx_window)
-			pipe_free(p);
+		if (board_sock_flow_all_acked(b))
+			client_pipe_free(p);
 		return false;
 	}
-	pipe_update_read(p);
-	return evbuffer_get_length(in) > 0 && b->tx_credit > 0;
+	client_pipe_update_read(p);
+	return evbuffer_get_length(in) > 0 && board_sock_flow_credit(b) > 0;
 }
 
-static const struct bsock_ops pipe_ops = {
-	.data = pipe_data,
-	.closed = pipe_closed,
-	.tx = pipe_tx,
+static const struct board_sock_ops client_pipe_ops = {
+	.data = client_pipe_data,
+	.closed = client_pipe_closed,
+	.tx = client_pipe_tx,
 };
 
-void pipe_start(struct bufferevent *bev, struct bsock *b, uid_t uid, bool tcp, uint32_t serial)
+void client_pipe_start(struct bufferevent *bev, struct board_sock *b, uid_t uid, bool tcp,
+		       uint32_t serial)
 {
 	const struct config *cfg = daemon_state.cfg;
-	struct pipe *p = calloc(1, sizeof(*p));
+	struct client_pipe *p = calloc(1, sizeof(*p));
+	uint8_t err;
 
 	if (!p) {
-		bsock_close(b);
+		board_sock_close(b);
 		bufferevent_free(bev);
-		client_count_add(-1);
 		return;
 	}
-	TAILQ_INSERT_TAIL(&pipe_all, p, all);
+	TAILQ_INSERT_TAIL(&client_pipe_all, p, all);
+	client_pipe_n++;
 	p->bev = bev;
 	p->b = b;
 	p->uid = uid;
 	p->tcp = tcp;
 	p->serial = serial;
-	bufferevent_setcb(bev, pipe_read_cb, pipe_write_cb, pipe_event_cb, p);
+	bufferevent_setcb(bev, client_pipe_read_cb, client_pipe_write_cb, client_pipe_event_cb, p);
 	bufferevent_setwatermark(bev, EV_READ, 0, cfg->limits.send_buffer);
 	bufferevent_setwatermark(bev, EV_WRITE, cfg->limits.client_buffer / 2, 0);
 	bufferevent_enable(bev, EV_WRITE);
-	bsock_set_owner(b, &pipe_ops, p);
-	log_debug("pipe %u: open (board socket %u)", serial, b->id);
-	if (b->held && evbuffer_get_length(b->held)) {
-		/* An accepted connection: what came before the claim goes first. */
-		p->added = evbuffer_get_length(b->held);
-		evbuffer_add_buffer(bufferevent_get_output(bev), b->held);
-	}
-	if (b->remote_closed) {
-		uint8_t err = b->closed_err;
-
+	board_sock_set_owner(b, &client_pipe_ops, p);
+	log_debug("pipe %u: open (board socket %u)", serial, board_sock_id(b));
+	/* An accepted connection: what came before the claim goes first. */
+	p->added = board_sock_flow_take_held(b, bufferevent_get_output(bev));
+	if (board_sock_flow_remote_closed(b, &err)) {
 		p->b = NULL;
-		bsock_close(b);
-		pipe_closed(p, NULL, err);
+		board_sock_close(b);
+		client_pipe_closed(p, NULL, err);
 		return;
 	}
 	if (evbuffer_get_length(bufferevent_get_input(bev)))
-		bflow_want_tx(b);
-	pipe_update_read(p);
+		board_sock_flow_want_tx(b);
+	client_pipe_update_read(p);
 }
 
-void pipe_shutdown_all(void)
+void client_pipe_shutdown_all(void)
 {
-	struct pipe *p;
+	struct client_pipe *p;
 
-	while ((p = TAILQ_FIRST(&pipe_all)))
-		pipe_reset(p, "the daemon is stopping");
+	while ((p = TAILQ_FIRST(&client_pipe_all)))
+		client_pipe_reset(p, "the daemon is stopping");
+}
+
+unsigned client_pipe_count(void)
+{
+	return client_pipe_n;
 }

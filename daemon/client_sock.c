@@ -5,19 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "bflow.h"
-#include "breq.h"
-#include "bsock.h"
+#include "board_req.h"
+#include "board_sock.h"
 #include "client.h"
+#include "client_sock.h"
 #include "daemon.h"
 #include "log.h"
-#include "status.h"
-#include "usock.h"
 
-struct usock {
-	LIST_ENTRY(usock) entry;
+struct client_sock {
+	LIST_ENTRY(client_sock) entry;
 	struct client *c;
-	struct bsock *b;
+	struct board_sock *b;
 	uint16_t id;                  /* the client's id for it */
 	uint16_t open_tag;
 	bool open;
@@ -25,9 +23,9 @@ struct usock {
 	uint32_t rx_pending;          /* datagram bytes given to the client, not credited */
 };
 
-static struct usock *usock_find(struct client *c, uint16_t id)
+static struct client_sock *client_sock_find(struct client *c, uint16_t id)
 {
-	struct usock *s;
+	struct client_sock *s;
 
 	LIST_FOREACH(s, &c->socks_owned, entry)
 		if (s->id == id)
@@ -35,9 +33,9 @@ static struct usock *usock_find(struct client *c, uint16_t id)
 	return NULL;
 }
 
-static unsigned usock_count(struct client *c)
+static unsigned client_sock_count(struct client *c)
 {
-	struct usock *s;
+	struct client_sock *s;
 	unsigned n = 0;
 
 	LIST_FOREACH(s, &c->socks_owned, entry)
@@ -45,15 +43,15 @@ static unsigned usock_count(struct client *c)
 	return n;
 }
 
-static void usock_drop(struct usock *s)
+static void client_sock_drop(struct client_sock *s)
 {
 	LIST_REMOVE(s, entry);
 	free(s);
 }
 
-static void usock_opened(void *ctx, struct bsock *b, int err)
+static void client_sock_opened(void *ctx, struct board_sock *b, int err)
 {
-	struct usock *s = ctx;
+	struct client_sock *s = ctx;
 	struct client *c = s->c;
 	struct msg resp;
 
@@ -62,14 +60,14 @@ static void usock_opened(void *ctx, struct bsock *b, int err)
 	resp.err = (uint8_t)err;
 	resp.sock = s->id;
 	if (err == PROTO_OK && !s->listener) {
-		resp.u.opened.tx_window = b->tx_credit;
-		resp.u.opened.local_port = b->local_port;
+		resp.u.opened.tx_window = board_sock_flow_credit(b);
+		resp.u.opened.local_port = board_sock_local_port(b);
 	}
 	if (c->outstanding)
 		c->outstanding--;
 	if (err != PROTO_OK) {
 		s->b = NULL;
-		usock_drop(s);
+		client_sock_drop(s);
 	} else {
 		s->open = true;
 	}
@@ -78,24 +76,24 @@ static void usock_opened(void *ctx, struct bsock *b, int err)
 		bufferevent_trigger(c->bev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
 }
 
-static void usock_take_datagram(void *ctx, struct bsock *b, const struct msg *m)
+static void client_sock_take_datagram(void *ctx, struct board_sock *b, const struct msg *m)
 {
-	struct usock *s = ctx;
+	struct client_sock *s = ctx;
 	struct msg out = *m;
 
 	out.sock = s->id;
 	if (!client_send(s->c, &out)) {
 		/* Lost like any datagram, but its credit must go back to the board. */
-		bflow_consumed(b, m->u.data.len);
+		board_sock_flow_consumed(b, m->u.data.len);
 		return;
 	}
 	s->rx_pending += m->u.data.len;
-	status_ctr.datagrams_down++;
+	daemon_ctr.datagrams_down++;
 }
 
-static void usock_closed(void *ctx, struct bsock *b, int err)
+static void client_sock_closed(void *ctx, struct board_sock *b, int err)
 {
-	struct usock *s = ctx;
+	struct client_sock *s = ctx;
 	struct msg ev;
 
 	(void)b;
@@ -107,28 +105,28 @@ static void usock_closed(void *ctx, struct bsock *b, int err)
 	/* A datagram waiting for this socket's credit is answered now (EV_CLOSED). */
 	if (s->c->input_blocked)
 		bufferevent_trigger(s->c->bev, EV_READ, BEV_OPT_DEFER_CALLBACKS);
-	usock_drop(s);
+	client_sock_drop(s);
 }
 
-static void usock_accepted(void *ctx, struct bsock *l, struct bsock *child,
+static void client_sock_accepted(void *ctx, struct board_sock *l, struct board_sock *child,
 				 const struct msg_addr *remote)
 {
-	struct usock *s = ctx;
+	struct client_sock *s = ctx;
 	struct msg ev;
 
 	(void)l;
 	msg_init(&ev, PROTO_EV_ACCEPTED);
 	ev.sock = s->id;
-	ev.u.accepted.new_sock = child->token;
+	ev.u.accepted.new_sock = board_sock_token(child);
 	ev.u.accepted.remote = *remote;
 	ev.u.accepted.tx_window = 0;
 	client_send(s->c, &ev);
 }
 
 /* Credit or link room came back for a datagram that had to wait. */
-static bool usock_tx(void *ctx, struct bsock *b)
+static bool client_sock_tx(void *ctx, struct board_sock *b)
 {
-	struct usock *s = ctx;
+	struct client_sock *s = ctx;
 
 	(void)b;
 	if (s->c->input_blocked)
@@ -136,18 +134,18 @@ static bool usock_tx(void *ctx, struct bsock *b)
 	return false;
 }
 
-static const struct bsock_ops usock_ops = {
-	.opened = usock_opened,
-	.datagram = usock_take_datagram,
-	.closed = usock_closed,
-	.accepted = usock_accepted,
-	.tx = usock_tx,
+static const struct board_sock_ops client_sock_ops = {
+	.opened = client_sock_opened,
+	.datagram = client_sock_take_datagram,
+	.closed = client_sock_closed,
+	.accepted = client_sock_accepted,
+	.tx = client_sock_tx,
 };
 
-void usock_open(struct client *c, const struct msg *m, bool listener)
+void client_sock_open(struct client *c, const struct msg *m, bool listener)
 {
 	const struct config *cfg = daemon_state.cfg;
-	struct usock *s;
+	struct client_sock *s;
 	int err = PROTO_OK;
 
 	if (listener ? !cfg->access.allow_listen : !cfg->access.allow_udp) {
@@ -158,11 +156,11 @@ void usock_open(struct client *c, const struct msg *m, bool listener)
 		client_reply(c, m, PROTO_EINVAL);
 		return;
 	}
-	if (usock_find(c, m->sock)) {
+	if (client_sock_find(c, m->sock)) {
 		client_reply(c, m, PROTO_EALREADY);
 		return;
 	}
-	if (usock_count(c) >= cfg->limits.sockets_per_client) {
+	if (client_sock_count(c) >= cfg->limits.sockets_per_client) {
 		client_reply(c, m, PROTO_ENOBUFS);
 		return;
 	}
@@ -177,28 +175,28 @@ void usock_open(struct client *c, const struct msg *m, bool listener)
 	s->listener = listener;
 	LIST_INSERT_HEAD(&c->socks_owned, s, entry);
 	if (listener)
-		s->b = bsock_listen(m->u.listen.port, m->u.listen.backlog, c->uid, &usock_ops,
+		s->b = board_sock_listen(m->u.listen.port, m->u.listen.backlog, c->uid, &client_sock_ops,
 				    s, &err);
 	else
-		s->b = bsock_udp_bind(m->u.bind.local_port, c->uid, &usock_ops, s, &err);
+		s->b = board_sock_udp_bind(m->u.bind.local_port, c->uid, &client_sock_ops, s, &err);
 	if (!s->b) {
-		usock_drop(s);
+		client_sock_drop(s);
 		client_reply(c, m, (uint8_t)err);
 		return;
 	}
 	c->outstanding++;
 }
 
-void usock_close(struct client *c, const struct msg *m)
+void client_sock_close(struct client *c, const struct msg *m)
 {
-	struct usock *s = usock_find(c, m->sock);
+	struct client_sock *s = client_sock_find(c, m->sock);
 
 	if (!s) {
 		client_reply(c, m, PROTO_EBADF);
 		return;
 	}
 	if (s->b)
-		bsock_close(s->b);
+		board_sock_close(s->b);
 	if (!s->open) {
 		/* Its UDP_BIND or LISTEN still waits for an answer: it is cancelled. */
 		struct msg open_req;
@@ -209,13 +207,13 @@ void usock_close(struct client *c, const struct msg *m)
 		if (c->outstanding)
 			c->outstanding--;
 	}
-	usock_drop(s);
+	client_sock_drop(s);
 	client_reply(c, m, PROTO_OK);
 }
 
-void usock_setsockopt(struct client *c, const struct msg *m)
+void client_sock_setsockopt(struct client *c, const struct msg *m)
 {
-	struct usock *s = usock_find(c, m->sock);
+	struct client_sock *s = client_sock_find(c, m->sock);
 	struct msg fwd = *m;
 
 	if (!s || !s->open || !s->b) {
@@ -227,16 +225,16 @@ void usock_setsockopt(struct client *c, const struct msg *m)
 		client_reply(c, m, PROTO_ENOTSUP);
 		return;
 	}
-	fwd.sock = s->b->id;
+	fwd.sock = board_sock_id(s->b);
 	/* The id means another socket, or none, once the link session has changed. */
-	client_forward(c, &fwd, daemon_state.cfg->limits.request_timeout_ms, BREQ_SESSION);
+	client_forward(c, &fwd, daemon_state.cfg->limits.request_timeout_ms, BOARD_REQ_SESSION);
 }
 
 /* A datagram that cannot go is dropped, but not silently: the client gets a warning. */
-static void usock_datagram_refused(struct client *c, const char *fmt, ...)
+static void client_sock_datagram_refused(struct client *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-static void usock_datagram_refused(struct client *c, const char *fmt, ...)
+static void client_sock_datagram_refused(struct client *c, const char *fmt, ...)
 {
 	struct msg ev;
 	va_list ap;
@@ -250,9 +248,9 @@ static void usock_datagram_refused(struct client *c, const char *fmt, ...)
 	client_send(c, &ev);
 }
 
-bool usock_datagram(struct client *c, const struct msg *m)
+bool client_sock_datagram(struct client *c, const struct msg *m)
 {
-	struct usock *s = usock_find(c, m->sock);
+	struct client_sock *s = client_sock_find(c, m->sock);
 
 	if (!s || s->listener || !s->open || !s->b) {
 		struct msg ev;
@@ -264,49 +262,49 @@ bool usock_datagram(struct client *c, const struct msg *m)
 		client_send(c, &ev);
 		return true;
 	}
-	if (m->u.data.len > s->b->tx_window || m->u.data.len > PROTO_DATA_MAX) {
-		usock_datagram_refused(c,
+	if (m->u.data.len > board_sock_flow_window(s->b) || m->u.data.len > PROTO_DATA_MAX) {
+		client_sock_datagram_refused(c,
 				       "datagram of %u bytes on socket %u not sent: the board takes %u at most",
-				       m->u.data.len, m->sock, s->b->tx_window);
+				       m->u.data.len, m->sock, board_sock_flow_window(s->b));
 		return true;
 	}
 	if (!client_dest_allowed(m->u.data.addr.ip, m->u.data.addr.port)) {
 		const uint8_t *ip = m->u.data.addr.ip;
 
-		status_ctr.datagrams_refused++;
-		usock_datagram_refused(c,
+		daemon_ctr.datagrams_refused++;
+		client_sock_datagram_refused(c,
 				       "datagram to %u.%u.%u.%u:%u on socket %u not sent: refused by the rules",
 				       ip[0], ip[1], ip[2], ip[3], m->u.data.addr.port, m->sock);
 		return true;
 	}
-	if (!bflow_send_datagram(s->b, &m->u.data.addr, m->u.data.data, m->u.data.len)) {
-		bflow_want_tx(s->b);
+	if (!board_sock_flow_send_datagram(s->b, &m->u.data.addr, m->u.data.data, m->u.data.len)) {
+		board_sock_flow_want_tx(s->b);
 		return false;
 	}
-	status_ctr.datagrams_up++;
+	daemon_ctr.datagrams_up++;
 	return true;
 }
 
-void usock_credit(struct client *c)
+void client_sock_credit(struct client *c)
 {
-	struct usock *s;
+	struct client_sock *s;
 
 	LIST_FOREACH(s, &c->socks_owned, entry) {
 		if (s->rx_pending && s->b) {
-			bflow_consumed(s->b, s->rx_pending);
+			board_sock_flow_consumed(s->b, s->rx_pending);
 			s->rx_pending = 0;
 		}
 	}
 }
 
-void usock_close_all(struct client *c)
+void client_sock_close_all(struct client *c)
 {
-	struct usock *s;
+	struct client_sock *s;
 
 	while ((s = LIST_FIRST(&c->socks_owned))) {
 		LIST_REMOVE(s, entry);
 		if (s->b)
-			bsock_close(s->b);
+			board_sock_close(s->b);
 		free(s);
 	}
 }

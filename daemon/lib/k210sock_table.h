@@ -8,8 +8,8 @@
  * bring more datagrams than the application takes: each socket queues a
  * bounded amount, and like a kernel UDP socket drops and counts the rest.
  */
-#ifndef K210SOCK_K210SOCKS_H
-#define K210SOCK_K210SOCKS_H
+#ifndef K210SOCK_TABLE_H
+#define K210SOCK_TABLE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,17 +17,17 @@
 #include "k210queue.h"
 #include "msg.h"
 
-#define K210SOCKS_MAX 8              /* sockets per handle (the board has 5 links) */
-#define K210SOCKS_ACCEPTS_MAX 32     /* connections waiting for k210sock_accept */
-#define K210SOCKS_UDP_QUEUE 65536    /* bytes of datagrams queued per UDP socket */
+#define K210SOCK_TABLE_MAX 8              /* sockets per handle (the board has 5 links) */
+#define K210SOCK_TABLE_ACCEPTS_MAX 32     /* connections waiting for k210sock_accept */
+#define K210SOCK_TABLE_UDP_QUEUE 65536    /* bytes of datagrams queued per UDP socket */
 
-enum k210socks_kind {
-	K210SOCKS_FREE = 0,
-	K210SOCKS_UDP,
-	K210SOCKS_LISTENER,
+enum k210sock_table_kind {
+	K210SOCK_TABLE_FREE = 0,
+	K210SOCK_TABLE_UDP,
+	K210SOCK_TABLE_LISTENER,
 };
 
-struct k210socks_sock {
+struct k210sock_table_sock {
 	int kind;
 	uint16_t id;
 	uint16_t local_port;
@@ -37,34 +37,34 @@ struct k210socks_sock {
 	struct k210queue_dgrams q;
 };
 
-struct k210socks_accept {
+struct k210sock_table_accept {
 	uint16_t listener, token;
 	struct msg_addr remote;
 };
 
-struct k210socks {
-	struct k210socks_sock s[K210SOCKS_MAX];
+struct k210sock_table {
+	struct k210sock_table_sock s[K210SOCK_TABLE_MAX];
 	uint16_t next_id;
-	struct k210socks_accept acc[K210SOCKS_ACCEPTS_MAX];
+	struct k210sock_table_accept acc[K210SOCK_TABLE_ACCEPTS_MAX];
 	unsigned acc_count;
 };
 
-void k210socks_init(struct k210socks *t);
-void k210socks_free(struct k210socks *t);
+void k210sock_table_init(struct k210sock_table *t);
+void k210sock_table_free(struct k210sock_table *t);
 /* A new socket with a fresh id; NULL with errno EMFILE or ENOMEM. */
-struct k210socks_sock *k210socks_add(struct k210socks *t, int kind);
-struct k210socks_sock *k210socks_find(struct k210socks *t, int id, int kind);
+struct k210sock_table_sock *k210sock_table_add(struct k210sock_table *t, int kind);
+struct k210sock_table_sock *k210sock_table_find(struct k210sock_table *t, int id, int kind);
 /* Forget a socket, its queued datagrams and its waiting connections. */
-void k210socks_remove(struct k210socks *t, struct k210socks_sock *s);
+void k210sock_table_remove(struct k210sock_table *t, struct k210sock_table_sock *s);
 
 /*
  * Take a DATAGRAM, EV_CLOSED or EV_ACCEPTED message.  Returns true
  * when it belonged to one of the sockets; false for other messages and for
  * sockets this handle does not have (already closed).
  */
-bool k210socks_input(struct k210socks *t, const struct msg *m);
+bool k210sock_table_input(struct k210sock_table *t, const struct msg *m);
 
 /* The oldest waiting connection for listener, removed from the queue. */
-bool k210socks_take_accept(struct k210socks *t, uint16_t listener, struct k210socks_accept *a);
+bool k210sock_table_take_accept(struct k210sock_table *t, uint16_t listener, struct k210sock_table_accept *a);
 
 #endif

@@ -4,8 +4,8 @@
  * network when the board comes up, after a reload that changed it, after an
  * ESP8285 reset (which forgets it), and when it stays lost.
  */
-#ifndef K210_WIFI_H
-#define K210_WIFI_H
+#ifndef K210_BOARD_WIFI_H
+#define K210_BOARD_WIFI_H
 
 #include <stdint.h>
 
@@ -13,7 +13,7 @@
 
 struct event;
 
-struct wifi_info {
+struct board_wifi_info {
 	uint8_t state;                 /* enum proto_wifi_state */
 	char ssid[PROTO_SSID_MAX + 1];
 	int8_t rssi;
@@ -21,15 +21,11 @@ struct wifi_info {
 	struct event *timer;           /* look again, and rejoin if needed */
 };
 
-void wifi_init(void);
-void wifi_board_up(void);
-void wifi_board_down(void);
-void wifi_esp_reset(void);
-/* An EV_WIFI from the board (passed on to subscribers). */
-void wifi_event(const struct msg *m);
+/* Register with the board session (EV_WIFI is passed on to subscribers). */
+void board_wifi_init(void);
 /* Reload: [wifi] changed. */
-void wifi_config_changed(void);
-const struct wifi_info *wifi_info(void);
-const char *wifi_state_name(uint8_t st);
+void board_wifi_config_changed(void);
+const struct board_wifi_info *board_wifi_info(void);
+const char *board_wifi_state_name(uint8_t st);
 
 #endif

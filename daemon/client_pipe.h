@@ -15,18 +15,22 @@
  * of input on only as a close); the client's later close is watched for
  * (peer.h) and frees the board socket at once.
  */
-#ifndef K210_PIPE_H
-#define K210_PIPE_H
+#ifndef K210_CLIENT_PIPE_H
+#define K210_CLIENT_PIPE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 struct bufferevent;
-struct bsock;
+struct board_sock;
 
-void pipe_start(struct bufferevent *bev, struct bsock *b, uid_t uid, bool tcp, uint32_t serial);
+/* Take over a client's connection (see client_handover) with its open stream b. */
+void client_pipe_start(struct bufferevent *bev, struct board_sock *b, uid_t uid, bool tcp,
+		       uint32_t serial);
+/* Pipes open now (they count as clients). */
+unsigned client_pipe_count(void);
 /* Stopping: close every pipe (as a failure: the remote side was cut). */
-void pipe_shutdown_all(void);
+void client_pipe_shutdown_all(void);
 
 #endif

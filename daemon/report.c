@@ -1,17 +1,17 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "board.h"
-#include "bsock.h"
+#include "board_device.h"
+#include "board_link.h"
+#include "board_session.h"
+#include "board_sock.h"
+#include "board_wifi.h"
 #include "client.h"
 #include "daemon.h"
 #include "link.h"
-#include "status.h"
-#include "wifi.h"
+#include "report.h"
 
-struct status_counters status_ctr;
-
-static const char *status_board_state(enum board_state st)
+static const char *report_board_state(enum board_state st)
 {
 	switch (st) {
 	case BOARD_ATTACHED: return "attached";
@@ -20,46 +20,47 @@ static const char *status_board_state(enum board_state st)
 	}
 }
 
-static void status_ip(char *out, size_t len, const uint8_t ip[4])
+static void report_ip(char *out, size_t len, const uint8_t ip[4])
 {
 	snprintf(out, len, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
 }
 
-void status_build(struct msg *resp, uint8_t *buf, size_t cap)
+void report_build(struct msg *resp, uint8_t *buf, size_t cap)
 {
-	const struct board_info *bi = board_info();
-	const struct wifi_info *wi = wifi_info();
-	const struct status_counters *k = &status_ctr;
+	const struct board_session_info *bi = board_session_info();
+	const struct board_device_info *di = board_device_info();
+	const struct board_wifi_info *wi = board_wifi_info();
+	const struct daemon_counters *k = &daemon_ctr;
 	struct msg_list_builder b;
 	struct link_stats ls;
-	struct bsock_counts sc;
+	struct board_sock_counts sc;
 	char text[64];
 	bool attached = bi->state == BOARD_ATTACHED;
 
 	board_link_stats(&ls);
-	bsock_counts(&sc);
+	board_sock_counts(&sc);
 	msg_list_begin(&b, buf, cap);
 	msg_list_add_str(&b, "daemon.version", K210SOCKD_VERSION);
 	msg_list_add_int(&b, "daemon.uptime_s",
 			 (int64_t)((daemon_now_us() - daemon_state.start_us) / 1000000));
 	msg_list_add_int(&b, "clients", client_count());
-	msg_list_add_str(&b, "board.state", status_board_state(bi->state));
+	msg_list_add_str(&b, "board.state", report_board_state(bi->state));
 	msg_list_add_str(&b, "board.path", bi->path);
-	if (attached && bi->have_info) {
-		const uint8_t *mac = bi->info.u.info.mac;
+	if (attached && di->have_info) {
+		const uint8_t *mac = di->info.u.info.mac;
 
-		msg_list_add_str(&b, "board.firmware", bi->info.u.info.firmware);
-		msg_list_add_str(&b, "board.at_version", bi->info.u.info.at_version);
-		msg_list_add_str(&b, "board.sdk_version", bi->info.u.info.sdk_version);
-		msg_list_add_str(&b, "board.name", bi->info.u.info.board);
+		msg_list_add_str(&b, "board.firmware", di->info.u.info.firmware);
+		msg_list_add_str(&b, "board.at_version", di->info.u.info.at_version);
+		msg_list_add_str(&b, "board.sdk_version", di->info.u.info.sdk_version);
+		msg_list_add_str(&b, "board.name", di->info.u.info.board);
 		snprintf(text, sizeof(text), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
 			 mac[3], mac[4], mac[5]);
 		msg_list_add_str(&b, "board.mac", text);
-		msg_list_add_int(&b, "esp.baud", bi->info.u.info.esp_baud);
+		msg_list_add_int(&b, "esp.baud", di->info.u.info.esp_baud);
 	}
 	msg_list_add_int(&b, "board.resets", (int64_t)bi->board_resets);
-	msg_list_add_int(&b, "esp.wedged", (int64_t)bi->esp_wedged);
-	msg_list_add_int(&b, "link.baud", board_baud());
+	msg_list_add_int(&b, "esp.wedged", (int64_t)di->esp_wedged);
+	msg_list_add_int(&b, "link.baud", board_link_baud());
 	snprintf(text, sizeof(text), "%08x", bi->session);
 	msg_list_add_str(&b, "link.session", text);
 	msg_list_add_int(&b, "link.frames_tx", (int64_t)ls.frames_tx);
@@ -73,10 +74,10 @@ void status_build(struct msg *resp, uint8_t *buf, size_t cap)
 	msg_list_add_int(&b, "link.in_flight", ls.in_flight);
 	msg_list_add_int(&b, "link.restarts", (int64_t)bi->link_restarts);
 	msg_list_add_int(&b, "link.bad_messages", (int64_t)bi->bad_messages);
-	msg_list_add_str(&b, "wifi.state", wifi_state_name(attached ? wi->state : 0));
+	msg_list_add_str(&b, "wifi.state", board_wifi_state_name(attached ? wi->state : 0));
 	msg_list_add_str(&b, "wifi.ssid", attached ? wi->ssid : "");
 	msg_list_add_int(&b, "wifi.rssi", attached ? wi->rssi : 0);
-	status_ip(text, sizeof(text), wi->ip);
+	report_ip(text, sizeof(text), wi->ip);
 	/* 0.0.0.0 from the board means it could not read the address: nothing to show. */
 	msg_list_add_str(&b, "wifi.ip", attached && wi->state == PROTO_WIFI_GOT_IP &&
 			 (wi->ip[0] | wi->ip[1] | wi->ip[2] | wi->ip[3]) ? text : "");
@@ -108,10 +109,10 @@ void status_build(struct msg *resp, uint8_t *buf, size_t cap)
 	msg_list_finish(&b, resp);
 }
 
-void status_summary(char *out, size_t len)
+void report_summary(char *out, size_t len)
 {
-	const struct board_info *bi = board_info();
-	const struct wifi_info *wi = wifi_info();
+	const struct board_session_info *bi = board_session_info();
+	const struct board_wifi_info *wi = board_wifi_info();
 
 	switch (bi->state) {
 	case BOARD_ABSENT:
@@ -124,9 +125,9 @@ void status_summary(char *out, size_t len)
 		char ip[20] = "";
 
 		if (wi->state == PROTO_WIFI_GOT_IP)
-			status_ip(ip, sizeof(ip), wi->ip);
-		snprintf(out, len, "board attached, link %u baud, WiFi %s%s%s%s%s", board_baud(),
-			 wifi_state_name(wi->state), wi->ssid[0] ? " " : "", wi->ssid,
+			report_ip(ip, sizeof(ip), wi->ip);
+		snprintf(out, len, "board attached, link %u baud, WiFi %s%s%s%s%s", board_link_baud(),
+			 board_wifi_state_name(wi->state), wi->ssid[0] ? " " : "", wi->ssid,
 			 ip[0] ? " " : "", ip);
 		break;
 	}
