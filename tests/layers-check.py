@@ -18,7 +18,7 @@ import sys
 # Lowest layer first: (layer name, [module names, i.e. file names without .c]).
 LAYERS = {
     "daemon": [
-        ("base", ["daemon", "log", "config", "acl", "peer", "serial", "watch", "socks",
+        ("base", ["daemon", "config", "acl", "peer", "serial", "watch", "socks",
                   "events"]),
         ("board link", ["board_link"]),
         ("board session", ["board_session"]),
@@ -31,7 +31,19 @@ LAYERS = {
         ("client front ends", ["client_socks", "client_native", "client_sock"]),
         ("service", ["notify", "server", "main"]),
     ],
-    # Another directory is one more entry of the same form.
+    "firmware-shim/core": [
+        ("base", ["txt", "ring", "pool", "at"]),
+        ("event log", ["evlog"]),
+        ("host link", ["host"]),
+        ("answers", ["req"]),
+        ("AT engine", ["esp"]),
+        ("boot and WiFi", ["boot", "wifi"]),
+        ("sockets", ["sock"]),
+        ("socket scheduling", ["sock_serve"]),
+        ("socket notices", ["sock_urc"]),
+        ("socket commands and host requests", ["sock_esp", "sock_host"]),
+        ("dispatcher", ["shim"]),
+    ],
 }
 
 TOKEN = re.compile(
