@@ -258,6 +258,14 @@ class Env:
             return self.start_fakeboard()
         return self.start_emu(*emu_args, autojoin=autojoin)
 
+    def chip_pid(self):
+        """The emulated board's ESP8285: the espat-sim process k210-emu runs."""
+        with open("/proc/%d/task/%d/children" % (self.board.pid, self.board.pid)) as f:
+            kids = f.read().split()
+        if not kids:
+            fail("the emulated board runs no ESP8285 simulator")
+        return int(kids[0])
+
     def emu_command(self, line, timeout=10):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(timeout)

@@ -82,6 +82,13 @@ int espat_start(const struct espat_config *c)
 	argv[argc] = NULL;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		fatalx("socketpair: %s", strerror(errno));
+	if (c->chip_buffer) {
+		int size = (int)c->chip_buffer;
+
+		/* The chip's output waits for the emulated wire a few kilobytes ahead, as in a FIFO, not by the megabyte. */
+		if (setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)) < 0)
+			log_warn("SO_SNDBUF");
+	}
 	parent = getpid();
 	espat_pid = fork();
 	if (espat_pid < 0)

@@ -15,6 +15,7 @@ struct espat_config {
 	char **args;            /* extra espat-sim arguments */
 	int nargs;
 	bool unpaced;
+	size_t chip_buffer;     /* >0: the socket holds about this much of the chip's output, not more */
 	const char *tty;        /* external emulator instead of espat-sim */
 	uint32_t tty_baud;
 };

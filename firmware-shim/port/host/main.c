@@ -24,6 +24,8 @@
 #include "shim.h"
 #include "sigfd.h"
 
+/* Bytes of the chip's output that may wait for the image's wire. */
+#define MAIN_CHIP_BUFFER 4096
 #define MAIN_DEFAULT_BAUD 2000000u
 #define MAIN_UNPACED_BAUD 4000000u
 #define MAIN_MAX_ESP_ARGS 64
@@ -299,8 +301,8 @@ int main(int argc, char **argv)
 	emu.host.rx_drops = emu.host_paced;
 	line_set_noise(&emu.host, emu.ber, emu.drop, seed);
 	/*
-	 * Both directions are paced here.  espat-sim paces what it sends too, but
-	 * after a late turn of this loop its bytes would reach the core as one
+	 * Both directions are paced here.  espat-sim paces what it sends too (but
+	 * for the image, below), yet after a late turn of this loop its bytes would reach the core as one
 	 * burst, which no UART delivers (and which overruns AT 1.1's unsolicited
 	 * data on a busy machine).
 	 */
@@ -309,7 +311,14 @@ int main(int argc, char **argv)
 	if (raw)
 		return main_raw_source(emu.host_max_baud);
 	esp.args = esp_args;
-	esp.unpaced = !emu.esp_paced;
+	/*
+	 * The image counts board time apart from the host clock and its wire paces
+	 * the chip's bytes in board time; a simulator pacing in host time would,
+	 * when the host stops running it halfway through a reply, show the firmware
+	 * a pause in the middle of a reply that no ESP8285 makes.
+	 */
+	esp.unpaced = !emu.esp_paced || img.path != NULL;
+	esp.chip_buffer = img.path != NULL ? MAIN_CHIP_BUFFER : 0;
 	esp.tty_baud = 115200;
 	esp_fd = espat_start(&esp);
 	line_attach(&emu.esp, esp_fd);
