@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Tests of the K210 firmware image itself on the emulated K210 (k210-emu
 --image): how it boots, as the host sees it on the USB line, and what it
-does with a PLL that never locks.  Built on itest.py (boards, probe,
-daemon, the no-leak check at the end of every test); every board here runs
+does with a PLL that never locks.  Built on the shim tests' rig
+(shimrig.py: boards, probe, daemon, the no-leak check at the end of every
+test) and runner (itest.py); every board here runs
 the image.
 
 usage: test_image.py --emu K210-EMU --probe K210-PROBE --sim ESPAT-SIM --daemon K210SOCKD --cli K210SOCK
@@ -20,7 +21,7 @@ import tty
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "shim"))
 import itest  # noqa: E402
-from itest import Board, Daemon, check, test  # noqa: E402
+from shimrig import Board, Daemon, check, test  # noqa: E402
 
 HELLO_INTERVAL = 0.25          # PROTOCOL.md §3.2: HELLO repeat while down
 BOARD_MAX_BAUD = 3000000       # the image's K210_HOST_MAX_BAUD
