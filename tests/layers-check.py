@@ -32,7 +32,7 @@ LAYERS = {
         ("service", ["notify", "server", "main"]),
     ],
     "firmware-shim/core": [
-        ("base", ["txt", "ring", "pool", "at"]),
+        ("base", ["txt", "ring", "pool", "at", "fairq"]),
         ("event log", ["evlog"]),
         ("host link", ["host"]),
         ("answers", ["req"]),

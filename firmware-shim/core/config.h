@@ -66,6 +66,9 @@
 /* One AT+CIPSEND / AT+CIPRECVDATA moves at most this much. */
 #define CONFIG_ESP_CHUNK 2048
 #define CONFIG_ESP_READ_CHUNK 512
+/* What one command or message costs in the sockets' fair queues beyond its
+ * bytes: the exchange around it, so that many tiny ones are not free. */
+#define CONFIG_ESP_CMD_COST 64
 
 /* ESP timing (milliseconds). */
 #define CONFIG_ESP_RESET_HOLD_MS 20

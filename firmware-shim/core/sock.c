@@ -36,6 +36,8 @@ void sock_init(uint32_t seed)
 	for (unsigned l = 0; l < CONFIG_LINKS; l++)
 		sk.link_slot[l] = SOCK_NONE;
 	sk.ipd_slot = SOCK_NONE;
+	fairq_init(&sk.esp_fq, 2 * SOCK_SLOTS);
+	fairq_init(&sk.pump_fq, SOCK_SLOTS);
 	sk.lis.close_err = SOCK_NO_ERR;
 	sk.next_board_id = (uint16_t)(PROTO_SOCK_BOARD_MIN | (seed & 0x7fff));
 	sk.next_port = seed >> 16;

@@ -232,24 +232,51 @@ static bool sock_esp_recvlen_due(void)
 	return false;
 }
 
+/* Bytes a command moves, as the fair queue counts them: what the module holds
+ * for a read, the payload of a send, and something for the exchange itself. */
+static uint32_t sock_esp_cost(const struct esp_cmd *c, const struct sock *s)
+{
+	uint32_t n = c->kind == C_SEND ? s->sending : s->reading;
+
+	if (c->kind == C_RECV && s->esp_pending < n)
+		n = s->esp_pending;
+	return n + CONFIG_ESP_CMD_COST;
+}
+
+static bool sock_esp_try_flow(struct esp_cmd *c, unsigned flow)
+{
+	struct sock *s = &sk.s[flow / 2];
+
+	if (s->busy || s->link == SOCK_NONE)
+		return false;
+	if (flow % 2 == 0)
+		return s->state == SOCK_OPEN && sock_esp_send_cmd(c, s);
+	return sock_esp_read_cmd(c, s);
+}
+
+/*
+ * Sends and reads of all sockets in fair order: the flow that had the least
+ * of the module's UART lately goes first, so an interactive socket's few
+ * bytes go before the next chunk of a bulk transfer.
+ */
 static bool sock_esp_next_data(struct esp_cmd *c, uint64_t now)
 {
+	unsigned order[2 * SOCK_SLOTS];
 	struct txt t;
 
 	(void)now;
 	for (unsigned i = 0; i < 2 * SOCK_SLOTS; i++) {
-		unsigned item = (sk.data_rr + i) % (2 * SOCK_SLOTS);
-		struct sock *s = &sk.s[item / 2];
-		bool got;
+		unsigned f = (sk.data_rr + i) % (2 * SOCK_SLOTS), j = i;
 
-		if (s->busy || s->link == SOCK_NONE)
-			continue;
-		if (item % 2 == 0)
-			got = s->state == SOCK_OPEN && sock_esp_send_cmd(c, s);
-		else
-			got = sock_esp_read_cmd(c, s);
-		if (got) {
-			sk.data_rr = (item + 1) % (2 * SOCK_SLOTS);
+		/* Insertion sort by tag; equal tags keep their turn after the last served. */
+		for (; j > 0 && fairq_before(&sk.esp_fq, f, order[j - 1]); j--)
+			order[j] = order[j - 1];
+		order[j] = f;
+	}
+	for (unsigned i = 0; i < 2 * SOCK_SLOTS; i++) {
+		if (sock_esp_try_flow(c, order[i])) {
+			fairq_charge(&sk.esp_fq, order[i], sock_esp_cost(c, &sk.s[order[i] / 2]));
+			sk.data_rr = (order[i] + 1) % (2 * SOCK_SLOTS);
 			return true;
 		}
 	}

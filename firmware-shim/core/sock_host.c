@@ -587,19 +587,30 @@ static void sock_host_flush_closed(void)
 
 void sock_host_flush(void)
 {
-	bool more = true;
-
 	sock_host_flush_events();
-	/* Round robin, one message per socket per turn, so that parallel downloads share the link. */
-	while (more) {
-		more = false;
+	/* One message at a time from the socket that sent the least lately: parallel
+	 * downloads share the link, and a socket that was quiet goes first. */
+	for (;;) {
+		struct sock *best = NULL;
+
 		for (unsigned i = 0; i < SOCK_SLOTS; i++) {
 			struct sock *s = &sk.s[(sk.pump_rr + i) % SOCK_SLOTS];
 
-			if (sock_host_can_deliver(s) && sock_host_pump_one(s))
-				more = true;
+			if (sock_host_can_deliver(s) && pool_used(&s->rx) > s->uncommitted && s->credit &&
+			    (!best || fairq_before(&sk.pump_fq, (unsigned)(s - sk.s), (unsigned)(best - sk.s))))
+				best = s;
 		}
-		sk.pump_rr = (sk.pump_rr + 1) % SOCK_SLOTS;
+		if (!best)
+			break;
+		{
+			uint32_t before = pool_used(&best->rx);
+
+			if (!sock_host_pump_one(best))
+				break;
+			fairq_charge(&sk.pump_fq, (unsigned)(best - sk.s),
+				     before - pool_used(&best->rx) + CONFIG_ESP_CMD_COST);
+			sk.pump_rr = (unsigned)(best - sk.s + 1) % SOCK_SLOTS;
+		}
 	}
 	sock_host_flush_closed();
 }

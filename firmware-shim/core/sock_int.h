@@ -28,6 +28,7 @@
 
 #include "at.h"
 #include "config.h"
+#include "fairq.h"
 #include "msg.h"
 #include "pool.h"
 #include "ring.h"
@@ -134,7 +135,10 @@ struct sock_table {
 	bool recvlen_due;
 	bool status_busy;
 	uint8_t refuse_mask;               /* links given to clients nobody takes: to be closed */
-	unsigned data_rr, ctl_rr, pump_rr;
+	unsigned ctl_rr, data_rr, pump_rr;
+	/* The module's commands (a send and a read flow per slot) and the
+	 * DATA towards the host (one flow per slot) go fairly, idle flows first. */
+	struct fairq esp_fq, pump_fq;
 	uint16_t next_board_id;
 	uint32_t next_port;
 	/* active +IPD being received */
