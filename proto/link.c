@@ -64,6 +64,9 @@ static void link_set_baud(struct link *l, uint32_t baud)
 {
 	l->baud = baud;
 	l->st.baud = baud;
+	/* Round trips at another rate say nothing of this one. */
+	l->base_cur_us = l->base_prev_us = UINT32_MAX;
+	l->base_since_us = l->now_us;
 	frame_decoder_reset(&l->dec);
 	if (l->ops.set_baud)
 		l->ops.set_baud(l->ctx, baud);
@@ -110,6 +113,9 @@ static void link_clear_session(struct link *l)
 	l->rttvar_us = 0;
 	l->rto_us = 0;
 	l->rto_backoff = 0;
+	l->base_cur_us = l->base_prev_us = UINT32_MAX;
+	l->base_since_us = l->now_us;
+	l->line_free_us = 0;
 	memset(l->tx, 0, sizeof(l->tx));
 	/* A fresh nonce for every attempt keeps old frames out of the next session. */
 	l->nonce = link_mix(l->cfg.boot_id + link_mix(++l->attempts));
@@ -172,6 +178,12 @@ uint32_t link_frame_time_us(const struct link *l)
 	uint64_t bytes = FRAME_ENCODED_MAX(LINK_HDR_LEN + LINK_SACK_LEN + l->payload_max);
 
 	return (uint32_t)(bytes * 10u * 1000000u / l->baud);
+}
+
+/* Line time of a data frame of len payload bytes. */
+static uint32_t link_frame_line_us(const struct link *l, uint32_t len)
+{
+	return (uint32_t)((uint64_t)(len + LINK_FRAME_OVERHEAD) * 10u * 1000000u / l->baud);
 }
 
 void link_send_ctl(struct link *l, unsigned ctl)
@@ -418,6 +430,12 @@ static void link_build_data(struct link *l, uint16_t seq)
 	s->lost = false;
 	s->serial = ++l->serial;
 	s->sent_us = l->now_us;
+	/* Frames sent before it may still be on the line, or in a queue below
+	 * the link (a tty, a USB bridge): it is off the line after them. */
+	if (l->line_free_us < l->now_us)
+		l->line_free_us = l->now_us;
+	l->line_free_us += link_frame_line_us(l, s->len);
+	s->done_us = l->line_free_us;
 	link_seal(l, h + s->len);
 }
 
@@ -604,6 +622,19 @@ size_t link_writable(const struct link *l)
 	return l->cfg.tx_buffer - (l->write_off - l->acked_off);
 }
 
+size_t link_data_room(const struct link *l)
+{
+	size_t w = link_writable(l);
+	uint32_t held = link_arq_held(l), limit;
+
+	if (l->state != LINK_S_UP || w <= LINK_CONTROL_ROOM)
+		return 0;
+	limit = link_arq_limit(l);
+	if (held >= limit)
+		return 0;
+	return limit - held < w - LINK_CONTROL_ROOM ? limit - held : w - LINK_CONTROL_ROOM;
+}
+
 size_t link_write(struct link *l, const void *data, size_t len)
 {
 	size_t room = link_writable(l);
@@ -675,5 +706,6 @@ void link_get_stats(const struct link *l, struct link_stats *st)
 	st->payload = l->payload;
 	st->queued = l->write_off - l->sent_off;
 	st->in_flight = l->sent_off - l->acked_off;
+	st->limit = l->state == LINK_S_UP ? link_arq_limit(l) : 0;
 	st->frames_in_flight = (uint8_t)seq_dist(l->snd_una, l->snd_nxt);
 }

@@ -82,6 +82,14 @@ struct link_ops {
 	void (*set_baud)(void *ctx, uint32_t baud);
 };
 
+/* Buffer link_data_room leaves for control messages (credits, requests,
+ * answers) behind the data. */
+#define LINK_CONTROL_ROOM 4096u
+/* link_data_room's bound is never below this, however short frames and
+ * round trips are: a writer can always place one whole message (the largest
+ * DATA and its header) once the link has delivered what it held. */
+#define LINK_DATA_ROOM_MIN 2304u
+
 struct link_config {
 	uint32_t boot_id;       /* random, different on every start */
 	uint32_t max_baud;      /* highest rate this side can run */
@@ -114,6 +122,7 @@ struct link_stats {
 	uint32_t baud;
 	/* Gauges of the transmit side: where written bytes wait now. */
 	uint32_t queued;                  /* written, not yet in a frame */
+	uint32_t limit;                   /* link_data_room's bound on undelivered bytes (line time) */
 	uint32_t in_flight;               /* sent in frames, not yet acknowledged */
 	uint8_t frames_in_flight;
 };
@@ -127,6 +136,7 @@ struct link_txslot {
 	uint8_t tries;
 	uint32_t serial;       /* transmission order of the latest send */
 	uint64_t sent_us;
+	uint64_t done_us;      /* when its last byte is off the line, by line time */
 };
 
 struct link {
@@ -175,6 +185,11 @@ struct link {
 	uint64_t last_rx_us, last_tx_us, hello_due_us;
 	uint32_t srtt_us, rttvar_us, rto_us;
 	uint8_t rto_backoff;   /* doublings of the timeout since the last sample */
+	/* Least time from a frame's last byte off the line to its acknowledgement,
+	 * in this window of LINK_BASE_WINDOW and the one before (UINT32_MAX: none
+	 * yet); when the line is free of the data frames sent, by line time. */
+	uint32_t base_cur_us, base_prev_us;
+	uint64_t base_since_us, line_free_us;
 
 	/* adaptive payload */
 	uint32_t loss_fp;      /* EWMA of frame loss, 1/65536 units */
@@ -220,6 +235,16 @@ uint64_t link_deadline(const struct link *l);
 size_t link_write(struct link *l, const void *data, size_t len);
 /* Bytes link_write would take now. */
 size_t link_writable(const struct link *l);
+/*
+ * Stream data to write now (0 while the link is not up).  Bytes written and
+ * not yet delivered (queued, or in frames the peer does not hold) are held to
+ * the line time that keeps the line busy: two frames and the least round trip
+ * seen beyond them, as Linux's BQL does for a NIC's ring; LINK_CONTROL_ROOM of
+ * the buffer stays for control messages.  What waits beyond that waits in
+ * the writer, whose scheduler can still put a small message first; a byte in
+ * the link waits for every byte written before it.
+ */
+size_t link_data_room(const struct link *l);
 /* True once every written byte has been acknowledged. */
 bool link_drained(const struct link *l);
 

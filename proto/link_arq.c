@@ -7,6 +7,11 @@
 #define LINK_RTO_MAX_US 2000000u
 #define LINK_EWMA_SHIFT 4
 #define LINK_RTO_BACKOFF_MAX 5
+/* The least round trip is taken over this window and the one before. */
+#define LINK_BASE_WINDOW_US 1000000u
+/* Time the limit allows beyond the least round trip: the receiver's delayed
+ * acknowledgement and both sides' scheduling. */
+#define LINK_LIMIT_SLACK_US 3000u
 
 uint32_t link_arq_next_len(const struct link *l)
 {
@@ -67,6 +72,64 @@ static bool link_arq_hold(struct link *l, uint16_t seq, const uint8_t *data, siz
 	l->rxlen[seq & (LINK_WINDOW_MAX - 1)] = (uint16_t)len;
 	l->rxpool_tail += (uint32_t)len;
 	return true;
+}
+
+/*
+ * From the frame's last byte off the line to its acknowledgement: what the
+ * peer and its acknowledgement add.  Its least value is the base.  The
+ * frames sent before it count as on the line: they may wait in a queue below
+ * the link that the link cannot see, and that queue, passing for a slow
+ * peer, would raise the limit, which would fill the queue further.
+ */
+static void link_arq_base_sample(struct link *l, const struct link_txslot *s)
+{
+	uint32_t extra = l->now_us > s->done_us ? (uint32_t)(l->now_us - s->done_us) : 0;
+
+	if (l->now_us - l->base_since_us >= LINK_BASE_WINDOW_US) {
+		l->base_prev_us = l->base_cur_us;
+		l->base_cur_us = UINT32_MAX;
+		l->base_since_us = l->now_us;
+	}
+	if (extra < l->base_cur_us)
+		l->base_cur_us = extra;
+}
+
+/*
+ * Like Linux's BQL for a NIC ring: the link holds no more stream bytes than
+ * keep the line busy until an acknowledgement frees the next ones.  That is
+ * the frame on the line and the next one ready, plus the line time of the
+ * least round trip (the base, which queues do not inflate) and some slack;
+ * at least one whole message, at most the byte window.  Bytes beyond it
+ * wait above the link, where a scheduler can still put a small message
+ * first; bytes in the link wait behind everything written before them.
+ */
+uint32_t link_arq_limit(const struct link *l)
+{
+	uint32_t base = l->base_cur_us < l->base_prev_us ? l->base_cur_us : l->base_prev_us;
+	uint32_t frame = l->payload + LINK_FRAME_OVERHEAD;
+	uint64_t limit;
+
+	if (base == UINT32_MAX || l->baud == 0)
+		return l->bytes_max;
+	limit = 2u * frame + (uint64_t)(base + LINK_LIMIT_SLACK_US) * (l->baud / 10u) / 1000000u;
+	if (limit < LINK_DATA_ROOM_MIN)
+		limit = LINK_DATA_ROOM_MIN;
+	return limit < l->bytes_max ? (uint32_t)limit : l->bytes_max;
+}
+
+uint32_t link_arq_held(const struct link *l)
+{
+	uint32_t held = l->write_off - l->acked_off;
+
+	/* Frames the peer holds out of order wait for nothing: they do not delay
+	 * new bytes, and counting them would stall the writer during a repair. */
+	for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
+		const struct link_txslot *s = &l->tx[seq & (LINK_WINDOW_MAX - 1)];
+
+		if (s->sacked)
+			held -= s->len;
+	}
+	return held;
 }
 
 static void link_arq_rtt_sample(struct link *l, uint32_t rtt)
@@ -195,8 +258,10 @@ void link_arq_take_ack(struct link *l, uint16_t ack, uint32_t sack, bool has_sac
 	while (l->snd_una != ack) {
 		struct link_txslot *s = link_slot(l, l->snd_una);
 
-		if (s->tries == 1 && !s->sacked)
+		if (s->tries == 1 && !s->sacked) {
 			link_arq_rtt_sample(l, (uint32_t)(l->now_us - s->sent_us));
+			link_arq_base_sample(l, s);
+		}
 		if (!s->sacked && !s->lost)
 			link_arq_loss_sample(l, false, s->len);
 		if (s->serial > newest || !any)
@@ -214,8 +279,10 @@ void link_arq_take_ack(struct link *l, uint16_t ack, uint32_t sack, bool has_sac
 				continue;
 			s = link_slot(l, seq);
 			if (!s->sacked) {
-				if (s->tries == 1)
+				if (s->tries == 1) {
 					link_arq_rtt_sample(l, (uint32_t)(l->now_us - s->sent_us));
+					link_arq_base_sample(l, s);
+				}
 				if (!s->lost)
 					link_arq_loss_sample(l, false, s->len);
 				s->sacked = true;

@@ -82,6 +82,11 @@ uint32_t link_arq_next_len(const struct link *l);
 /* How many copies a retransmission of len payload bytes takes (1..LINK_COPIES_MAX). */
 uint8_t link_arq_copies(const struct link *l, uint32_t len);
 uint32_t link_arq_rto(const struct link *l);
+/* Stream bytes written and not yet delivered that keep the line busy (see link_data_room). */
+uint32_t link_arq_limit(const struct link *l);
+/* Stream bytes a byte written now would wait behind: not yet in a frame, or
+ * in a frame the peer does not hold yet (sent, lost or to be resent). */
+uint32_t link_arq_held(const struct link *l);
 void link_arq_take_ack(struct link *l, uint16_t ack, uint32_t sack, bool has_sack);
 void link_arq_take_data(struct link *l, uint16_t seq, const uint8_t *data, size_t len);
 void link_arq_retransmit_timer(struct link *l);

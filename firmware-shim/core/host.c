@@ -8,11 +8,6 @@
 #include "port.h"
 #include "proto.h"
 
-/*
- * Link bytes kept free for answers and events: data messages stop short of
- * it so that a response never waits behind a full window of data.
- */
-#define HOST_CONTROL_RESERVE 4096
 /* Rounds of UART reads or writes per turn of the main loop. */
 #define HOST_IO_ROUNDS 16
 
@@ -69,14 +64,13 @@ bool host_write(const struct msg *m)
 	return true;
 }
 
+/* Once the link has delivered what it held, a whole DATA fits: the sockets'
+ * pump, which sends a socket's waiting bytes in one message, never stalls. */
+_Static_assert(LINK_DATA_ROOM_MIN >= PROTO_DATA_HDR + PROTO_DATA_MAX, "a whole DATA fits the data room");
+
 size_t host_data_room(void)
 {
-	size_t room;
-
-	if (!ho.up)
-		return 0;
-	room = link_writable(&ho.link);
-	return room > HOST_CONTROL_RESERVE ? room - HOST_CONTROL_RESERVE : 0;
+	return ho.up ? link_data_room(&ho.link) : 0;
 }
 
 void host_refuse(const struct msg *m, uint8_t err)
