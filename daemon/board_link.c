@@ -17,8 +17,6 @@
 #include "serial.h"
 #include "watch.h"
 
-#define BOARD_CTL_RESERVE 4096     /* link room kept for credits and requests */
-#define BOARD_DATA_MIN 6144        /* client data queued in the link, at least */
 #define BOARD_OUT_BUF 16384        /* bytes handed to one write() */
 #define BOARD_IN_BUF 65536
 #define BOARD_BAUD_DRAIN_US 1000000
@@ -30,7 +28,6 @@ static struct {
 	bool port_open;
 	struct link link;
 	void *linkmem;
-	size_t tx_buffer;
 	struct event *ev_read, *ev_write, *ev_deadline, *ev_flush, *ev_reconnect, *ev_drain;
 	uint8_t out[BOARD_OUT_BUF];
 	bool queue_full;              /* the tty holds all it may: wait for it to drain */
@@ -66,24 +63,15 @@ size_t board_link_writable(void)
 
 /*
  * Client data may fill the link only so far: the link is one byte stream,
- * and a CREDIT or a request queued behind a long tail of data would wait
- * for all of it.  About 1/8 s of line time (at least 6 KB) keeps several
- * frames in flight, which is all the throughput needs.
+ * and a CREDIT, a request or another client's few bytes written behind a
+ * long tail of data would wait for all of it.  The link bounds it by line
+ * time (link_data_room: what keeps the line busy until the next
+ * acknowledgement) and keeps room for control messages; the rest waits in
+ * the clients' buffers, where the sockets take turns.
  */
 size_t board_link_data_room(void)
 {
-	size_t w = board_link_writable(), used, allowance;
-
-	if (w <= BOARD_CTL_RESERVE)
-		return 0;
-	used = B.tx_buffer - w;
-	allowance = link_baud(&B.link) / 80;
-	if (allowance < BOARD_DATA_MIN)
-		allowance = BOARD_DATA_MIN;
-	if (used >= allowance)
-		return 0;
-	allowance -= used;
-	return allowance < w - BOARD_CTL_RESERVE ? allowance : w - BOARD_CTL_RESERVE;
+	return B.port_open ? link_data_room(&B.link) : 0;
 }
 
 void board_link_write(const void *buf, size_t len)
@@ -462,7 +450,6 @@ void board_link_init(const struct board_link_ops *ops)
 	lc.tx_buffer = 16384;
 	while (lc.tx_buffer < 2u * window * lc.max_payload)
 		lc.tx_buffer *= 2;
-	B.tx_buffer = lc.tx_buffer;
 	memlen = link_mem_size(&lc);
 	B.linkmem = malloc(memlen);
 	if (!B.linkmem || !link_init(&B.link, &lc, &board_link_callbacks, NULL, B.linkmem, memlen,

@@ -8,12 +8,16 @@
 #include "log.h"
 
 #define BOARD_SOCK_FLOW_MIN_CHUNK 512      /* do not cut DATA smaller than this for lack of room */
+/* What a turn costs in the fair order beyond its bytes: many tiny sends are not free. */
+#define BOARD_SOCK_FLOW_TURN_COST 64
 
 static TAILQ_HEAD(board_sock_flow_txq_head, board_sock) board_sock_flow_txq =
 	TAILQ_HEAD_INITIALIZER(board_sock_flow_txq);
 static TAILQ_HEAD(board_sock_flow_ctlq_head, board_sock) board_sock_flow_ctlq =
 	TAILQ_HEAD_INITIALIZER(board_sock_flow_ctlq);
 static unsigned board_sock_flow_txq_len;
+/* Start tag of the latest socket served: a socket whose tag is behind it was idle. */
+static uint64_t board_sock_flow_vclock;
 
 void board_sock_flow_forget(struct board_sock *b)
 {
@@ -86,6 +90,7 @@ size_t board_sock_flow_send_stream(struct board_sock *b, struct evbuffer *src, s
 		n = room - PROTO_DATA_HDR;
 	if (!board_session_send_data(b->id, src, n))
 		return 0;
+	b->tx_tag += PROTO_DATA_HDR + n;
 	b->tx_credit -= (uint32_t)n;
 	daemon_ctr.bytes_up += n;
 	return n;
@@ -105,6 +110,7 @@ bool board_sock_flow_send_datagram(struct board_sock *b, const struct msg_addr *
 	m.u.data.len = (uint16_t)len;
 	if (!board_session_send(&m, true))
 		return false;
+	b->tx_tag += PROTO_DATA_HDR + len;
 	b->tx_credit -= (uint32_t)len;
 	daemon_ctr.bytes_up += len;
 	return true;
@@ -191,23 +197,60 @@ void board_sock_flow_flush_control(void)
 	}
 }
 
+static uint64_t board_sock_flow_start(const struct board_sock *b)
+{
+	return b->tx_tag > board_sock_flow_vclock ? b->tx_tag : board_sock_flow_vclock;
+}
+
+/*
+ * The socket to send next (start-time fair queueing): the one that has sent
+ * the fewest bytes lately goes first, and one back from idle starts at the
+ * clock, before the busy ones that meet it there.  So an interactive
+ * client's few bytes go before the next message of every upload.
+ */
+static struct board_sock *board_sock_flow_next(void)
+{
+	struct board_sock *b, *best = NULL;
+
+	TAILQ_FOREACH(b, &board_sock_flow_txq, txq) {
+		uint64_t s = board_sock_flow_start(b), bs;
+
+		if (!best) {
+			best = b;
+			continue;
+		}
+		bs = board_sock_flow_start(best);
+		if (s < bs || (s == bs && b->tx_tag < board_sock_flow_vclock &&
+			       best->tx_tag >= board_sock_flow_vclock))
+			best = b;
+	}
+	return best;
+}
+
 void board_sock_flow_flush_data(void)
 {
 	struct board_sock *b;
 	unsigned idle = 0;
 
-	/* One message per socket per turn: five uploads share the link evenly. */
-	while ((b = TAILQ_FIRST(&board_sock_flow_txq)) && idle < board_sock_flow_txq_len) {
-		size_t before = board_link_data_room();
+	/* One message per turn, in fair order. */
+	while ((b = board_sock_flow_next()) && idle < board_sock_flow_txq_len) {
+		size_t before = board_link_data_room(), sent;
+		uint64_t start;
 
 		if (before < PROTO_DATA_HDR + BOARD_SOCK_FLOW_MIN_CHUNK)
 			return;
 		TAILQ_REMOVE(&board_sock_flow_txq, b, txq);
 		board_sock_flow_txq_len--;
 		b->in_txq = false;
+		start = board_sock_flow_start(b);
+		board_sock_flow_vclock = start;
+		/* The turn costs something even if it moves nothing, so that the next
+		 * is another socket's; what it sends is added as it goes. */
+		b->tx_tag = start + BOARD_SOCK_FLOW_TURN_COST;
 		if (b->ops && b->ops->tx && b->ops->tx(b->ctx, b))
 			board_sock_flow_want_tx(b);
-		idle = board_link_data_room() == before ? idle + 1 : 0;
+		sent = before - board_link_data_room();
+		idle = sent == 0 ? idle + 1 : 0;
 	}
 }
 

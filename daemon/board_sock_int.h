@@ -47,6 +47,7 @@ struct board_sock {
 	uint32_t rx_avail;         /* bytes the board may still send */
 	uint32_t rx_window;        /* listener: window of each accepted socket */
 	uint32_t credit_due;       /* consumed bytes not yet returned as CREDIT */
+	uint64_t tx_tag;           /* fair order of sends: virtual time of its next turn */
 	uint16_t port, local_port;
 	uint8_t backlog;
 	char *host;                /* queued connect: destination */

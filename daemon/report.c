@@ -72,6 +72,7 @@ void report_build(struct msg *resp, uint8_t *buf, size_t cap)
 	msg_list_add_int(&b, "link.payload", ls.payload);
 	msg_list_add_int(&b, "link.queued", ls.queued);
 	msg_list_add_int(&b, "link.in_flight", ls.in_flight);
+	msg_list_add_int(&b, "link.limit", ls.limit);
 	msg_list_add_int(&b, "link.restarts", (int64_t)bi->link_restarts);
 	msg_list_add_int(&b, "link.bad_messages", (int64_t)bi->bad_messages);
 	msg_list_add_str(&b, "wifi.state", board_wifi_state_name(attached ? wi->state : 0));

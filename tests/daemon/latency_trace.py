@@ -7,9 +7,10 @@ Three sources, all on CLOCK_MONOTONIC:
     the ESP8285, when its final result and each unsolicited notification
     went into the ESP UART and how many bytes were queued ahead of them;
   - the queue gauges of the daemon's link (STATUS link.queued,
-    link.in_flight) and of the board (k210-emu stats: link_queued,
-    link_in_flight, host_tx_queued, sock_tx_queued, sock_rx_queued),
-    sampled every few milliseconds.
+    link.in_flight, link.limit) and of the board (k210-emu stats:
+    link_queued, link_in_flight, link_limit, host_tx_queued,
+    sock_tx_queued, sock_rx_queued), sampled every few milliseconds; the
+    limits are the links' bounds on stream data in them (link_data_room).
 
 Per loaded round trip it splits the time into:
   up:   client send -> the echo's AT+CIPSEND reaches the ESP (daemon,
@@ -91,7 +92,8 @@ class Tracer:
                 self.samples.append((t, st.get("link.queued", 0), st.get("link.in_flight", 0),
                                      emu.get("link_queued", 0), emu.get("link_in_flight", 0),
                                      emu.get("host_tx_queued", 0), emu.get("sock_tx_queued", 0),
-                                     emu.get("sock_rx_queued", 0)))
+                                     emu.get("sock_rx_queued", 0), st.get("link.limit", 0),
+                                     emu.get("link_limit", 0)))
                 time.sleep(SAMPLE_S)
 
     def ms(self, nbytes):
@@ -201,7 +203,7 @@ class Tracer:
         if self.samples:
             names = ("daemon link queued", "daemon link in flight", "board link queued",
                      "board link in flight", "board UART tx ring", "board sock tx rings",
-                     "board sock rx rings")
+                     "board sock rx rings", "daemon link limit", "board link limit")
             for i, name in enumerate(names):
                 vals = [s[i + 1] for s in self.samples]
                 out.append("  %-22s mean %6.0f B (%5.1f ms of line)  p95 %6.0f B (%5.1f ms)" %

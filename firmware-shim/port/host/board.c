@@ -152,14 +152,14 @@ static void board_stats(char *out, size_t cap)
 	snprintf(out + n, cap - n,
 		 "link_frames_tx=%llu\nlink_frames_rx=%llu\nlink_retransmits=%llu\nlink_timeouts=%llu\n"
 		 "link_crc_errors=%llu\nlink_srtt_us=%u\nlink_payload=%u\nlink_sessions=%llu\n"
-		 "link_queued=%u\nlink_in_flight=%u\nlink_frames_in_flight=%u\nhost_tx_queued=%zu\n"
+		 "link_queued=%u\nlink_in_flight=%u\nlink_frames_in_flight=%u\nlink_limit=%u\nhost_tx_queued=%zu\n"
 		 "esp_rx_queued=%u\nsock_tx_queued=%u\nsock_rx_queued=%u\n"
 		 "log_suppressed=%u\nsockets_in_use=%u\nlinks_free=%u\nesp_wedged=%u\n"
 		 "rx_pool_bytes=%u\nrx_pool_free=%u\nrx_pool_peak=%u\nok\n",
 		 (unsigned long long)ls.frames_tx, (unsigned long long)ls.frames_rx,
 		 (unsigned long long)ls.retransmits, (unsigned long long)ls.timeouts,
 		 (unsigned long long)ls.crc_errors, ls.srtt_us, ls.payload, (unsigned long long)ls.sessions,
-		 ls.queued, ls.in_flight, ls.frames_in_flight,
+		 ls.queued, ls.in_flight, ls.frames_in_flight, ls.limit,
 		 LINE_RING - line_tx_room(&emu.host) + (emu.host.out_len - emu.host.out_off),
 		 ring_used(&emu.esp.rx), ss.tx_queued, ss.rx_queued,
 		 evlog_suppressed(), sock_in_use(), sock_links_free(), es.wedged, ps.blocks * POOL_BLOCK,
