@@ -155,6 +155,35 @@ static bool sock_esp_next_control(struct esp_cmd *c, uint64_t now)
 	return false;
 }
 
+/* Is there data for the module to read or to send on this socket? */
+static bool sock_esp_has_work(const struct sock *s)
+{
+	if (s->link == SOCK_NONE)
+		return false;
+	if (s->state == SOCK_OPEN && (s->kind == PROTO_KIND_UDP ? s->dq_count > 0 : ring_used(&s->tx) > 0))
+		return true;
+	return sock_passive_stream(s) && sock_receiving(s) && s->esp_pending > 0;
+}
+
+/*
+ * Largest send or read for s now.  The module's UART carries one command at
+ * a time: while another socket is open with nothing to move (an interactive
+ * connection between its messages), pieces are shorter, so that its next few
+ * bytes wait for less of a bulk transfer's exchange (the fair order puts
+ * them next).  Bulk transfers alone keep the full chunk and its lower cost
+ * per byte.
+ */
+static uint32_t sock_esp_chunk(const struct sock *s)
+{
+	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
+		const struct sock *o = &sk.s[i];
+
+		if (o != s && o->link != SOCK_NONE && o->state == SOCK_OPEN && !sock_esp_has_work(o))
+			return CONFIG_ESP_SHARED_CHUNK;
+	}
+	return CONFIG_ESP_CHUNK;
+}
+
 static bool sock_esp_send_cmd(struct esp_cmd *c, struct sock *s)
 {
 	const struct sock_dgram *d = NULL;
@@ -170,8 +199,8 @@ static bool sock_esp_send_cmd(struct esp_cmd *c, struct sock *s)
 		n = ring_used(&s->tx);
 		if (n == 0)
 			return false;
-		if (n > CONFIG_ESP_CHUNK)
-			n = CONFIG_ESP_CHUNK;
+		if (n > sock_esp_chunk(s))
+			n = sock_esp_chunk(s);
 	}
 	esp_cmd_begin(c, &t, &sock_esp_ops, C_SEND, CONFIG_ESP_SEND_MS);
 	c->arg = (uint32_t)(s - sk.s);
@@ -201,6 +230,8 @@ static bool sock_esp_read_cmd(struct esp_cmd *c, struct sock *s)
 
 	if (!sock_passive_stream(s) || !sock_receiving(s) || s->esp_pending == 0 || s->recvlen_due || n == 0)
 		return false;
+	if (n > sock_esp_chunk(s))
+		n = sock_esp_chunk(s);
 	esp_cmd_begin(c, &t, &sock_esp_ops, C_RECV, CONFIG_ESP_CMD_MS);
 	c->arg = (uint32_t)(s - sk.s);
 	c->link = s->link;
