@@ -22,6 +22,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "monotime.h"
 #include "notify.h"
 #include "server.h"
 
@@ -122,7 +123,7 @@ static void main_stop_poll(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	if ((board_sock_shutdown() && board_session_idle()) ||
-	    daemon_now_us() >= main_stop_deadline) {
+	    monotime_us() >= main_stop_deadline) {
 		main_finish();
 		return;
 	}
@@ -141,7 +142,7 @@ static void main_stop(int sig)
 	server_stop();
 	/* Close the board's sockets first, so that it frees the ESP links. */
 	board_sock_shutdown();
-	main_stop_deadline = daemon_now_us() + MAIN_STOP_WAIT_MS * 1000u;
+	main_stop_deadline = monotime_us() + MAIN_STOP_WAIT_MS * 1000u;
 	main_stop_timer = evtimer_new(daemon_state.base, main_stop_poll, NULL);
 	if (!main_stop_timer) {
 		main_finish();
@@ -223,7 +224,7 @@ int main(int argc, char **argv)
 	log_init(1, LOG_LEVEL_INFO, K210SOCKD_NAME);
 	cfg = malloc(sizeof(*cfg));
 	if (!cfg)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	config_defaults(cfg);
 	if (!config_load(cfg, path, &err) || !config_read_psk(cfg, path, check, &err)) {
 		if (check)
@@ -242,17 +243,17 @@ int main(int argc, char **argv)
 	daemon_state.cfg = cfg;
 	daemon_state.conf_path = path;
 	daemon_state.uid = geteuid();
-	daemon_state.start_us = daemon_now_us();
+	daemon_state.start_us = monotime_us();
 	signal(SIGPIPE, SIG_IGN);
 	main_raise_nofile();
 	daemon_state.base = event_base_new();
 	if (!daemon_state.base)
-		fatalx("cannot create the event loop");
+		log_fatalx("cannot create the event loop");
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		struct event *ev = evsignal_new(daemon_state.base, sigs[i], main_signal_cb, NULL);
 
 		if (!ev || event_add(ev, NULL) < 0)
-			fatalx("cannot catch signal %d", sigs[i]);
+			log_fatalx("cannot catch signal %d", sigs[i]);
 	}
 	/* The board session calls its users in this order as the link comes up
 	 * (and in reverse as it goes down): sockets, requests, device, WiFi. */

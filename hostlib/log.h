@@ -38,8 +38,8 @@ void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_error(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
-/* Log an error and exit 1: fatal appends strerror(errno), fatalx does not. */
-_Noreturn void fatal(const char *fmt, ...) LOG_PRINTF(1, 2);
-_Noreturn void fatalx(const char *fmt, ...) LOG_PRINTF(1, 2);
+/* Log an error and exit 1: log_fatal appends strerror(errno), log_fatalx does not. */
+_Noreturn void log_fatal(const char *fmt, ...) LOG_PRINTF(1, 2);
+_Noreturn void log_fatalx(const char *fmt, ...) LOG_PRINTF(1, 2);
 
 #endif

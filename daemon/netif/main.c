@@ -20,6 +20,7 @@
 #include "ctl.h"
 #include "echo.h"
 #include "log.h"
+#include "monotime.h"
 #include "netif.h"
 #include "resolver.h"
 #include "tcpflow.h"
@@ -207,7 +208,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	main_raise_fd_limit();
 	netif.cfg = &main_conf;
-	netif.started_ms = netif_now_ms();
+	netif.started_ms = monotime_ms();
 	netif.base = event_base_new();
 	if (!netif.base || !main_setup() || !netif_start()) {
 		ctl_close();

@@ -360,12 +360,12 @@ void hart_map_mmio(const char *name, uint64_t base, uint64_t size, hart_mmio_rea
 	uc_err e;
 
 	if (hart.nregion == HART_REGIONS)
-		fatalx("too many peripheral regions");
+		log_fatalx("too many peripheral regions");
 	r = &hart.region[hart.nregion++];
 	*r = (struct hart_region){ .name = name, .base = base, .read = read, .write = write, .ctx = ctx };
 	e = uc_mmio_map(hart.uc, base, size, hart_mmio_read, r, hart_mmio_write, r);
 	if (e != UC_ERR_OK)
-		fatalx("mapping %s at 0x%llx: %s", name, (unsigned long long)base, uc_strerror(e));
+		log_fatalx("mapping %s at 0x%llx: %s", name, (unsigned long long)base, uc_strerror(e));
 }
 
 static void hart_add_watch(void *ctx, uint64_t addr, enum hart_elf_insn what, unsigned len)
@@ -381,7 +381,7 @@ static void hart_add_watch(void *ctx, uint64_t addr, enum hart_elf_insn what, un
 			break;
 	if (i == hart.nwatch) {
 		if (hart.nwatch == HART_WATCH_MAX)
-			fatalx("the image has more than %d instructions to watch", HART_WATCH_MAX);
+			log_fatalx("the image has more than %d instructions to watch", HART_WATCH_MAX);
 		hart.watch[hart.nwatch++] = (struct hart_watch){ .addr = at };
 	}
 	hart.watch[i].what |= bit;
