@@ -12,7 +12,7 @@
 #include "board_req.h"
 #include "board_session.h"
 #include "board_sock.h"
-#include "client.h"
+#include "client_int.h"
 #include "client_pipe.h"
 #include "daemon.h"
 #include "events.h"
