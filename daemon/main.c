@@ -52,19 +52,6 @@ static int main_log_level(const struct config *cfg)
 	return level > LOG_LEVEL_DEBUG ? LOG_LEVEL_DEBUG : level;
 }
 
-static void main_print_errors(const struct config_errors *err)
-{
-	const char *p = err->text;
-
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		int n = nl ? (int)(nl - p) : (int)strlen(p);
-
-		log_error("%.*s", n, p);
-		p += n + (nl ? 1 : 0);
-	}
-}
-
 static void main_reload(void)
 {
 	struct config *next = malloc(sizeof(*next));
@@ -81,7 +68,7 @@ static void main_reload(void)
 	config_defaults(next);
 	if (!config_load(next, daemon_state.conf_path, &err) ||
 	    !config_read_psk(next, daemon_state.conf_path, false, &err)) {
-		main_print_errors(&err);
+		log_error_lines(err.text);
 		log_error("reload failed: keeping the configuration in force");
 		free(next);
 		notify_ready();
@@ -230,7 +217,7 @@ int main(int argc, char **argv)
 		if (check)
 			fputs(err.text, stderr);
 		else
-			main_print_errors(&err);
+			log_error_lines(err.text);
 		free(cfg);
 		return 1;
 	}

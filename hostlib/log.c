@@ -167,6 +167,17 @@ void log_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_error_lines(const char *text)
+{
+	while (*text) {
+		const char *nl = strchr(text, '\n');
+		int n = nl ? (int)(nl - text) : (int)strlen(text);
+
+		log_error("%.*s", n, text);
+		text += n + (nl ? 1 : 0);
+	}
+}
+
 void log_info(const char *fmt, ...)
 {
 	va_list ap;
