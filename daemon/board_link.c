@@ -14,6 +14,7 @@
 #include "events.h"
 #include "link.h"
 #include "log.h"
+#include "monotime.h"
 #include "serial.h"
 #include "watch.h"
 
@@ -53,7 +54,7 @@ bool board_link_port_open(void)
 
 void board_link_restart(void)
 {
-	link_restart(&B.link, daemon_now_us());
+	link_restart(&B.link, monotime_us());
 }
 
 size_t board_link_writable(void)
@@ -166,7 +167,7 @@ static void board_link_set_baud(void *ctx, uint32_t baud)
 	if (!B.port_open)
 		return;
 	B.baud_pending = baud;
-	B.baud_pending_since = daemon_now_us();
+	B.baud_pending_since = monotime_us();
 }
 
 static const struct link_ops board_link_callbacks = {
@@ -182,7 +183,7 @@ static void board_link_close_port(const char *why)
 	if (!B.port_open)
 		return;
 	/* Fail everything now: waiting for the link to time out helps nobody. */
-	link_restart(&B.link, daemon_now_us());
+	link_restart(&B.link, monotime_us());
 	B.port_open = false;
 	event_del(B.ev_read);
 	event_del(B.ev_write);
@@ -200,7 +201,7 @@ static void board_link_close_port(const char *why)
 /* Switch the line rate once the kernel has sent everything before it. */
 static bool board_link_apply_baud(void)
 {
-	uint64_t now = daemon_now_us();
+	uint64_t now = monotime_us();
 	size_t queued = serial_outq(&B.ser);
 
 	if (queued && now - B.baud_pending_since < BOARD_BAUD_DRAIN_US) {
@@ -283,14 +284,14 @@ static void board_link_write_out(void)
 		B.out_len = 0;
 		if (!link_pending(&B.link)) {
 			/* Timers only. */
-			link_output(&B.link, daemon_now_us(), B.out, 0);
+			link_output(&B.link, monotime_us(), B.out, 0);
 			if (!link_pending(&B.link))
 				return;
 		}
 		room = board_link_queue_room();
 		if (room == 0)
 			return;
-		B.out_len = link_output(&B.link, daemon_now_us(), B.out,
+		B.out_len = link_output(&B.link, monotime_us(), B.out,
 					room < sizeof(B.out) ? room : sizeof(B.out));
 		if (!B.out_len)
 			return;
@@ -299,7 +300,7 @@ static void board_link_write_out(void)
 
 static void board_link_arm_deadline(void)
 {
-	uint64_t now = daemon_now_us(), dl = link_deadline(&B.link);
+	uint64_t now = monotime_us(), dl = link_deadline(&B.link);
 	struct timeval tv = { 0, 0 };
 
 	/* A timer that is due waits for the frame it wants to send: the tty is
@@ -353,7 +354,7 @@ static void board_link_read_cb(evutil_socket_t fd, short what, void *arg)
 		board_link_close_port(n == 0 ? "end of file" : strerror(errno));
 		return;
 	}
-	link_input(&B.link, daemon_now_us(), buf, (size_t)n);
+	link_input(&B.link, monotime_us(), buf, (size_t)n);
 	board_link_flush();
 }
 
@@ -377,7 +378,7 @@ static bool board_link_open_port(void)
 		     NULL);
 	event_assign(B.ev_write, daemon_state.base, B.ser.fd, EV_WRITE, board_link_flush_cb, NULL);
 	event_add(B.ev_read, NULL);
-	link_restart(&B.link, daemon_now_us());
+	link_restart(&B.link, monotime_us());
 	log_info("board port %s open%s, waiting for the link", B.ser.path,
 		 B.ser.is_pty ? " (pseudo-terminal)" : "");
 	events_state_changed();
@@ -438,7 +439,7 @@ void board_link_init(const struct board_link_ops *ops)
 	B.ops = ops;
 	link_config_default(&lc);
 	if (getrandom(&lc.boot_id, sizeof(lc.boot_id), 0) != sizeof(lc.boot_id))
-		lc.boot_id = (uint32_t)daemon_now_us() ^ (uint32_t)getpid();
+		lc.boot_id = (uint32_t)monotime_us() ^ (uint32_t)getpid();
 	lc.max_baud = cfg->device.baud;
 	lc.max_payload = (uint16_t)cfg->device.link_payload;
 	if (lc.min_payload > lc.max_payload)
@@ -453,8 +454,8 @@ void board_link_init(const struct board_link_ops *ops)
 	memlen = link_mem_size(&lc);
 	B.linkmem = malloc(memlen);
 	if (!B.linkmem || !link_init(&B.link, &lc, &board_link_callbacks, NULL, B.linkmem, memlen,
-				     daemon_now_us()))
-		fatalx("cannot set up the link (window %u, payload %u)", window, lc.max_payload);
+				     monotime_us()))
+		log_fatalx("cannot set up the link (window %u, payload %u)", window, lc.max_payload);
 	B.ev_read = event_new(daemon_state.base, -1, 0, board_link_read_cb, NULL);
 	B.ev_write = event_new(daemon_state.base, -1, 0, board_link_flush_cb, NULL);
 	B.ev_deadline = evtimer_new(daemon_state.base, board_link_flush_cb, NULL);
@@ -463,7 +464,7 @@ void board_link_init(const struct board_link_ops *ops)
 	B.ev_drain = evtimer_new(daemon_state.base, board_link_flush_cb, NULL);
 	if (!B.ev_read || !B.ev_write || !B.ev_deadline || !B.ev_flush || !B.ev_reconnect ||
 	    !B.ev_drain)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 }
 
 void board_link_start(void)
@@ -474,15 +475,15 @@ void board_link_start(void)
 
 void board_link_stop(void)
 {
-	uint64_t until = daemon_now_us() + 200000;
+	uint64_t until = monotime_us() + 200000;
 
 	B.stopping = true;
 	evtimer_del(B.ev_reconnect);
 	if (B.port_open) {
 		/* Say goodbye: the board then drops everything it held for us. */
-		link_close(&B.link, daemon_now_us());
+		link_close(&B.link, monotime_us());
 		board_link_write_out();
-		while (B.port_open && B.out_pos < B.out_len && daemon_now_us() < until) {
+		while (B.port_open && B.out_pos < B.out_len && monotime_us() < until) {
 			usleep(1000);
 			board_link_write_out();
 		}

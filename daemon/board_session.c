@@ -7,6 +7,7 @@
 #include "events.h"
 #include "link.h"
 #include "log.h"
+#include "monotime.h"
 
 #define BOARD_SESSION_USERS_MAX 8
 
@@ -22,7 +23,7 @@ static struct {
 void board_session_add_user(const struct board_user *u)
 {
 	if (S.nusers == BOARD_SESSION_USERS_MAX)
-		fatalx("board: more than %d session users", BOARD_SESSION_USERS_MAX);
+		log_fatalx("board: more than %d session users", BOARD_SESSION_USERS_MAX);
 	S.users[S.nusers++] = u;
 }
 
@@ -176,7 +177,7 @@ static void board_session_deliver(const uint8_t *data, size_t len)
 static void board_session_up(const struct link_event *ev)
 {
 	S.attached = true;
-	S.info.attached_us = daemon_now_us();
+	S.info.attached_us = monotime_us();
 	msg_reader_reset(&S.reader);
 	log_info("board attached on %s (session %08x, payload %u, window %u)%s", board_link_path(),
 		 board_link_session(), ev->u.up.payload, ev->u.up.window,

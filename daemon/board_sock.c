@@ -9,6 +9,7 @@
 #include "board_sock_int.h"
 #include "daemon.h"
 #include "log.h"
+#include "monotime.h"
 
 #define BOARD_SOCK_UNCLAIMED_MAX 64   /* accepted connections waiting for a claim */
 #define BOARD_SOCK_EMFILE_RETRY_MS 1000
@@ -64,7 +65,7 @@ static struct board_sock *board_sock_new(uint8_t type, uid_t uid, const struct b
 	b->uid = uid;
 	b->ops = ops;
 	b->ctx = ctx;
-	b->created_us = daemon_now_us();
+	b->created_us = monotime_us();
 	TAILQ_INSERT_TAIL(&board_sock_all, b, all);
 	return b;
 }
@@ -173,7 +174,7 @@ static uint64_t board_sock_deadline_us(const struct board_sock *b)
 static void board_sock_arm_open(struct board_sock *b)
 {
 	const struct config *cfg = daemon_state.cfg;
-	uint64_t now = daemon_now_us(), age_ms = (now - b->created_us) / 1000;
+	uint64_t now = monotime_us(), age_ms = (now - b->created_us) / 1000;
 	uint64_t deadline = board_sock_deadline_us(b);
 	uint64_t next = deadline > now ? (deadline - now + 999) / 1000 : 0;
 
@@ -192,7 +193,7 @@ static void board_sock_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct board_sock *b = arg;
 	const struct config *cfg = daemon_state.cfg;
-	uint64_t age_ms = (daemon_now_us() - b->created_us) / 1000;
+	uint64_t age_ms = (monotime_us() - b->created_us) / 1000;
 
 	(void)fd;
 	(void)what;
@@ -207,7 +208,7 @@ static void board_sock_timer_cb(evutil_socket_t fd, short what, void *arg)
 		board_sock_open_failed(b, PROTO_ENODEV);
 		return;
 	}
-	if (daemon_now_us() < board_sock_deadline_us(b)) {
+	if (monotime_us() < board_sock_deadline_us(b)) {
 		if (b->state == BOARD_SOCK_QUEUED || b->state == BOARD_SOCK_OPENING)
 			board_sock_arm_open(b);
 		return;
@@ -331,7 +332,7 @@ static bool board_sock_start_open(struct board_sock *b)
 	}
 	m.sock = b->id;
 	b->state = BOARD_SOCK_OPENING;
-	b->started_us = daemon_now_us();
+	b->started_us = monotime_us();
 	/* The socket's own timer bounds the wait: a late success must be closed. */
 	b->req = board_req_submit(&m, 0, BOARD_REQ_SESSION, board_sock_open_done, b);
 	if (b->req && b->type == BOARD_SOCK_STREAM)

@@ -182,7 +182,7 @@ void board_wifi_init(void)
 	memset(&W, 0, sizeof(W));
 	W.timer = evtimer_new(daemon_state.base, board_wifi_timer_cb, NULL);
 	if (!W.timer)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	board_session_add_user(&board_wifi_user);
 }
 

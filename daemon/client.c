@@ -12,11 +12,12 @@
 #include "board_req.h"
 #include "board_session.h"
 #include "board_sock.h"
-#include "client.h"
+#include "client_int.h"
 #include "client_pipe.h"
 #include "daemon.h"
 #include "events.h"
 #include "log.h"
+#include "monotime.h"
 #include "socks.h"
 
 #define CLIENT_EVENTS_MAX (256 * 1024) /* a subscriber this far behind is dropped */
@@ -57,7 +58,7 @@ void client_init(void)
 void client_add_frontend(const struct client_frontend *fe)
 {
 	if (client_nfrontends == CLIENT_FRONTENDS_MAX)
-		fatalx("client: more than %d front ends", CLIENT_FRONTENDS_MAX);
+		log_fatalx("client: more than %d front ends", CLIENT_FRONTENDS_MAX);
 	client_frontends[client_nfrontends++] = fe;
 }
 
@@ -234,7 +235,7 @@ static void client_log_refusal(const struct client *c, const char *why)
 {
 	static uint64_t last_us;
 	static unsigned quiet;
-	uint64_t now = daemon_now_us();
+	uint64_t now = monotime_us();
 	char who[64];
 
 	if (now - last_us < 1000000) {

@@ -7,7 +7,7 @@
 #include "acl.h"
 #include "board_req.h"
 #include "board_sock.h"
-#include "client.h"
+#include "client_int.h"
 #include "client_native.h"
 #include "client_sock.h"
 #include "daemon.h"

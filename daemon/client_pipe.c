@@ -13,6 +13,7 @@
 #include "client_pipe.h"
 #include "daemon.h"
 #include "log.h"
+#include "monotime.h"
 #include "peer.h"
 
 #define CLIENT_PIPE_WATCH_FIRST_MS 20
@@ -236,7 +237,7 @@ static bool client_pipe_half_close_due(struct client_pipe *p)
 	uint64_t quiet_us = (uint64_t)daemon_state.cfg->limits.half_close_timeout_ms * 1000;
 
 	return p->b && !evbuffer_get_length(bufferevent_get_input(p->bev)) &&
-	       board_sock_flow_all_acked(p->b) && daemon_now_us() - p->last_rx_us >= quiet_us;
+	       board_sock_flow_all_acked(p->b) && monotime_us() - p->last_rx_us >= quiet_us;
 }
 
 static void client_pipe_half_close_end(struct client_pipe *p)
@@ -299,7 +300,7 @@ static void client_pipe_event_cb(struct bufferevent *bev, short what, void *arg)
 	 * closes, or until the client closes too.
 	 */
 	log_debug("pipe %u: client shut down its side", p->serial);
-	p->last_rx_us = daemon_now_us();
+	p->last_rx_us = monotime_us();
 	if (p->b && evbuffer_get_length(bufferevent_get_input(p->bev)))
 		board_sock_flow_want_tx(p->b);
 	client_pipe_update_read(p);
@@ -321,7 +322,7 @@ static void client_pipe_data(void *ctx, struct board_sock *b, const uint8_t *dat
 		return;
 	}
 	p->added += len;
-	p->last_rx_us = daemon_now_us();
+	p->last_rx_us = monotime_us();
 }
 
 static void client_pipe_closed(void *ctx, struct board_sock *b, int err)

@@ -6,7 +6,7 @@
 
 #include "board_req.h"
 #include "board_sock.h"
-#include "client.h"
+#include "client_int.h"
 #include "client_socks.h"
 #include "daemon.h"
 #include "log.h"

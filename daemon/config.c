@@ -1,20 +1,19 @@
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/un.h>
-#include <unistd.h>
 
 #include "config.h"
+#include "confval.h"
 #include "log.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024)
+#define CONFIG_DURATION_MAX_S 100000000u
 #define CONFIG_SYNTAX_ERROR "syntax error (expected [section] or key = value)"
 
 enum config_kind {
@@ -174,80 +173,6 @@ void config_defaults(struct config *c)
 }
 
 /* Unsigned decimal; false on anything else or overflow past max. */
-static bool config_uint(const char *v, uint64_t max, uint64_t *out)
-{
-	uint64_t n = 0;
-
-	if (!*v)
-		return false;
-	for (; *v; v++) {
-		if (*v < '0' || *v > '9')
-			return false;
-		n = n * 10 + (uint64_t)(*v - '0');
-		if (n > max)
-			return false;
-	}
-	*out = n;
-	return true;
-}
-
-/* Seconds with optional decimals, to milliseconds (finer digits must be 0). */
-static bool config_duration(const char *v, uint64_t *ms)
-{
-	const char *dot = strchr(v, '.');
-	char whole[16];
-	uint64_t secs, frac = 0;
-	size_t wl = dot ? (size_t)(dot - v) : strlen(v);
-
-	if (wl == 0 || wl >= sizeof(whole))
-		return false;
-	memcpy(whole, v, wl);
-	whole[wl] = 0;
-	if (!config_uint(whole, 100000000, &secs))
-		return false;
-	if (dot) {
-		const char *f = dot + 1;
-		int digits = 0;
-
-		if (!*f)
-			return false;
-		for (; *f; f++, digits++) {
-			if (*f < '0' || *f > '9')
-				return false;
-			if (digits < 3)
-				frac = frac * 10 + (uint64_t)(*f - '0');
-			else if (*f != '0')
-				return false;
-		}
-		for (; digits < 3; digits++)
-			frac *= 10;
-	}
-	*ms = secs * 1000 + frac;
-	return true;
-}
-
-static bool config_size(const char *v, uint64_t *out)
-{
-	char num[24];
-	size_t len = strlen(v);
-	uint64_t mult = 1, n;
-
-	if (len == 0 || len >= sizeof(num))
-		return false;
-	memcpy(num, v, len + 1);
-	if (num[len - 1] == 'K' || num[len - 1] == 'k') {
-		mult = 1024;
-		num[--len] = 0;
-	} else if (num[len - 1] == 'M' || num[len - 1] == 'm') {
-		mult = 1024 * 1024;
-		num[--len] = 0;
-	}
-	if (!config_uint(num, UINT32_MAX, &n))
-		return false;
-	*out = n * mult;
-	return true;
-}
-
 static bool config_hex16(const char *s, size_t len)
 {
 	if (len == 0 || len > 4)
@@ -344,14 +269,14 @@ static const char *config_set(struct config *c, const struct config_key *k, cons
 		return NULL;
 	case CK_UINT:
 	case CK_PORT:
-		if (!config_uint(v, UINT32_MAX, &n) || n < k->min || n > k->max) {
+		if (!confval_uint(v, UINT32_MAX, &n) || n < k->min || n > k->max) {
 			snprintf(why, whylen, "expected a whole number from %u to %u", k->min, k->max);
 			return why;
 		}
 		config_set_number(c, k, n);
 		return NULL;
 	case CK_DURATION:
-		if (!config_duration(v, &n) || n < k->min || n > k->max) {
+		if (!confval_duration(v, CONFIG_DURATION_MAX_S, &n) || n < k->min || n > k->max) {
 			snprintf(why, whylen, "expected seconds from %u.%03u to %u", k->min / 1000,
 				 k->min % 1000, k->max / 1000);
 			return why;
@@ -359,7 +284,7 @@ static const char *config_set(struct config *c, const struct config_key *k, cons
 		config_set_number(c, k, n);
 		return NULL;
 	case CK_SIZE:
-		if (!config_size(v, &n) || n < k->min || n > k->max) {
+		if (!confval_size(v, &n) || n < k->min || n > k->max) {
 			snprintf(why, whylen, "expected a size from %uK to %uM (bytes, or a K/M suffix)",
 				 k->min / 1024, k->max >> 20);
 			return why;
@@ -622,60 +547,16 @@ bool config_parse_string(struct config *c, const char *name, const char *text,
 	return err->count == before;
 }
 
-static char *config_slurp(const char *path, struct config_errors *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *buf;
-	size_t have = 0;
-
-	if (fd < 0) {
-		config_error(err, path, 0, "%s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		config_error(err, path, 0, "not a regular file");
-		close(fd);
-		return NULL;
-	}
-	if (st.st_size > CONFIG_FILE_MAX) {
-		config_error(err, path, 0, "too large (%lld bytes; 1 MB at most)",
-			     (long long)st.st_size);
-		close(fd);
-		return NULL;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		config_error(err, path, 0, "out of memory");
-		return NULL;
-	}
-	while (have < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + have, (size_t)st.st_size - have);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-	}
-	close(fd);
-	buf[have] = 0;
-	if (strlen(buf) != have) {
-		config_error(err, path, 0, "the file contains a NUL byte");
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 bool config_load(struct config *c, const char *path, struct config_errors *err)
 {
-	char *text = config_slurp(path, err);
+	char why[128];
+	char *text = confval_read_file(path, CONFIG_FILE_MAX, why, sizeof(why));
 	bool ok;
 
-	if (!text)
+	if (!text) {
+		config_error(err, path, 0, "%s", why);
 		return false;
+	}
 	ok = config_parse_string(c, path, text, err);
 	free(text);
 	return ok;

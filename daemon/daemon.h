@@ -48,8 +48,6 @@ struct daemon_counters {
 
 extern struct daemon_counters daemon_ctr;
 
-/* CLOCK_MONOTONIC in microseconds. */
-uint64_t daemon_now_us(void);
 /* Convert milliseconds to a struct timeval for event_add. */
 struct timeval daemon_tv(uint32_t ms);
 

@@ -11,7 +11,7 @@ static size_t events_nsinks;
 void events_add_sink(const struct events_sink *sink)
 {
 	if (events_nsinks == EVENTS_SINKS_MAX)
-		fatalx("events: more than %d sinks", EVENTS_SINKS_MAX);
+		log_fatalx("events: more than %d sinks", EVENTS_SINKS_MAX);
 	events_sinks[events_nsinks++] = sink;
 }
 

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "monotime.h"
 #include "notify.h"
 #include "server.h"
 
@@ -51,19 +52,6 @@ static int main_log_level(const struct config *cfg)
 	return level > LOG_LEVEL_DEBUG ? LOG_LEVEL_DEBUG : level;
 }
 
-static void main_print_errors(const struct config_errors *err)
-{
-	const char *p = err->text;
-
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		int n = nl ? (int)(nl - p) : (int)strlen(p);
-
-		log_error("%.*s", n, p);
-		p += n + (nl ? 1 : 0);
-	}
-}
-
 static void main_reload(void)
 {
 	struct config *next = malloc(sizeof(*next));
@@ -80,7 +68,7 @@ static void main_reload(void)
 	config_defaults(next);
 	if (!config_load(next, daemon_state.conf_path, &err) ||
 	    !config_read_psk(next, daemon_state.conf_path, false, &err)) {
-		main_print_errors(&err);
+		log_error_lines(err.text);
 		log_error("reload failed: keeping the configuration in force");
 		free(next);
 		notify_ready();
@@ -122,7 +110,7 @@ static void main_stop_poll(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	if ((board_sock_shutdown() && board_session_idle()) ||
-	    daemon_now_us() >= main_stop_deadline) {
+	    monotime_us() >= main_stop_deadline) {
 		main_finish();
 		return;
 	}
@@ -141,7 +129,7 @@ static void main_stop(int sig)
 	server_stop();
 	/* Close the board's sockets first, so that it frees the ESP links. */
 	board_sock_shutdown();
-	main_stop_deadline = daemon_now_us() + MAIN_STOP_WAIT_MS * 1000u;
+	main_stop_deadline = monotime_us() + MAIN_STOP_WAIT_MS * 1000u;
 	main_stop_timer = evtimer_new(daemon_state.base, main_stop_poll, NULL);
 	if (!main_stop_timer) {
 		main_finish();
@@ -223,13 +211,13 @@ int main(int argc, char **argv)
 	log_init(1, LOG_LEVEL_INFO, K210SOCKD_NAME);
 	cfg = malloc(sizeof(*cfg));
 	if (!cfg)
-		fatalx("out of memory");
+		log_fatalx("out of memory");
 	config_defaults(cfg);
 	if (!config_load(cfg, path, &err) || !config_read_psk(cfg, path, check, &err)) {
 		if (check)
 			fputs(err.text, stderr);
 		else
-			main_print_errors(&err);
+			log_error_lines(err.text);
 		free(cfg);
 		return 1;
 	}
@@ -242,17 +230,17 @@ int main(int argc, char **argv)
 	daemon_state.cfg = cfg;
 	daemon_state.conf_path = path;
 	daemon_state.uid = geteuid();
-	daemon_state.start_us = daemon_now_us();
+	daemon_state.start_us = monotime_us();
 	signal(SIGPIPE, SIG_IGN);
 	main_raise_nofile();
 	daemon_state.base = event_base_new();
 	if (!daemon_state.base)
-		fatalx("cannot create the event loop");
+		log_fatalx("cannot create the event loop");
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		struct event *ev = evsignal_new(daemon_state.base, sigs[i], main_signal_cb, NULL);
 
 		if (!ev || event_add(ev, NULL) < 0)
-			fatalx("cannot catch signal %d", sigs[i]);
+			log_fatalx("cannot catch signal %d", sigs[i]);
 	}
 	/* The board session calls its users in this order as the link comes up
 	 * (and in reverse as it goes down): sockets, requests, device, WiFi. */

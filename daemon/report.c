@@ -9,6 +9,7 @@
 #include "client.h"
 #include "daemon.h"
 #include "link.h"
+#include "monotime.h"
 #include "report.h"
 
 static const char *report_board_state(enum board_state st)
@@ -42,7 +43,7 @@ void report_build(struct msg *resp, uint8_t *buf, size_t cap)
 	msg_list_begin(&b, buf, cap);
 	msg_list_add_str(&b, "daemon.version", K210SOCKD_VERSION);
 	msg_list_add_int(&b, "daemon.uptime_s",
-			 (int64_t)((daemon_now_us() - daemon_state.start_us) / 1000000));
+			 (int64_t)((monotime_us() - daemon_state.start_us) / 1000000));
 	msg_list_add_int(&b, "clients", client_count());
 	msg_list_add_str(&b, "board.state", report_board_state(bi->state));
 	msg_list_add_str(&b, "board.path", bi->path);

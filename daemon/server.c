@@ -14,6 +14,7 @@
 #include "client.h"
 #include "daemon.h"
 #include "log.h"
+#include "monotime.h"
 #include "notify.h"
 #include "server.h"
 
@@ -63,7 +64,7 @@ static void server_error_cb(struct evconnlistener *lev, void *arg)
 	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
 		/* Retrying at once would spin: pause, and let clients go meanwhile. */
 		static uint64_t last_us;
-		uint64_t now = daemon_now_us();
+		uint64_t now = monotime_us();
 
 		if (now - last_us > 10000000) {
 			log_warnx("accept: %s: pausing new connections", strerror(err));

@@ -33,7 +33,7 @@ void loop_watch(int fd, short events, loop_io_fn fn, void *ctx)
 	if (fd < 0 || events == 0)
 		return;
 	if (loop_nfds == LOOP_WATCH_MAX)
-		fatalx("event loop: more than %d descriptors", LOOP_WATCH_MAX);
+		log_fatalx("event loop: more than %d descriptors", LOOP_WATCH_MAX);
 	loop_fds[loop_nfds].fd = fd;
 	loop_fds[loop_nfds].events = events;
 	loop_fds[loop_nfds].revents = 0;
@@ -107,7 +107,7 @@ void loop_turn(void (*prepare)(void))
 	}
 	n = ppoll(loop_fds, (nfds_t)loop_nfds, tp, NULL);
 	if (n < 0 && errno != EINTR)
-		fatal("ppoll");
+		log_fatal("ppoll");
 	epoch = loop_epoch;
 	for (size_t i = 0; n > 0 && i < loop_nfds && epoch == loop_epoch; i++) {
 		if (loop_fds[i].revents == 0)

@@ -126,13 +126,13 @@ static void main_quirk(const char *name)
 			return;
 		}
 	}
-	fatalx("--quirk: unknown quirk '%s' (see --help)", name);
+	log_fatalx("--quirk: unknown quirk '%s' (see --help)", name);
 }
 
 static void main_address(const char *opt, const char *s, struct in_addr *out)
 {
 	if (inet_pton(AF_INET, s, out) != 1)
-		fatalx("%s: '%s' is not an IPv4 address", opt, s);
+		log_fatalx("%s: '%s' is not an IPv4 address", opt, s);
 }
 
 static void main_mac(const char *s)
@@ -141,7 +141,7 @@ static void main_mac(const char *s)
 	char tail;
 
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
-		fatalx("--mac: '%s' is not XX:XX:XX:XX:XX:XX", s);
+		log_fatalx("--mac: '%s' is not XX:XX:XX:XX:XX:XX", s);
 	for (int i = 0; i < 6; i++)
 		sim_opt.mac[i] = (uint8_t)b[i];
 }
@@ -242,7 +242,7 @@ static void main_setup_signals(void)
 	/* Before any resolver thread exists, so every thread inherits the mask. */
 	main_signal_fd = sigfd_open(sigs, sizeof(sigs) / sizeof(sigs[0]));
 	if (main_signal_fd < 0)
-		fatal("signals");
+		log_fatal("signals");
 }
 
 int main(int argc, char **argv)
@@ -281,7 +281,7 @@ int main(int argc, char **argv)
 			else if (strcmp(optarg, "2") == 0 || strncmp(optarg, "2.", 2) == 0)
 				sim_opt.version = SIM_AT2;
 			else
-				fatalx("--at-version: expected 1.1, 1.7 or 2, got '%s'", optarg);
+				log_fatalx("--at-version: expected 1.1, 1.7 or 2, got '%s'", optarg);
 			break;
 		case OPT_CHAOS:
 			chaos = true;
@@ -313,7 +313,7 @@ int main(int argc, char **argv)
 		case OPT_TRACE:
 		case OPT_TRACE_EVENTS:
 			if (trace_path != NULL)
-				fatalx("--trace and --trace-events: one trace at a time");
+				log_fatalx("--trace and --trace-events: one trace at a time");
 			trace_path = optarg;
 			trace_bytes_too = c == OPT_TRACE;
 			break;
@@ -336,7 +336,7 @@ int main(int argc, char **argv)
 	if (!have_ap)
 		wifi_add_default_ap();
 	if (trace_path != NULL && trace_open(trace_path, trace_bytes_too) < 0)
-		fatal("trace %s", trace_path);
+		log_fatal("trace %s", trace_path);
 	main_setup_signals();
 	uart_set_unpaced(unpaced);
 	uart_set_burst(sim_quirk(SIM_Q_BURST));

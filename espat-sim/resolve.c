@@ -84,7 +84,7 @@ void resolve_start(const char *name, resolve_fn fn)
 		return;
 	}
 	if (resolve.pipe[0] < 0 && pipe2(resolve.pipe, O_NONBLOCK | O_CLOEXEC) < 0)
-		fatal("pipe2");
+		log_fatal("pipe2");
 	strcpy(resolve.name, name);
 	memset(&resolve.hints, 0, sizeof(resolve.hints));
 	resolve.hints.ai_family = AF_INET;

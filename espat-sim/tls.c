@@ -18,7 +18,7 @@ static SSL_CTX *tls_context(void)
 		return tls_ctx;
 	tls_ctx = SSL_CTX_new(TLS_client_method());
 	if (tls_ctx == NULL)
-		fatalx("cannot create a TLS context");
+		log_fatalx("cannot create a TLS context");
 	SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_NONE, NULL);
 	/* A peer that drops TCP without close_notify has simply closed the link, as the chip sees it. */
 	SSL_CTX_set_options(tls_ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);

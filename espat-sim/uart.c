@@ -82,7 +82,7 @@ int uart_open_pty(const char *link_path, uart_input_fn on_input)
 	}
 	uart.pty_link = strdup(link_path);
 	if (uart.pty_link == NULL)
-		fatal("strdup");
+		log_fatal("strdup");
 	uart.in_fd = uart.pty.master;
 	uart.out_fd = uart.pty.master;
 	uart.on_input = on_input;

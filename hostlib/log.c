@@ -62,7 +62,7 @@ void log_init_tool(const char *ident, enum log_level level, const char *path)
 		FILE *f = fopen(path, "a");
 
 		if (!f)
-			fatal("cannot open log %s", path);
+			log_fatal("cannot open log %s", path);
 		setvbuf(f, NULL, _IOLBF, 0);
 		log_out = f;
 		log_sink = LOG_SINK_TTY;
@@ -167,6 +167,17 @@ void log_error(const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_error_lines(const char *text)
+{
+	while (*text) {
+		const char *nl = strchr(text, '\n');
+		int n = nl ? (int)(nl - text) : (int)strlen(text);
+
+		log_error("%.*s", n, text);
+		text += n + (nl ? 1 : 0);
+	}
+}
+
 void log_info(const char *fmt, ...)
 {
 	va_list ap;
@@ -185,7 +196,7 @@ void log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-void fatal(const char *fmt, ...)
+void log_fatal(const char *fmt, ...)
 {
 	int saved = errno;
 	va_list ap;
@@ -196,7 +207,7 @@ void fatal(const char *fmt, ...)
 	exit(1);
 }
 
-void fatalx(const char *fmt, ...)
+void log_fatalx(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -36,10 +36,12 @@ enum log_level log_level_verbose(int n);
 void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_error(const char *fmt, ...) LOG_PRINTF(1, 2);
+/* One error line per line of text (the messages a parser collected). */
+void log_error_lines(const char *text);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
-/* Log an error and exit 1: fatal appends strerror(errno), fatalx does not. */
-_Noreturn void fatal(const char *fmt, ...) LOG_PRINTF(1, 2);
-_Noreturn void fatalx(const char *fmt, ...) LOG_PRINTF(1, 2);
+/* Log an error and exit 1: log_fatal appends strerror(errno), log_fatalx does not. */
+_Noreturn void log_fatal(const char *fmt, ...) LOG_PRINTF(1, 2);
+_Noreturn void log_fatalx(const char *fmt, ...) LOG_PRINTF(1, 2);
 
 #endif

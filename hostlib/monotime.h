@@ -6,5 +6,9 @@
 
 /* Nanoseconds on CLOCK_MONOTONIC. */
 int64_t monotime_ns(void);
+/* Microseconds, for timers that count in them. */
+uint64_t monotime_us(void);
+/* Milliseconds. */
+int64_t monotime_ms(void);
 
 #endif

@@ -1,18 +1,16 @@
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "conf.h"
+#include "confval.h"
 #include "log.h"
 
 #define CONF_FILE_MAX (1 << 20)
+#define CONF_DURATION_MAX_S 1000000u
 
 struct conf_parse {
 	struct conf *c;
@@ -77,76 +75,9 @@ void conf_defaults(struct conf *c)
 	c->log_level = LOG_LEVEL_INFO;
 }
 
-static bool conf_uint(const char *v, uint64_t max, uint64_t *out)
-{
-	uint64_t n = 0;
-
-	if (!*v)
-		return false;
-	for (; *v; v++) {
-		if (*v < '0' || *v > '9')
-			return false;
-		n = n * 10 + (uint64_t)(*v - '0');
-		if (n > max)
-			return false;
-	}
-	*out = n;
-	return true;
-}
-
 static bool conf_range(const char *v, uint64_t lo, uint64_t hi, uint64_t *out)
 {
-	return conf_uint(v, hi, out) && *out >= lo;
-}
-
-/* Seconds with up to three decimals, in milliseconds. */
-static bool conf_duration(const char *v, uint64_t *ms)
-{
-	const char *dot = strchr(v, '.');
-	char whole[16];
-	size_t wl = dot ? (size_t)(dot - v) : strlen(v);
-	uint64_t secs, frac = 0;
-	int digits = 0;
-
-	if (wl == 0 || wl >= sizeof(whole))
-		return false;
-	memcpy(whole, v, wl);
-	whole[wl] = 0;
-	if (!conf_uint(whole, 1000000, &secs))
-		return false;
-	if (dot) {
-		if (!dot[1])
-			return false;
-		for (const char *f = dot + 1; *f; f++, digits++) {
-			if (*f < '0' || *f > '9' || digits >= 3)
-				return false;
-			frac = frac * 10 + (uint64_t)(*f - '0');
-		}
-		for (; digits < 3; digits++)
-			frac *= 10;
-	}
-	*ms = secs * 1000 + frac;
-	return true;
-}
-
-/* Bytes with an optional K or M. */
-static bool conf_size(const char *v, uint64_t *out)
-{
-	char num[24];
-	size_t len = strlen(v);
-	uint64_t mul = 1;
-
-	if (len == 0 || len >= sizeof(num))
-		return false;
-	memcpy(num, v, len + 1);
-	if (num[len - 1] == 'K' || num[len - 1] == 'M') {
-		mul = num[len - 1] == 'K' ? 1024 : 1024 * 1024;
-		num[len - 1] = 0;
-	}
-	if (!conf_uint(num, UINT32_MAX / mul, out))
-		return false;
-	*out *= mul;
-	return true;
+	return confval_uint(v, hi, out) && *out >= lo;
 }
 
 /* a.b.c.d/len; the address need not be the network's. */
@@ -161,7 +92,7 @@ static bool conf_cidr(const char *v, uint32_t *addr, uint8_t *prefix)
 		return false;
 	memcpy(ip, v, (size_t)(slash - v));
 	ip[slash - v] = 0;
-	if (inet_pton(AF_INET, ip, &a) != 1 || !conf_uint(slash + 1, 32, &len))
+	if (inet_pton(AF_INET, ip, &a) != 1 || !confval_uint(slash + 1, 32, &len))
 		return false;
 	*addr = ntohl(a.s_addr);
 	*prefix = (uint8_t)len;
@@ -249,7 +180,7 @@ static bool conf_key(struct conf_parse *p, const char *section, const char *name
 #define CONF_DUR(s, k, lo, hi, field) \
 	if (CONF_IS(s, k)) { \
 		*why = "seconds from " #lo " to " #hi; \
-		if (!conf_duration(v, &n) || n < (uint64_t)(lo) * 1000 || n > (uint64_t)(hi) * 1000) \
+		if (!confval_duration(v, CONF_DURATION_MAX_S, &n) || n < (uint64_t)(lo) * 1000 || n > (uint64_t)(hi) * 1000) \
 			return false; \
 		field = (uint32_t)n; \
 		return true; \
@@ -304,7 +235,7 @@ static bool conf_key(struct conf_parse *p, const char *section, const char *name
 	CONF_DUR("limits", "connect_timeout", 1, 3600, c->limits.connect_timeout_ms)
 	if (CONF_IS("limits", "buffer")) {
 		*why = "a size from 2K to 16M";
-		if (!conf_size(v, &n) || n < 2048 || n > 16 * 1024 * 1024)
+		if (!confval_size(v, &n) || n < 2048 || n > 16 * 1024 * 1024)
 			return false;
 		c->limits.buffer = (unsigned)n;
 		return true;
@@ -416,44 +347,15 @@ bool conf_parse_string(struct conf *c, const char *name, const char *text, struc
 
 bool conf_load(struct conf *c, const char *path, struct conf_errors *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *buf;
-	size_t have = 0;
+	char why[128];
+	char *text = confval_read_file(path, CONF_FILE_MAX, why, sizeof(why));
 	bool ok;
 
-	if (fd < 0) {
-		conf_error(err, path, 0, "%s", strerror(errno));
+	if (!text) {
+		conf_error(err, path, 0, "%s", why);
 		return false;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONF_FILE_MAX) {
-		conf_error(err, path, 0, "not a regular file of at most 1 MB");
-		close(fd);
-		return false;
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		conf_error(err, path, 0, "out of memory");
-		return false;
-	}
-	while (have < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + have, (size_t)st.st_size - have);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		have += (size_t)n;
-	}
-	close(fd);
-	buf[have] = 0;
-	if (strlen(buf) != have) {
-		conf_error(err, path, 0, "contains a NUL byte");
-		free(buf);
-		return false;
-	}
-	ok = conf_parse_string(c, path, buf, err);
-	free(buf);
+	ok = conf_parse_string(c, path, text, err);
+	free(text);
 	return ok;
 }

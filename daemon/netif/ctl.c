@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "echo.h"
 #include "log.h"
+#include "monotime.h"
 #include "msg.h"
 #include "netif.h"
 #include "resolver.h"
@@ -95,7 +96,7 @@ static void ctl_status(struct ctl_client *c, const struct msg *req)
 	tcpflow_counts(&tc);
 	msg_list_begin(&b, list, sizeof(list));
 	msg_list_add_str(&b, "netif.version", K210SOCKD_VERSION);
-	msg_list_add_int(&b, "netif.uptime_s", (netif_now_ms() - netif.started_ms) / 1000);
+	msg_list_add_int(&b, "netif.uptime_s", (monotime_ms() - netif.started_ms) / 1000);
 	msg_list_add_str(&b, "netif.interface", netif.ifname);
 	snprintf(text, sizeof(text), "%s/%u", netif_ip(cfg->iface.address, ip), cfg->iface.prefix);
 	msg_list_add_str(&b, "netif.address", text);

@@ -20,6 +20,7 @@
 #include "ctl.h"
 #include "echo.h"
 #include "log.h"
+#include "monotime.h"
 #include "netif.h"
 #include "resolver.h"
 #include "tcpflow.h"
@@ -51,19 +52,6 @@ static int main_log_level(const struct conf *c)
 	return level > LOG_LEVEL_DEBUG ? LOG_LEVEL_DEBUG : level;
 }
 
-static void main_print_errors(const struct conf_errors *err)
-{
-	const char *p = err->text;
-
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		int n = nl ? (int)(nl - p) : (int)strlen(p);
-
-		log_error("%.*s", n, p);
-		p += n + (nl ? 1 : 0);
-	}
-}
-
 /* A configuration file that is absent is the built-in defaults. */
 static bool main_load(struct conf *c, struct conf_errors *err)
 {
@@ -89,7 +77,7 @@ static void main_reload(void)
 	sd_notify(0, "RELOADING=1");
 	log_info("reloading %s", main_conf_path);
 	if (!main_load(&next, &err)) {
-		main_print_errors(&err);
+		log_error_lines(err.text);
 		log_error("reload failed: keeping the configuration in force");
 	} else {
 		if (!main_same_setup(&next, &main_conf))
@@ -198,7 +186,7 @@ int main(int argc, char **argv)
 	main_options(argc, argv, &foreground, &check);
 	log_init(foreground || check, LOG_LEVEL_INFO, "k210-netif");
 	if (!main_load(&main_conf, &err)) {
-		main_print_errors(&err);
+		log_error_lines(err.text);
 		return 1;
 	}
 	if (check)
@@ -207,7 +195,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	main_raise_fd_limit();
 	netif.cfg = &main_conf;
-	netif.started_ms = netif_now_ms();
+	netif.started_ms = monotime_ms();
 	netif.base = event_base_new();
 	if (!netif.base || !main_setup() || !netif_start()) {
 		ctl_close();

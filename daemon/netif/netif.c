@@ -20,14 +20,6 @@ struct netif netif = { .tun_fd = -1 };
 static struct event *netif_tun_ev;
 static uint8_t netif_buf[PKT_MAX];
 
-int64_t netif_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct timeval netif_tv(uint32_t ms)
 {
 	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };

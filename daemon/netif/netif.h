@@ -50,8 +50,6 @@ extern struct netif netif;
 void netif_send(const uint8_t *pkt, size_t len);
 /* Answer the packet orig with ICMP destination unreachable from the NAT address. */
 void netif_send_unreach(const uint8_t *orig, size_t len, uint8_t code);
-/* Monotonic milliseconds. */
-int64_t netif_now_ms(void);
 /* A timeval of ms milliseconds, for libevent. */
 struct timeval netif_tv(uint32_t ms);
 /* Dotted text of a host-order address into buf (16 bytes). */

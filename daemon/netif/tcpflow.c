@@ -17,6 +17,7 @@
 #include "diag.h"
 #include "k210sock.h"
 #include "log.h"
+#include "monotime.h"
 #include "netif.h"
 #include "tcpflow.h"
 
@@ -76,7 +77,7 @@ static void tcpflow_dial_next(void);
 /* Milliseconds until f's connect deadline, 0 once it passed. */
 static uint32_t tcpflow_left(const struct tcpflow *f)
 {
-	int64_t left = f->deadline - netif_now_ms();
+	int64_t left = f->deadline - monotime_ms();
 
 	return left > 0 ? (uint32_t)left : 0;
 }
@@ -349,7 +350,7 @@ static void tcpflow_new(const uint8_t *buf, size_t len, const struct pkt *p, con
 	memcpy(f->syn, buf, len);
 	f->syn_len = (uint16_t)len;
 	f->isn = p->seq;
-	f->deadline = netif_now_ms() + netif.cfg->limits.connect_timeout_ms;
+	f->deadline = monotime_ms() + netif.cfg->limits.connect_timeout_ms;
 	TAILQ_INSERT_TAIL(&tcpflow_all, f, all);
 	netif.ctr.tcp_opened++;
 	tcpflow_enqueue(f);
@@ -370,7 +371,7 @@ static void tcpflow_timer_cb(evutil_socket_t fd, short what, void *arg)
 		tcpflow_fail_timeout(f);
 		break;
 	case TF_RETRY:
-		if (netif_now_ms() >= f->deadline)
+		if (monotime_ms() >= f->deadline)
 			tcpflow_fail_timeout(f);
 		else
 			tcpflow_enqueue(f);

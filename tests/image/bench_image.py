@@ -9,7 +9,7 @@ host core the emulator used meanwhile, and from a second download with
 --count-instructions the instructions the firmware executes per byte moved,
 hence the share of a 400 MHz K210 core that a 2 Mbaud download costs.
 The two boards alternate, two rounds and up to four while the image is
-below its target; the best of each counts.  The emulated CPU needs most of a host
+below its target; the best of each counts.  The emulated CPU needs about half a host
 core at 2 Mbaud, so other load on the machine weighs on the image far more
 than on the core: it fails only when the image falls clearly behind the
 core (below half its figure; about 0.3 of the wire before the firmware's
@@ -55,7 +55,7 @@ def download(env, name):
 
 
 def busy():
-    """More runnable work than cores: the image, which needs most of a core, does not get it."""
+    """More runnable work than cores: the image, which needs about half a core, does not get it."""
     return os.getloadavg()[0] > os.cpu_count() + 0.5
 
 

@@ -79,6 +79,9 @@ unpriv = w.app_spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-grou
 wait_for(lambda: os.path.exists(unpriv_ctl) or unpriv.poll() is not None, 10, "k210-netif as nobody")
 if unpriv.poll() is not None:
     fail("k210-netif with CAP_NET_ADMIN alone: " + w.env.read_log("netif-unprivileged.log"))
+# The control socket comes just before the capabilities go; the "up" line just after.
+wait_for(lambda: " up: " in w.env.read_log("netif-unprivileged.log") or unpriv.poll() is not None, 10,
+         "k210-netif as nobody to bring the interface up")
 with open("/proc/%d/status" % unpriv.pid) as f:
     caps = dict(line.split(":\t") for line in f.read().splitlines() if line.startswith("Cap"))
 if any(int(caps[k], 16) for k in ("CapEff", "CapPrm", "CapInh", "CapAmb")):

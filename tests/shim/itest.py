@@ -132,7 +132,8 @@ def t_slow_reader(ctx):
           "the server was not held back: it sent everything in %.2f s" % (sent - started))
 
 
-def interrupted_transfer(ctx, board, srv, action):
+def interrupted_transfer(ctx, board, srv, action, errors=("connection reset",)):
+    """A transfer that action interrupts fails with one of errors; new ones work after it."""
     p = board.probe_bg("transfer", "127.0.0.1", srv.port, "--down", 4000000, "--expect-fail",
                        baud=2000000, timeout=40)
     time.sleep(2)
@@ -142,7 +143,8 @@ def interrupted_transfer(ctx, board, srv, action):
     text = out.decode() + err.decode()
     ctx.say(text)
     check(p.returncode == 0, "the transfer must fail")
-    check("why=connection reset" in text, "the socket must fail with ECONNRESET")
+    why = text.split("why=", 1)[1].splitlines()[0] if "why=" in text else "(none)"
+    check(why in errors, "the socket must fail with %s, not %s" % (" or ".join(errors), why))
     board.probe("wait-wifi", "15")
     out = board.probe("transfer", "127.0.0.1", srv.port, "--streams", 2, "--down", 100000, "--up", 50000,
                       baud=2000000)
@@ -165,7 +167,10 @@ def t_esp_reset(ctx):
     srv = ctx.server(testserver.StreamServer)
     board = Board(ctx, ["--baud", "2000000", "--esp-baud", "2000000"])
     board.probe("wait-wifi", "10")
-    interrupted_transfer(ctx, board, srv, "esp-reset")
+    # Between replies the core sees the module's "ready" and fails the socket with ECONNRESET.  A
+    # reset that cuts a reply short swallows "ready" into the reply's data: the read times out (EIO
+    # for bytes it cannot vouch for) and the core, finding the module deaf, resets it itself.
+    interrupted_transfer(ctx, board, srv, "esp-reset", errors=("connection reset", "WiFi module error"))
     stats = board.control("stats")
     check(stats["esp_resets"] == "1", "the core saw one ESP reset: %s" % stats["esp_resets"])
     check(rate_is(stats["esp_baud"], 2000000), "the ESP UART is raised again")

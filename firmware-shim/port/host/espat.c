@@ -54,7 +54,7 @@ static int espat_open_tty(const char *path, uint32_t baud)
 	int fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
 
 	if (fd < 0)
-		fatalx("--esp-tty %s: %s", path, strerror(errno));
+		log_fatalx("--esp-tty %s: %s", path, strerror(errno));
 	if (tty_raw(fd, baud) < 0)
 		log_warnx("--esp-tty %s: cannot make it a raw line: %s", path, strerror(errno));
 	espat_tty_fd = fd;
@@ -73,7 +73,7 @@ int espat_start(const struct espat_config *c)
 		return espat_open_tty(c->tty, c->tty_baud ? c->tty_baud : 115200);
 	path = c->sim ? c->sim : espat_find(found, sizeof(found));
 	if (c->nargs > ESPAT_MAX_ARGS)
-		fatalx("too many --esp-arg options");
+		log_fatalx("too many --esp-arg options");
 	argv[argc++] = (char *)(uintptr_t)path;
 	if (c->unpaced)
 		argv[argc++] = (char *)(uintptr_t)"--unpaced";
@@ -81,7 +81,7 @@ int espat_start(const struct espat_config *c)
 		argv[argc++] = c->args[i];
 	argv[argc] = NULL;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		fatalx("socketpair: %s", strerror(errno));
+		log_fatalx("socketpair: %s", strerror(errno));
 	if (c->chip_buffer) {
 		int size = (int)c->chip_buffer;
 
@@ -92,7 +92,7 @@ int espat_start(const struct espat_config *c)
 	parent = getpid();
 	espat_pid = fork();
 	if (espat_pid < 0)
-		fatalx("fork: %s", strerror(errno));
+		log_fatalx("fork: %s", strerror(errno));
 	if (espat_pid == 0) {
 		sigset_t pins;
 

@@ -29,14 +29,6 @@
 #define HART_AT_MRET 2u
 #define HART_AT_WFI  4u
 
-/*
- * Unicorn's UC_CTL() shifts a signed 3 into bit 31 for its read-write
- * controls (undefined behaviour, which UBSan stops at): the same codes,
- * computed unsigned.
- */
-#define HART_CTL(type, nr, rw) \
-	((uc_control_type)((unsigned)(type) | ((unsigned)(nr) << 26) | ((unsigned)(rw) << 30)))
-
 #define HART_WATCH_MAX 256
 #define HART_REGIONS 16
 
@@ -360,12 +352,12 @@ void hart_map_mmio(const char *name, uint64_t base, uint64_t size, hart_mmio_rea
 	uc_err e;
 
 	if (hart.nregion == HART_REGIONS)
-		fatalx("too many peripheral regions");
+		log_fatalx("too many peripheral regions");
 	r = &hart.region[hart.nregion++];
 	*r = (struct hart_region){ .name = name, .base = base, .read = read, .write = write, .ctx = ctx };
 	e = uc_mmio_map(hart.uc, base, size, hart_mmio_read, r, hart_mmio_write, r);
 	if (e != UC_ERR_OK)
-		fatalx("mapping %s at 0x%llx: %s", name, (unsigned long long)base, uc_strerror(e));
+		log_fatalx("mapping %s at 0x%llx: %s", name, (unsigned long long)base, uc_strerror(e));
 }
 
 static void hart_add_watch(void *ctx, uint64_t addr, enum hart_elf_insn what, unsigned len)
@@ -381,7 +373,7 @@ static void hart_add_watch(void *ctx, uint64_t addr, enum hart_elf_insn what, un
 			break;
 	if (i == hart.nwatch) {
 		if (hart.nwatch == HART_WATCH_MAX)
-			fatalx("the image has more than %d instructions to watch", HART_WATCH_MAX);
+			log_fatalx("the image has more than %d instructions to watch", HART_WATCH_MAX);
 		hart.watch[hart.nwatch++] = (struct hart_watch){ .addr = at };
 	}
 	hart.watch[i].what |= bit;
@@ -408,23 +400,6 @@ static void hart_watchdog(int sig)
 	}
 }
 
-/*
- * Unicorn 2.0.1 leaves its RAM "clean" for code tracking, and a page that
- * never held translated code stays so: then every store to it takes the
- * self-modifying-code check (a tree allocated and freed per store).  A
- * block translated on each page and dropped again marks it as holding no
- * code, and stores go straight to memory.
- */
-static void hart_ram_dirty(void)
-{
-	for (uint64_t a = HART_RAM_BASE; a < HART_RAM_BASE + HART_RAM_SIZE; a += 4096) {
-		uc_tb tb;
-
-		if (uc_ctl(hart.uc, HART_CTL(UC_CTL_TB_REQUEST_CACHE, 2, UC_CTL_IO_READ_WRITE), a, &tb) == UC_ERR_OK)
-			uc_ctl(hart.uc, HART_CTL(UC_CTL_TB_REMOVE_CACHE, 2, UC_CTL_IO_WRITE), a, a + 4);
-	}
-}
-
 int hart_init(const struct hart_elf *elf, const struct hart_ops *ops, char *err, size_t errlen)
 {
 	struct sigaction sa = { .sa_handler = hart_watchdog, .sa_flags = SA_RESTART };
@@ -438,17 +413,12 @@ int hart_init(const struct hart_elf *elf, const struct hart_ops *ops, char *err,
 		snprintf(err, errlen, "unicorn: %s", uc_strerror(e));
 		return -1;
 	}
-	/*
-	 * Unicorn's own SRAM: memory given to it with uc_mem_map_ptr starts out
-	 * "clean" for its code tracking, and every store after a TLB refill then
-	 * takes the self-modifying-code path (a tree allocated and freed).
-	 */
+	/* Unicorn's own SRAM; hart.ram is a copy of what was loaded, for counting instructions. */
 	hart.ram = calloc(1, HART_RAM_SIZE);
 	if (!hart.ram || uc_mem_map(hart.uc, HART_RAM_BASE, HART_RAM_SIZE, UC_PROT_ALL) != UC_ERR_OK) {
 		snprintf(err, errlen, "cannot map %llu MB of SRAM", (unsigned long long)(HART_RAM_SIZE >> 20));
 		return -1;
 	}
-	hart_ram_dirty();
 	if (uc_context_alloc(hart.uc, &hart.reset_ctx) != UC_ERR_OK ||
 	    uc_context_save(hart.uc, hart.reset_ctx) != UC_ERR_OK) {
 		snprintf(err, errlen, "unicorn: cannot save the reset state");

@@ -94,6 +94,12 @@ static bool hart_elf_parse(struct hart_elf *e, const char *path, uint64_t lo, ui
 	return true;
 }
 
+static void hart_elf_free(struct hart_elf *e)
+{
+	free(e->file);
+	memset(e, 0, sizeof(*e));
+}
+
 int hart_elf_load(struct hart_elf *e, const char *path, uint64_t lo, uint64_t hi, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
@@ -125,12 +131,6 @@ int hart_elf_load(struct hart_elf *e, const char *path, uint64_t lo, uint64_t hi
 		return -1;
 	}
 	return 0;
-}
-
-void hart_elf_free(struct hart_elf *e)
-{
-	free(e->file);
-	memset(e, 0, sizeof(*e));
 }
 
 /* What a 32-bit instruction is to the emulator; -1 if nothing. */

@@ -41,7 +41,6 @@ enum hart_elf_insn {
 
 /* Reads and checks a RISC-V 64 executable whose loaded span lies in [lo, hi). */
 int hart_elf_load(struct hart_elf *e, const char *path, uint64_t lo, uint64_t hi, char *err, size_t errlen);
-void hart_elf_free(struct hart_elf *e);
 /* Calls fn for each instruction of interest in the executable sections; returns how many. */
 size_t hart_elf_scan(const struct hart_elf *e, void (*fn)(void *ctx, uint64_t addr, enum hart_elf_insn what, unsigned len),
 		    void *ctx);

@@ -148,7 +148,7 @@ static void image_service(int64_t timeout_ns)
 	struct timespec ts;
 	int64_t wait;
 
-	int64_t real = timebase_real();
+	int64_t real = monotime_ns();
 	bool sleeping = timeout_ns > 0;
 
 	if (sleeping || real - img.rate_at >= IMAGE_BATCH_NS) {
@@ -177,7 +177,7 @@ static void image_service(int64_t timeout_ns)
 	ts.tv_nsec = wait % NS_PER_S;
 	if (ppoll(fds, (nfds_t)(n + nctl), &ts, NULL) < 0) {
 		if (errno != EINTR)
-			fatalx("ppoll: %s", strerror(errno));
+			log_fatalx("ppoll: %s", strerror(errno));
 		n = 0;
 	}
 	/* Time asleep passed on the board too: what came meanwhile arrives from then on. */

@@ -177,7 +177,7 @@ static int main_signals(void)
 	int fd = sigfd_open(sigs, sizeof(sigs) / sizeof(sigs[0]));
 
 	if (fd < 0)
-		fatal("signals");
+		log_fatal("signals");
 	return fd;
 }
 

@@ -226,11 +226,6 @@ bool periph_sysctl_uart2_clocked(void)
 	return (sc.reg[R_CLK_EN_CENT / 4] & CENT_APB0) && (sc.reg[R_CLK_EN_PERI / 4] & PERI_UART2);
 }
 
-bool periph_sysctl_uart2_in_reset(void)
-{
-	return (sc.reg[R_PERI_RESET / 4] & PERI_UART2) != 0;
-}
-
 bool periph_sysctl_fpioa_clocked(void)
 {
 	return (sc.reg[R_CLK_EN_CENT / 4] & CENT_APB0) && (sc.reg[R_CLK_EN_PERI / 4] & PERI_FPIOA);

@@ -33,9 +33,8 @@ void periph_sysctl_reset(int64_t now, enum periph_sysctl_reset_cause cause);
 /* The CPU clock (ACLK); 0 while its source is not running. */
 uint32_t periph_sysctl_cpu_hz(void);
 uint32_t periph_sysctl_apb0_hz(void);
-/* UART2 and the FPIOA have their bus clock; UART2 is held in reset. */
+/* UART2 and the FPIOA have their bus clock. */
 bool periph_sysctl_uart2_clocked(void);
-bool periph_sysctl_uart2_in_reset(void);
 bool periph_sysctl_fpioa_clocked(void);
 
 #endif

@@ -252,7 +252,14 @@ int64_t periph_uart_next_event(int64_t now)
 		return t;
 	if (u.ier & IER_ERBFI) {
 		trig = uart_rx_trigger();
-		if (u.rx_count < trig && (e = wire_arrival(u.w, now, trig - u.rx_count)) < t)
+		if (u.rx_count < trig && u.w->in_len >= trig - u.rx_count)
+			e = wire_arrival(u.w, now, trig - u.rx_count);
+		else if (u.rx_count < trig && u.w->in_len > 0)
+			/* Fewer bytes on their way than the trigger: the character timeout after the last of them. */
+			e = wire_arrival(u.w, now, u.w->in_len) + (int64_t)TIMEOUT_CHARS * u.byte_ns;
+		else
+			e = INT64_MAX;
+		if (e < t)
 			t = e;
 		if (u.rx_count > 0 && u.rx_count < trig && (e = uart_timeout_at()) < t)
 			t = e;

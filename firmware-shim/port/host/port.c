@@ -205,7 +205,7 @@ void port_wait(uint64_t deadline_us)
 		ts.tv_sec = (wake - now) / 1000000000ll;
 		ts.tv_nsec = (wake - now) % 1000000000ll;
 		if (ppoll(fds, (nfds_t)n, &ts, NULL) < 0 && errno != EINTR)
-			fatalx("ppoll: %s", strerror(errno));
+			log_fatalx("ppoll: %s", strerror(errno));
 		now = monotime_ns();
 		if (fds[0].revents)
 			port_signals();

@@ -11,6 +11,7 @@
 #include "periph_uart.h"
 #include "periph_uarths.h"
 #include "soc.h"
+#include "monotime.h"
 #include "timebase.h"
 
 /* The lines are serviced this often (host time) while the firmware runs. */
@@ -36,11 +37,6 @@ static void soc_service_due(int64_t real)
 		return;
 	soc.service_at = real + SOC_SERVICE_NS;
 	soc.ops->service(0);
-}
-
-void soc_service_soon(void)
-{
-	soc.service_at = 0;
 }
 
 static void soc_sync(void)
@@ -88,7 +84,7 @@ static void soc_idle(uint64_t mie)
 	for (;;) {
 		int64_t now, ev, wait;
 
-		soc_service_due(timebase_real());
+		soc_service_due(monotime_ns());
 		if (hart_stop_requested() || (soc_pending() & mie))
 			return;
 		now = timebase_now();
@@ -104,7 +100,7 @@ static void soc_idle(uint64_t mie)
 		timebase_limit(ev);
 		soc.ops->service(wait);
 		timebase_limit(INT64_MAX);
-		soc.service_at = timebase_real() + SOC_SERVICE_NS;
+		soc.service_at = monotime_ns() + SOC_SERVICE_NS;
 	}
 }
 

@@ -34,7 +34,5 @@ int soc_init(const struct soc_config *c, struct wire *usb, struct wire *esp, con
 /* Power-up or a reset of the chip. */
 void soc_reset(enum periph_sysctl_reset_cause cause);
 enum hart_stop soc_run(void);
-/* Host time the next line service is due at most. */
-void soc_service_soon(void);
 
 #endif

@@ -8,15 +8,10 @@ static struct {
 	int64_t limit;        /* a sleep's end: board time does not pass it */
 } tb = { .limit = INT64_MAX };
 
-int64_t timebase_real(void)
-{
-	return monotime_ns();
-}
-
 void timebase_reset(void)
 {
 	tb.board = 0;
-	tb.real_last = tb.origin = timebase_real();
+	tb.real_last = tb.origin = monotime_ns();
 }
 
 int64_t timebase_now(void)
@@ -26,7 +21,7 @@ int64_t timebase_now(void)
 
 int64_t timebase_sync(int64_t allowance)
 {
-	int64_t real = timebase_real(), d = real - tb.real_last;
+	int64_t real = monotime_ns(), d = real - tb.real_last;
 
 	tb.real_last = real;
 	if (tb.limit != INT64_MAX && allowance > tb.limit - tb.board)
@@ -48,12 +43,12 @@ int64_t timebase_last_real(void)
 
 void timebase_leave(void)
 {
-	tb.real_last = timebase_real();
+	tb.real_last = monotime_ns();
 }
 
 int64_t timebase_wait_for(int64_t t)
 {
-	int64_t host = timebase_real() - tb.origin;
+	int64_t host = monotime_ns() - tb.origin;
 
 	if (t <= tb.board || t <= host + TIMEBASE_LEAD)
 		return 0;

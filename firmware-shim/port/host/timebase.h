@@ -42,7 +42,5 @@ int64_t timebase_wait_for(int64_t t);
 void timebase_limit(int64_t t);
 /* Board time becomes t, if that is later. */
 void timebase_jump(int64_t t);
-/* The host's monotonic clock, ns. */
-int64_t timebase_real(void);
 
 #endif

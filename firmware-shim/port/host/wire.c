@@ -84,7 +84,8 @@ static bool wire_noise(struct wire *w, uint8_t *c)
 	return true;
 }
 
-bool wire_rates_match(uint32_t tx, uint32_t rx)
+/* True when a receiver at rx samples a sender at tx correctly. */
+static bool wire_rates_match(uint32_t tx, uint32_t rx)
 {
 	uint64_t diff = tx > rx ? tx - rx : rx - tx;
 
@@ -126,8 +127,13 @@ static int wire_sample(const uint8_t *in, size_t n, double t, uint64_t *prng)
 	return v;
 }
 
-size_t wire_resample(const uint8_t *in, size_t n, double ratio, uint64_t *prng, uint8_t *out, bool *ferr,
-		     size_t cap)
+/*
+ * What a receiver with bit time ratio (its bit time over the sender's)
+ * samples from n bytes sent back to back and then an idle line; returns
+ * how many bytes it received.
+ */
+static size_t wire_resample(const uint8_t *in, size_t n, double ratio, uint64_t *prng, uint8_t *out, bool *ferr,
+			    size_t cap)
 {
 	double t = 0, end = (double)(n * WIRE_BITS);
 	size_t got = 0;

@@ -3,7 +3,7 @@
  * line's pty, or the ESP8285 simulator), as the wire carries it: each
  * byte takes 10 bit times at the rate its sender uses, and a receiver
  * whose rate differs from the sender's by more than 3% samples garbage
- * (wire_resample simulates the sampling).  Optional line noise (bit flips,
+ * (the wire simulates the sampling).  Optional line noise (bit flips,
  * lost bytes).  Times are board time in ns.
  *
  * Toward the board, bytes read from the fd wait here (as in a USB bridge's
@@ -84,15 +84,5 @@ bool wire_receiving(const struct wire *w, int64_t now);
 
 /* The transmitter: one byte, sent at tx_rate. */
 void wire_send(struct wire *w, uint8_t byte, uint32_t tx_rate);
-
-/*
- * What a receiver with bit time ratio (its bit time over the sender's)
- * samples from n bytes sent back to back and then an idle line; returns
- * how many bytes it received.  Exposed for its unit test.
- */
-size_t wire_resample(const uint8_t *in, size_t n, double ratio, uint64_t *prng, uint8_t *out, bool *ferr,
-		     size_t cap);
-/* True when a receiver at rx samples a sender at tx correctly. */
-bool wire_rates_match(uint32_t tx, uint32_t rx);
 
 #endif
