@@ -1,6 +1,6 @@
 /*
  * Work-arounds for Unicorn 2.0.x (Debian 12 ships 2.0.1), built only for
- * those versions.  There Unicorn's dirty-memory tracking is stubbed out:
+ * those versions.  There Unicorn's dirty-memory tracking is compiled out:
  * every page of RAM counts as possibly holding translated code, so every
  * guest store leaves the translated code for the self-modifying-code check
  * (a region lookup, a page lookup, and a tree of page locks allocated and
