@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -196,26 +198,59 @@ static bool serial_open_usb(struct serial *s, const char *spec, char *err, size_
 	return true;
 }
 
+/* UNIX 98 pseudo-terminal slaves (/dev/pts/N) and the multiplexer /dev/ptmx. */
+static bool serial_is_pty(dev_t dev)
+{
+	return (major(dev) >= 136 && major(dev) <= 143) || (major(dev) == 5 && minor(dev) == 2);
+}
+
+/*
+ * The port's kernel name (/dev/ttyUSB0), found from the node's device number
+ * in sysfs, so that any name of the node -- a udev link, a by-id link, a node
+ * made elsewhere -- leads to it; libserialport knows ports only by that name.
+ */
+static bool serial_kernel_name(dev_t dev, char *name, size_t cap)
+{
+	char link[64], target[PATH_MAX];
+	const char *base;
+	struct stat st;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/sys/dev/char/%u:%u", major(dev), minor(dev));
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	if ((size_t)snprintf(name, cap, "/dev/%s", base ? base + 1 : target) >= cap)
+		return false;
+	/* libserialport opens that name: it must be the same device. */
+	return stat(name, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == dev;
+}
+
 bool serial_open(struct serial *s, const char *spec, char *err, size_t errlen)
 {
-	char real[PATH_MAX];
+	char name[PATH_MAX];
 	struct sp_port *port = NULL;
+	struct stat st;
 
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
 	if (strncmp(spec, "usb:", 4) == 0)
 		return serial_open_usb(s, spec, err, errlen);
-	if (!realpath(spec, real))
+	if (stat(spec, &st) < 0)
 		return serial_fail(err, errlen, spec);
-	snprintf(s->path, sizeof(s->path), "%s", real);
-	/* libserialport knows ports from sysfs; a pty has no entry there. */
-	s->is_pty = strncmp(real, "/dev/pts/", 9) == 0 || strcmp(real, "/dev/ptmx") == 0;
-	if (s->is_pty || sp_get_port_by_name(real, &port) != SP_OK ||
+	snprintf(s->path, sizeof(s->path), "%s", spec);
+	s->is_pty = S_ISCHR(st.st_mode) && serial_is_pty(st.st_rdev);
+	/* A pty has no sysfs entry, and no modem lines for libserialport to read. */
+	if (s->is_pty || !S_ISCHR(st.st_mode) || !serial_kernel_name(st.st_rdev, name, sizeof(name)) ||
+	    sp_get_port_by_name(name, &port) != SP_OK ||
 	    sp_get_port_transport(port) != SP_TRANSPORT_USB) {
 		if (port)
 			sp_free_port(port);
-		return serial_open_tty(s, real, err, errlen);
+		return serial_open_tty(s, spec, err, errlen);
 	}
+	snprintf(s->path, sizeof(s->path), "%s", name);
 	if (!serial_open_sp(s, port, err, errlen)) {
 		sp_free_port(port);
 		return false;

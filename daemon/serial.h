@@ -2,8 +2,10 @@
  * The serial port: a tty path or usb:VID:PID[:SERIAL], opened raw 8N1 at the
  * link's start rate, non-blocking, with DTR and RTS deasserted (on Sipeed
  * boards they drive RESET and the boot-mode pin).  USB serial ports go
- * through libserialport; pseudo-terminals (the emulated board), which it
- * cannot open, through termios.
+ * through libserialport, found by the node's device number whatever its name
+ * (/dev/k210-0, a by-id link); other ttys and pseudo-terminals (the emulated
+ * board: libserialport reads their modem lines, which a pty lacks) through
+ * termios.
  */
 #ifndef K210_SERIAL_H
 #define K210_SERIAL_H
