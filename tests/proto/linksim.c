@@ -425,3 +425,27 @@ bool linksim_run(const struct linksim_params *p, struct linksim_result *r)
 	}
 	return ok;
 }
+
+size_t linksim_take(struct link *l, uint64_t now, uint8_t *buf, size_t cap)
+{
+	size_t n = 0, got;
+
+	while (n < cap && (got = link_output(l, now, buf + n, cap - n)) > 0)
+		n += got;
+	return n;
+}
+
+void linksim_exchange(struct link *a, struct link *b, uint64_t now)
+{
+	static uint8_t buf[65536];
+
+	for (int round = 0; round < 50; round++) {
+		size_t na = linksim_take(a, now, buf, sizeof(buf)), nb;
+
+		link_input(b, now, buf, na);
+		nb = linksim_take(b, now, buf, sizeof(buf));
+		link_input(a, now, buf, nb);
+		if (!na && !nb)
+			return;
+	}
+}

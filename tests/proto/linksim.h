@@ -56,4 +56,11 @@ void linksim_defaults(struct linksim_params *p);
 /* Returns false only on a setup error (bad parameters, out of memory). */
 bool linksim_run(const struct linksim_params *p, struct linksim_result *r);
 
+/* Two endpoints wired back to back, no line in between (the unit tests). */
+struct link;
+/* Everything l has to send at now, up to cap bytes. */
+size_t linksim_take(struct link *l, uint64_t now, uint8_t *buf, size_t cap);
+/* Exchange bytes at now until both ends are quiet. */
+void linksim_exchange(struct link *a, struct link *b, uint64_t now);
+
 #endif

@@ -85,28 +85,13 @@ static void end_init(struct end *e, uint32_t boot_id, uint64_t now)
 /* Pull one frame's worth of bytes (everything pending) from an endpoint. */
 static size_t end_pull(struct end *e, uint64_t now, uint8_t *buf, size_t cap)
 {
-	size_t n = 0, got;
-
-	while (n < cap && (got = link_output(&e->link, now, buf + n, cap - n)) > 0)
-		n += got;
-	return n;
+	return linksim_take(&e->link, now, buf, cap);
 }
 
 /* Exchange bytes until both sides are quiet. */
 static void pump(struct end *a, struct end *b, uint64_t now)
 {
-	uint8_t buf[8192];
-
-	for (int round = 0; round < 50; round++) {
-		size_t na = end_pull(a, now, buf, sizeof(buf));
-
-		link_input(&b->link, now, buf, na);
-		size_t nb = end_pull(b, now, buf, sizeof(buf));
-
-		link_input(&a->link, now, buf, nb);
-		if (!na && !nb)
-			return;
-	}
+	linksim_exchange(&a->link, &b->link, now);
 }
 
 /* Exchange bytes while time passes, so that timers fire. */

@@ -11,6 +11,7 @@
 #include "check.h"
 #include "link.h"
 #include "link_int.h"
+#include "linksim.h"
 #include "proto.h"
 
 #define BAUD LINK_BASE_BAUD
@@ -55,26 +56,12 @@ static void end_init(struct end *e, uint32_t boot_id, uint32_t tx_buffer)
 
 static size_t end_pull(struct end *e, uint64_t now, uint8_t *buf, size_t cap)
 {
-	size_t n = 0, got;
-
-	while (n < cap && (got = link_output(&e->link, now, buf + n, cap - n)) > 0)
-		n += got;
-	return n;
+	return linksim_take(&e->link, now, buf, cap);
 }
 
 static void pump(struct end *a, struct end *b, uint64_t now)
 {
-	static uint8_t buf[65536];
-
-	for (int round = 0; round < 20; round++) {
-		size_t na = end_pull(a, now, buf, sizeof(buf)), nb;
-
-		link_input(&b->link, now, buf, na);
-		nb = end_pull(b, now, buf, sizeof(buf));
-		link_input(&a->link, now, buf, nb);
-		if (!na && !nb)
-			return;
-	}
+	linksim_exchange(&a->link, &b->link, now);
 }
 
 static uint32_t line_us(uint32_t bytes)
