@@ -64,6 +64,7 @@ static void link_set_baud(struct link *l, uint32_t baud)
 {
 	l->baud = baud;
 	l->st.baud = baud;
+	l->line_rem = 0;
 	/* Round trips at another rate say nothing of this one. */
 	l->base_cur_us = l->base_prev_us = UINT32_MAX;
 	l->base_since_us = l->now_us;
@@ -116,6 +117,7 @@ static void link_clear_session(struct link *l)
 	l->base_cur_us = l->base_prev_us = UINT32_MAX;
 	l->base_since_us = l->now_us;
 	l->line_free_us = 0;
+	l->line_rem = 0;
 	memset(l->tx, 0, sizeof(l->tx));
 	/* A fresh nonce for every attempt keeps old frames out of the next session. */
 	l->nonce = link_mix(l->cfg.boot_id + link_mix(++l->attempts));
@@ -180,10 +182,32 @@ uint32_t link_frame_time_us(const struct link *l)
 	return (uint32_t)(bytes * 10u * 1000000u / l->baud);
 }
 
-/* Line time of a data frame of len payload bytes. */
-static uint32_t link_frame_line_us(const struct link *l, uint32_t len)
+/* Line time of n bytes. */
+static uint64_t link_line_us(const struct link *l, size_t n)
 {
-	return (uint32_t)((uint64_t)(len + LINK_FRAME_OVERHEAD) * 10u * 1000000u / l->baud);
+	return l->baud ? (uint64_t)n * 10u * 1000000u / l->baud : 0;
+}
+
+/* When the line will be free of bytes handed out so far. */
+static uint64_t link_line_free(const struct link *l)
+{
+	return l->line_free_us > l->now_us ? l->line_free_us : l->now_us;
+}
+
+/* n more bytes handed out, the line idle from now if it was already. */
+static void link_line_take(struct link *l, size_t n)
+{
+	uint64_t t;
+
+	if (l->baud == 0)
+		return;
+	if (l->line_free_us < l->now_us) {
+		l->line_free_us = l->now_us;
+		l->line_rem = 0;
+	}
+	t = (uint64_t)n * 10u * 1000000u + l->line_rem;
+	l->line_free_us += t / l->baud;
+	l->line_rem = (uint32_t)(t % l->baud);
 }
 
 void link_send_ctl(struct link *l, unsigned ctl)
@@ -430,13 +454,10 @@ static void link_build_data(struct link *l, uint16_t seq)
 	s->lost = false;
 	s->serial = ++l->serial;
 	s->sent_us = l->now_us;
-	/* Frames sent before it may still be on the line, or in a queue below
-	 * the link (a tty, a USB bridge): it is off the line after them. */
-	if (l->line_free_us < l->now_us)
-		l->line_free_us = l->now_us;
-	l->line_free_us += link_frame_line_us(l, s->len);
-	s->done_us = l->line_free_us;
 	link_seal(l, h + s->len);
+	/* Bytes handed out before it may still be on the line, or in a queue
+	 * below the link (a tty, a USB bridge): it is off the line after them. */
+	s->done_us = link_line_free(l) + link_line_us(l, l->txframe_len);
 }
 
 /* The next frame worth sending, built into txframe; false if nothing is due. */
@@ -563,6 +584,7 @@ size_t link_output(struct link *l, uint64_t now_us, uint8_t *out, size_t cap)
 		memcpy(out + done, l->txframe + l->txframe_pos, n);
 		l->txframe_pos += n;
 		done += n;
+		link_line_take(l, n);
 		l->last_tx_us = now_us;
 	}
 	l->st.bytes_tx += done;
@@ -667,6 +689,16 @@ uint32_t link_baud(const struct link *l)
 	return l->baud;
 }
 
+uint16_t link_payload(const struct link *l)
+{
+	return link_arq_payload(l);
+}
+
+void link_cap_payload(struct link *l, uint16_t cap)
+{
+	l->payload_cap = cap && cap < l->cfg.min_payload ? l->cfg.min_payload : cap;
+}
+
 uint32_t link_session(const struct link *l)
 {
 	return l->state == LINK_S_UP ? l->session : 0;
@@ -703,7 +735,7 @@ void link_get_stats(const struct link *l, struct link_stats *st)
 	*st = l->st;
 	st->srtt_us = l->srtt_us;
 	st->rto_us = l->state == LINK_S_UP ? link_arq_rto(l) : 0;
-	st->payload = l->payload;
+	st->payload = link_arq_payload(l);
 	st->queued = l->write_off - l->sent_off;
 	st->in_flight = l->sent_off - l->acked_off;
 	st->limit = l->state == LINK_S_UP ? link_arq_limit(l) : 0;

@@ -187,14 +187,17 @@ struct link {
 	uint8_t rto_backoff;   /* doublings of the timeout since the last sample */
 	/* Least time from a frame's last byte off the line to its acknowledgement,
 	 * in this window of LINK_BASE_WINDOW and the one before (UINT32_MAX: none
-	 * yet); when the line is free of the data frames sent, by line time. */
+	 * yet); when the line is free of every byte handed out, by line time
+	 * (line_rem: what the last whole microsecond left over, in 1/baud us). */
 	uint32_t base_cur_us, base_prev_us;
 	uint64_t base_since_us, line_free_us;
+	uint32_t line_rem;
 
 	/* adaptive payload */
 	uint32_t loss_fp;      /* EWMA of frame loss, 1/65536 units */
 	uint32_t len_fp;       /* EWMA of wire bytes per frame, 1/65536 units */
 	uint16_t payload;
+	uint16_t payload_cap;  /* the writer's cap (link_cap_payload), 0: none */
 
 	/* baud change */
 	int baud_state;
@@ -250,6 +253,15 @@ bool link_drained(const struct link *l);
 
 bool link_is_up(const struct link *l);
 uint32_t link_baud(const struct link *l);
+/* Payload of the largest frame the link sends now (it adapts to line errors). */
+uint16_t link_payload(const struct link *l);
+/*
+ * The writer caps frames at cap bytes of payload (0: no cap; never below the
+ * configured min_payload): while a small message shares the line with bulk
+ * data, shorter frames mean less line time queued ahead of it in the link
+ * and below it, at a few more bytes of framing.
+ */
+void link_cap_payload(struct link *l, uint16_t cap);
 /* The session id both ends share while up (0 while down). */
 uint32_t link_session(const struct link *l);
 

@@ -13,12 +13,17 @@
  * acknowledgement and both sides' scheduling. */
 #define LINK_LIMIT_SLACK_US 3000u
 
+uint16_t link_arq_payload(const struct link *l)
+{
+	return l->payload_cap && l->payload_cap < l->payload ? l->payload_cap : l->payload;
+}
+
 uint32_t link_arq_next_len(const struct link *l)
 {
-	uint32_t len = l->write_off - l->sent_off;
+	uint32_t len = l->write_off - l->sent_off, payload = link_arq_payload(l);
 
-	if (len > l->payload)
-		len = l->payload;
+	if (len > payload)
+		len = payload;
 	/* The peer holds what we have in flight out of order, if it must:
 	 * within its frames and its bytes. */
 	if (len == 0 || seq_dist(l->snd_una, l->snd_nxt) >= l->frames_max ||
@@ -106,7 +111,7 @@ static void link_arq_base_sample(struct link *l, const struct link_txslot *s)
 uint32_t link_arq_limit(const struct link *l)
 {
 	uint32_t base = l->base_cur_us < l->base_prev_us ? l->base_cur_us : l->base_prev_us;
-	uint32_t frame = l->payload + LINK_FRAME_OVERHEAD;
+	uint32_t frame = link_arq_payload(l) + LINK_FRAME_OVERHEAD;
 	uint64_t limit;
 
 	if (base == UINT32_MAX || l->baud == 0)

@@ -78,6 +78,8 @@ uint32_t link_frame_time_us(const struct link *l);
 /* link_arq.c */
 void link_arq_prior(struct link *l);
 /* Bytes of the next new frame, if the window has room for it (else 0). */
+/* Payload of a full frame now: the size for the line's errors, within the writer's cap. */
+uint16_t link_arq_payload(const struct link *l);
 uint32_t link_arq_next_len(const struct link *l);
 /* How many copies a retransmission of len payload bytes takes (1..LINK_COPIES_MAX). */
 uint8_t link_arq_copies(const struct link *l, uint32_t len);

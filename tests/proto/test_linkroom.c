@@ -74,12 +74,13 @@ static uint32_t line_us(uint32_t bytes)
 static void round_trip(struct end *a, struct end *b, uint64_t t, uint32_t extra_us)
 {
 	static uint8_t buf[8192], data[SAMPLE_LEN];
-	uint64_t back = t + line_us(SAMPLE_LEN + LINK_FRAME_OVERHEAD) + extra_us;
+	uint64_t back;
 	size_t n;
 
 	CHECK_EQ(link_write(&a->link, data, sizeof(data)), sizeof(data));
 	n = end_pull(a, t, buf, sizeof(buf));
 	link_input(&b->link, t, buf, n);
+	back = t + line_us((uint32_t)n) + extra_us;
 	n = end_pull(b, back, buf, sizeof(buf));
 	link_input(&a->link, back, buf, n);
 	CHECK(link_drained(&a->link));
@@ -154,9 +155,9 @@ static void test_frames_ahead(void)
 {
 	static uint8_t buf[8192], data[SAMPLE_LEN];
 	struct end a = { 0 }, b = { 0 };
-	uint32_t frame = line_us(SAMPLE_LEN + LINK_FRAME_OVERHEAD);
 	struct link_stats st;
-	size_t n;
+	size_t n, line = 0;
+	uint64_t back;
 
 	check_case = "the line time of frames ahead is not the peer's";
 	end_init(&a, 1, 65536);
@@ -165,10 +166,12 @@ static void test_frames_ahead(void)
 	for (int i = 0; i < 2; i++) {
 		CHECK_EQ(link_write(&a.link, data, sizeof(data)), sizeof(data));
 		n = end_pull(&a, T0, buf, sizeof(buf));
+		line += n;
 		link_input(&b.link, T0, buf, n);
 	}
-	n = end_pull(&b, T0 + 2u * frame + 250000u, buf, sizeof(buf));
-	link_input(&a.link, T0 + 2u * frame + 250000u, buf, n);
+	back = T0 + line_us((uint32_t)line) + 250000u;
+	n = end_pull(&b, back, buf, sizeof(buf));
+	link_input(&a.link, back, buf, n);
 	CHECK(link_drained(&a.link));
 	link_get_stats(&a.link, &st);
 	CHECK_EQ(st.limit, limit_for(&a, 250000));
