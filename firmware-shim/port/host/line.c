@@ -193,7 +193,7 @@ static int line_do_read(struct line *l, int64_t now)
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : LINE_EOF;
 	l->st.rx_bytes += (uint64_t)n;
-	pace_take(&l->rxp, (size_t)n, now);
+	pace_take(&l->rxp, (size_t)n, now, (size_t)n == want);
 	kept = line_noise(l, buf, (size_t)n);
 	if (kept > room) {
 		l->st.rx_overflow += kept - room;
@@ -214,7 +214,7 @@ static int line_do_write(struct line *l, int64_t now)
 			n = sizeof(l->out);
 		n = ring_peek(&l->tx, 0, l->out, (uint32_t)n);
 		ring_drop(&l->tx, (uint32_t)n);
-		pace_take(&l->txp, n, now);
+		pace_take(&l->txp, n, now, ring_used(&l->tx) > 0);
 		l->st.tx_bytes += n;
 		/* Noise comes after the line: what is dropped still took its time on the wire. */
 		l->out_len = line_noise(l, l->out, n);
