@@ -65,8 +65,15 @@
 #define CONFIG_AT_CMD_MAX 300
 /* One AT+CIPSEND / AT+CIPRECVDATA moves at most this much. */
 #define CONFIG_ESP_CHUNK 2048
-/* ...and this much while another socket is open and idle (see sock_esp_chunk). */
-#define CONFIG_ESP_SHARED_CHUNK 1024
+/*
+ * ...and this much while another socket is open and idle (see
+ * sock_esp_chunk).  Reads stay longer than sends: each read is a round trip
+ * on the module's UART (the command, then the reply's header before its
+ * data), and at 512 bytes that turn-around cost bulk downloads a twentieth
+ * of the line; a bulk upload loses far less to short sends.
+ */
+#define CONFIG_ESP_SHARED_SEND 512
+#define CONFIG_ESP_SHARED_READ 1024
 #define CONFIG_ESP_READ_CHUNK 512
 /* What one command or message costs in the sockets' fair queues beyond its
  * bytes: the exchange around it, so that many tiny ones are not free. */

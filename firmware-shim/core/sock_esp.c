@@ -173,13 +173,13 @@ static bool sock_esp_has_work(const struct sock *s)
  * them next).  Bulk transfers alone keep the full chunk and its lower cost
  * per byte.
  */
-static uint32_t sock_esp_chunk(const struct sock *s)
+static uint32_t sock_esp_chunk(const struct sock *s, uint32_t shared)
 {
 	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
 		const struct sock *o = &sk.s[i];
 
 		if (o != s && o->link != SOCK_NONE && o->state == SOCK_OPEN && !sock_esp_has_work(o))
-			return CONFIG_ESP_SHARED_CHUNK;
+			return shared;
 	}
 	return CONFIG_ESP_CHUNK;
 }
@@ -199,8 +199,8 @@ static bool sock_esp_send_cmd(struct esp_cmd *c, struct sock *s)
 		n = ring_used(&s->tx);
 		if (n == 0)
 			return false;
-		if (n > sock_esp_chunk(s))
-			n = sock_esp_chunk(s);
+		if (n > sock_esp_chunk(s, CONFIG_ESP_SHARED_SEND))
+			n = sock_esp_chunk(s, CONFIG_ESP_SHARED_SEND);
 	}
 	esp_cmd_begin(c, &t, &sock_esp_ops, C_SEND, CONFIG_ESP_SEND_MS);
 	c->arg = (uint32_t)(s - sk.s);
@@ -230,8 +230,8 @@ static bool sock_esp_read_cmd(struct esp_cmd *c, struct sock *s)
 
 	if (!sock_passive_stream(s) || !sock_receiving(s) || s->esp_pending == 0 || s->recvlen_due || n == 0)
 		return false;
-	if (n > sock_esp_chunk(s))
-		n = sock_esp_chunk(s);
+	if (n > sock_esp_chunk(s, CONFIG_ESP_SHARED_READ))
+		n = sock_esp_chunk(s, CONFIG_ESP_SHARED_READ);
 	esp_cmd_begin(c, &t, &sock_esp_ops, C_RECV, CONFIG_ESP_CMD_MS);
 	c->arg = (uint32_t)(s - sk.s);
 	c->link = s->link;
