@@ -75,6 +75,11 @@ size_t board_link_data_room(void)
 	return B.port_open ? link_data_room(&B.link) : 0;
 }
 
+void board_link_cap_payload(uint16_t cap)
+{
+	link_cap_payload(&B.link, cap);
+}
+
 void board_link_write(const void *buf, size_t len)
 {
 	link_write(&B.link, buf, len);
@@ -234,7 +239,7 @@ static bool board_link_apply_baud(void)
 static size_t board_link_queue_room(void)
 {
 	uint32_t baud = link_baud(&B.link);
-	size_t limit = FRAME_ENCODED_MAX(LINK_HDR_LEN + LINK_SACK_LEN + LINK_PAYLOAD_MAX) +
+	size_t limit = FRAME_ENCODED_MAX(LINK_HDR_LEN + LINK_SACK_LEN + link_payload(&B.link)) +
 		       (size_t)baud / 10 * BOARD_QUEUE_MS / 1000;
 	size_t queued = serial_outq(&B.ser);
 	uint64_t wait_us;
@@ -261,7 +266,7 @@ static void board_link_write_out(void)
 		if (B.baud_pending && !board_link_apply_baud())
 			return;
 		if (B.out_pos < B.out_len) {
-			ssize_t n = write(B.ser.fd, B.out + B.out_pos, B.out_len - B.out_pos);
+			ssize_t n = serial_write(&B.ser, B.out + B.out_pos, B.out_len - B.out_pos);
 
 			if (n < 0 && errno == EINTR)
 				continue;

@@ -41,6 +41,8 @@ void board_link_restart(void);
 size_t board_link_writable(void);
 /* Bytes of client data that may go to the link now (room beyond the control reserve). */
 size_t board_link_data_room(void);
+/* Cap the link's frames at cap bytes of payload (0: no cap). */
+void board_link_cap_payload(uint16_t cap);
 /* Write bytes of whole messages (the caller checked the room). */
 void board_link_write(const void *buf, size_t len);
 /* Something waits to go out: flush on the next loop pass. */

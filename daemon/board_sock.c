@@ -711,6 +711,18 @@ bool board_sock_shutdown(void)
 	return TAILQ_EMPTY(&board_sock_all);
 }
 
+bool board_sock_any_quiet(void)
+{
+	struct board_sock *b;
+
+	TAILQ_FOREACH(b, &board_sock_all, all) {
+		if (b->state == BOARD_SOCK_OPEN && b->type != BOARD_SOCK_LISTENER && !b->token &&
+		    !b->tx_pending)
+			return true;
+	}
+	return false;
+}
+
 void board_sock_counts(struct board_sock_counts *c)
 {
 	struct board_sock *b;

@@ -6,10 +6,16 @@
 #include "board_sock_int.h"
 #include "daemon.h"
 #include "log.h"
+#include "monotime.h"
 
 #define BOARD_SOCK_FLOW_MIN_CHUNK 512      /* do not cut DATA smaller than this for lack of room */
 /* What a turn costs in the fair order beyond its bytes: many tiny sends are not free. */
 #define BOARD_SOCK_FLOW_TURN_COST 64
+/* Frame payload while an upload shares the link with a quiet socket: its next
+ * message waits behind half the line time of full frames, in the link and in
+ * the tty, for about 2% of framing instead of 1. */
+#define BOARD_SOCK_FLOW_SHARED_PAYLOAD 1024
+#define BOARD_SOCK_FLOW_SHARED_HOLD_US 1000000
 
 static TAILQ_HEAD(board_sock_flow_txq_head, board_sock) board_sock_flow_txq =
 	TAILQ_HEAD_INITIALIZER(board_sock_flow_txq);
@@ -18,6 +24,8 @@ static TAILQ_HEAD(board_sock_flow_ctlq_head, board_sock) board_sock_flow_ctlq =
 static unsigned board_sock_flow_txq_len;
 /* Start tag of the latest socket served: a socket whose tag is behind it was idle. */
 static uint64_t board_sock_flow_vclock;
+/* Until when the link's frames stay short (board_sock_flow_share_frames). */
+static uint64_t board_sock_flow_shared_until;
 
 void board_sock_flow_forget(struct board_sock *b)
 {
@@ -65,6 +73,7 @@ void board_sock_flow_consumed(struct board_sock *b, size_t n)
 
 void board_sock_flow_want_tx(struct board_sock *b)
 {
+	b->tx_pending = true;
 	if (b->in_txq || b->state != BOARD_SOCK_OPEN || !b->tx_credit || !b->id)
 		return;
 	b->in_txq = true;
@@ -227,11 +236,26 @@ static struct board_sock *board_sock_flow_next(void)
 	return best;
 }
 
+/*
+ * Shorter frames while an upload shares the link with a quiet socket, and
+ * for a while after one was last seen: the moment it has a message to send
+ * it is no longer quiet, and that message must not wait behind full frames.
+ */
+static void board_sock_flow_share_frames(void)
+{
+	uint64_t now = monotime_us();
+
+	if (!TAILQ_EMPTY(&board_sock_flow_txq) && board_sock_any_quiet())
+		board_sock_flow_shared_until = now + BOARD_SOCK_FLOW_SHARED_HOLD_US;
+	board_link_cap_payload(now < board_sock_flow_shared_until ? BOARD_SOCK_FLOW_SHARED_PAYLOAD : 0);
+}
+
 void board_sock_flow_flush_data(void)
 {
 	struct board_sock *b;
 	unsigned idle = 0;
 
+	board_sock_flow_share_frames();
 	/* One message per turn, in fair order. */
 	while ((b = board_sock_flow_next()) && idle < board_sock_flow_txq_len) {
 		size_t before = board_link_data_room(), sent;
@@ -249,6 +273,8 @@ void board_sock_flow_flush_data(void)
 		b->tx_tag = start + BOARD_SOCK_FLOW_TURN_COST;
 		if (b->ops && b->ops->tx && b->ops->tx(b->ctx, b))
 			board_sock_flow_want_tx(b);
+		else if (b->tx_credit)
+			b->tx_pending = false; /* not for want of credit: nothing left */
 		sent = before - board_link_data_room();
 		idle = sent == 0 ? idle + 1 : 0;
 	}

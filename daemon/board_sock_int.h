@@ -40,6 +40,7 @@ struct board_sock {
 	bool remote_closed;        /* EV_CLOSED came before a claim or the open answer */
 	uint8_t closed_err;
 	bool in_txq, in_ctlq, in_openq;
+	bool tx_pending;           /* the owner has bytes to send, credit or not */
 	bool close_wanted;         /* owner closed while the open was in flight */
 	uid_t uid;
 	uint32_t tx_credit;
@@ -63,6 +64,8 @@ struct board_sock {
 	TAILQ_ENTRY(board_sock) txq, ctlq, openq, all;
 };
 
+/* An open socket has nothing to send: an interactive connection between its messages. */
+bool board_sock_any_quiet(void);
 /* The board broke the flow contract on b: the owner is told, b closed. */
 void board_sock_fail_protocol(struct board_sock *b, const char *why);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "monotime.h"
 #include "serial.h"
 #include "tty.h"
 
@@ -88,6 +89,7 @@ static bool serial_open_tty(struct serial *s, const char *path, char *err, size_
 	}
 	tcflush(fd, TCIOFLUSH);
 	s->fd = fd;
+	s->baud = SERIAL_START_BAUD;
 	return true;
 }
 
@@ -149,6 +151,7 @@ static bool serial_open_sp(struct serial *s, struct sp_port *port, char *err, si
 	tcflush(fd, TCIOFLUSH);
 	s->fd = fd;
 	s->port = port;
+	s->baud = SERIAL_START_BAUD;
 	return true;
 }
 
@@ -292,6 +295,8 @@ bool serial_set_baud(struct serial *s, uint32_t baud)
 			ok = ioctl(s->fd, SERIAL_TCSETS2, &t2) == 0;
 		}
 	}
+	if (ok || s->is_pty)
+		s->baud = baud;
 	if (!ok && s->is_pty) {
 		/* The rate means nothing on a pty. */
 		log_debug("%s: rate %u not set on the pty: %s", s->path, baud, strerror(errno));
@@ -302,13 +307,31 @@ bool serial_set_baud(struct serial *s, uint32_t baud)
 	return ok;
 }
 
+ssize_t serial_write(struct serial *s, const void *buf, size_t len)
+{
+	ssize_t n = write(s->fd, buf, len);
+
+	if (n > 0 && s->baud) {
+		uint64_t now = monotime_us();
+
+		if (s->line_free_us < now)
+			s->line_free_us = now;
+		s->line_free_us += (uint64_t)n * 10u * 1000000u / s->baud;
+	}
+	return n;
+}
+
 size_t serial_outq(const struct serial *s)
 {
+	uint64_t now = monotime_us();
+	size_t line = 0;
 	int n = 0;
 
+	if (s->baud && s->line_free_us > now)
+		line = (size_t)((s->line_free_us - now) * s->baud / 10u / 1000000u);
 	if (ioctl(s->fd, TIOCOUTQ, &n) < 0 || n < 0)
-		return 0;
-	return (size_t)n;
+		n = 0;
+	return (size_t)n > line ? (size_t)n : line;
 }
 
 void serial_drain(const struct serial *s)
@@ -317,8 +340,9 @@ void serial_drain(const struct serial *s)
 		log_debug("%s: tcdrain: %s", s->path, strerror(errno));
 }
 
-void serial_discard(const struct serial *s)
+void serial_discard(struct serial *s)
 {
 	if (tcflush(s->fd, TCOFLUSH) < 0 && errno != ENOTTY && errno != EINVAL)
 		log_debug("%s: tcflush: %s", s->path, strerror(errno));
+	s->line_free_us = 0;
 }
