@@ -40,6 +40,7 @@ void wire_clear(struct wire *w, int64_t now)
 {
 	w->in_head = w->in_len = 0;
 	w->out_len = w->skew_len = 0;
+	w->out_burst = false;
 	w->in_done = w->in_free = now;
 }
 
@@ -326,6 +327,7 @@ void wire_send(struct wire *w, uint8_t byte, uint32_t tx_rate)
 	if (w->fd < 0)
 		return;
 	w->st.tx_bytes++;
+	w->out_burst = true;
 	if (wire_rates_match(tx_rate, wire_peer(w))) {
 		wire_unskew(w);
 		wire_put(w, byte);
@@ -335,6 +337,14 @@ void wire_send(struct wire *w, uint8_t byte, uint32_t tx_rate)
 		wire_unskew(w);
 	w->skew_tx_rate = tx_rate;
 	w->skew[w->skew_len++] = byte;
+}
+
+void wire_quiet(struct wire *w)
+{
+	if (!w->out_burst)
+		return;
+	w->out_burst = false;
+	wire_flush(w);
 }
 
 void wire_flush(struct wire *w)
