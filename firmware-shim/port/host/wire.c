@@ -29,6 +29,7 @@ void wire_init(struct wire *w, const char *name, bool paced, uint32_t peer_rate)
 	w->paced = paced;
 	w->peer_rate = peer_rate;
 	w->prng = 1;
+	w->quiet_at = -1;
 }
 
 void wire_attach(struct wire *w, int fd)
@@ -41,6 +42,7 @@ void wire_clear(struct wire *w, int64_t now)
 	w->in_head = w->in_len = 0;
 	w->out_len = w->skew_len = 0;
 	w->out_burst = false;
+	w->quiet_at = -1;
 	w->in_done = w->in_free = now;
 }
 
@@ -198,6 +200,7 @@ bool wire_fill(struct wire *w, int64_t now, bool *eof)
 	}
 	if (n <= 0)
 		return false;
+	w->quiet_at = -1;
 	w->st.rx_bytes += (uint64_t)n;
 	if (w->in_len == 0)
 		w->in_done = (w->in_free > now ? w->in_free : now) + wire_byte_ns(w, rate);
@@ -339,12 +342,18 @@ void wire_send(struct wire *w, uint8_t byte, uint32_t tx_rate)
 	w->skew[w->skew_len++] = byte;
 }
 
-void wire_quiet(struct wire *w)
+void wire_quiet(struct wire *w, int64_t now)
 {
 	if (!w->out_burst)
 		return;
 	w->out_burst = false;
+	w->quiet_at = now;
 	wire_flush(w);
+}
+
+bool wire_awaits_answer(const struct wire *w, int64_t now, int64_t within)
+{
+	return w->quiet_at >= 0 && now - w->quiet_at < within;
 }
 
 void wire_flush(struct wire *w)
