@@ -28,10 +28,12 @@
 #define IMAGE_OFF_WAIT_NS 1000000000ll
 #define NS_PER_S 1000000000ll
 /*
- * While the firmware runs, the lines' output leaves in batches and the
+ * While the firmware runs, a stream's output leaves in batches and the
  * host's rate is looked at this often: a system call per service (every
  * 250 us) costs the host more than the emulated board itself.  Before the
- * emulator sleeps everything leaves.
+ * emulator sleeps everything leaves, and a line that goes quiet sends its
+ * tail at once (wire_quiet()): the far end's answer to an AT command or a
+ * frame would otherwise wait for the batch.
  */
 #define IMAGE_BATCH_NS 1000000ll
 #define IMAGE_BATCH_BYTES 1024u

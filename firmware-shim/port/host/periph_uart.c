@@ -160,6 +160,8 @@ static void uart_transmit(int64_t now)
 		else
 			u.st.unrouted++;
 	}
+	if (u.tx_count == 0 && u.tx_free_at <= now)
+		wire_quiet(u.w, now);
 }
 
 static void uart_receive(int64_t now)

@@ -70,6 +70,8 @@ static void uarths_transmit(int64_t now)
 		else
 			hs.st.unrouted++;
 	}
+	if (hs.tx_count == 0 && hs.tx_free_at <= now)
+		wire_quiet(hs.w, now);
 }
 
 static void uarths_receive(int64_t now)

@@ -26,6 +26,7 @@
 static struct {
 	const struct soc_ops *ops;
 	struct hart_elf elf;
+	const struct wire *usb, *esp;
 	int64_t service_at;
 	bool wifi_en;        /* the pin's level */
 	bool esp_on;         /* what the module made of it */
@@ -79,6 +80,18 @@ static int64_t soc_next_event(uint64_t mie, int64_t now)
 	return t;
 }
 
+/*
+ * How far asleep board time may run ahead of the host clock.  Not at all
+ * while a line that went quiet awaits the far end's answer (the ESP8285's
+ * reply to an AT command, the host's to a frame): it arrives by the host
+ * clock, and a board ahead of it would take it only at its own later time.
+ */
+static int64_t soc_lead(int64_t now)
+{
+	return wire_awaits_answer(soc.usb, now, TIMEBASE_LEAD) || wire_awaits_answer(soc.esp, now, TIMEBASE_LEAD) ?
+	       0 : TIMEBASE_LEAD;
+}
+
 static void soc_idle(uint64_t mie)
 {
 	for (;;) {
@@ -89,7 +102,7 @@ static void soc_idle(uint64_t mie)
 			return;
 		now = timebase_now();
 		ev = soc_next_event(mie, now);
-		wait = timebase_wait_for(ev);
+		wait = timebase_wait_for(ev, soc_lead(now));
 		if (wait == 0) {
 			timebase_jump(ev);
 			continue;
@@ -172,6 +185,8 @@ int soc_init(const struct soc_config *c, struct wire *usb, struct wire *esp, con
 	char err[256];
 
 	soc.ops = ops;
+	soc.usb = usb;
+	soc.esp = esp;
 	if (hart_elf_load(&soc.elf, c->image, HART_RAM_BASE, HART_RAM_BASE + HART_RAM_SIZE, err, sizeof(err)) < 0 ||
 	    hart_init(&soc.elf, &soc_hart_ops, err, sizeof(err)) < 0) {
 		log_warnx("--image: %s", err);

@@ -46,11 +46,11 @@ void timebase_leave(void)
 	tb.real_last = monotime_ns();
 }
 
-int64_t timebase_wait_for(int64_t t)
+int64_t timebase_wait_for(int64_t t, int64_t lead)
 {
 	int64_t host = monotime_ns() - tb.origin;
 
-	if (t <= tb.board || t <= host + TIMEBASE_LEAD)
+	if (t <= tb.board || t <= host + lead)
 		return 0;
 	return t - host;
 }

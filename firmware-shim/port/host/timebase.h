@@ -13,9 +13,13 @@
  *     host descheduled the emulator);
  *   - board time thus falls behind the host clock.  While the CPU sleeps
  *     in wfi it catches up: board time jumps to the next event as long as
- *     that is at most TIMEBASE_LEAD ahead of the host clock, and the
- *     emulator sleeps only for events further ahead.  It stays at most
- *     TIMEBASE_LAG_MAX behind: older delays are forgotten, not caught up.
+ *     that is at most a lead ahead of the host clock, and the emulator
+ *     sleeps only for events further ahead.  The lead is TIMEBASE_LEAD,
+ *     or none while a line awaits the far end's answer (soc.c): what
+ *     comes from outside lands at the board's present, so a board ahead
+ *     of the host clock would see it late by as much.  Board time stays
+ *     at most TIMEBASE_LAG_MAX behind: older delays are forgotten, not
+ *     caught up.
  */
 #ifndef EMU_TIMEBASE_H
 #define EMU_TIMEBASE_H
@@ -36,8 +40,8 @@ int64_t timebase_sync(int64_t allowance);
 int64_t timebase_last_real(void);
 /* The emulator hands back to the firmware: its own time until now does not count. */
 void timebase_leave(void);
-/* Host time to wait before board time may be t (0: it may jump there now). */
-int64_t timebase_wait_for(int64_t t);
+/* Host time to wait before board time may be t, up to lead ahead of the host clock (0: it may jump there now). */
+int64_t timebase_wait_for(int64_t t, int64_t lead);
 /* While the CPU sleeps until board time t: syncs do not take it past t (INT64_MAX: no limit). */
 void timebase_limit(int64_t t);
 /* Board time becomes t, if that is later. */

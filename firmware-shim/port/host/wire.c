@@ -29,6 +29,7 @@ void wire_init(struct wire *w, const char *name, bool paced, uint32_t peer_rate)
 	w->paced = paced;
 	w->peer_rate = peer_rate;
 	w->prng = 1;
+	w->quiet_at = -1;
 }
 
 void wire_attach(struct wire *w, int fd)
@@ -40,6 +41,8 @@ void wire_clear(struct wire *w, int64_t now)
 {
 	w->in_head = w->in_len = 0;
 	w->out_len = w->skew_len = 0;
+	w->out_burst = false;
+	w->quiet_at = -1;
 	w->in_done = w->in_free = now;
 }
 
@@ -197,6 +200,7 @@ bool wire_fill(struct wire *w, int64_t now, bool *eof)
 	}
 	if (n <= 0)
 		return false;
+	w->quiet_at = -1;
 	w->st.rx_bytes += (uint64_t)n;
 	if (w->in_len == 0)
 		w->in_done = (w->in_free > now ? w->in_free : now) + wire_byte_ns(w, rate);
@@ -326,6 +330,7 @@ void wire_send(struct wire *w, uint8_t byte, uint32_t tx_rate)
 	if (w->fd < 0)
 		return;
 	w->st.tx_bytes++;
+	w->out_burst = true;
 	if (wire_rates_match(tx_rate, wire_peer(w))) {
 		wire_unskew(w);
 		wire_put(w, byte);
@@ -335,6 +340,20 @@ void wire_send(struct wire *w, uint8_t byte, uint32_t tx_rate)
 		wire_unskew(w);
 	w->skew_tx_rate = tx_rate;
 	w->skew[w->skew_len++] = byte;
+}
+
+void wire_quiet(struct wire *w, int64_t now)
+{
+	if (!w->out_burst)
+		return;
+	w->out_burst = false;
+	w->quiet_at = now;
+	wire_flush(w);
+}
+
+bool wire_awaits_answer(const struct wire *w, int64_t now, int64_t within)
+{
+	return w->quiet_at >= 0 && now - w->quiet_at < within;
 }
 
 void wire_flush(struct wire *w)

@@ -42,6 +42,8 @@ struct wire {
 	/* From the board. */
 	uint8_t out[WIRE_BUF];
 	size_t out_len;
+	bool out_burst;                 /* bytes sent since the line was last quiet */
+	int64_t quiet_at;               /* the line went quiet and the far end has not answered yet (-1: no) */
 	/* Bytes sent at a rate the far end does not use, resampled as one burst at the next flush. */
 	uint8_t skew[256];
 	size_t skew_len;
@@ -67,6 +69,14 @@ bool wire_fill(struct wire *w, int64_t now, bool *eof);
 /* The far end is off: what waits and what the fd has are not on the wire. */
 void wire_drop_input(struct wire *w, bool *eof);
 void wire_flush(struct wire *w);
+/*
+ * The sender's line has gone quiet (its last byte is out): what it sent
+ * reaches the far end now, not with the next batch, since an AT command
+ * or a frame's tail is what the far end waits for to answer.
+ */
+void wire_quiet(struct wire *w, int64_t now);
+/* The line went quiet less than within ago and nothing came back since. */
+bool wire_awaits_answer(const struct wire *w, int64_t now, int64_t within);
 bool wire_wants_input(const struct wire *w);
 bool wire_has_output(const struct wire *w);
 
