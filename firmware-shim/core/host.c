@@ -73,6 +73,11 @@ size_t host_data_room(void)
 	return ho.up ? link_data_room(&ho.link) : 0;
 }
 
+void host_cap_payload(uint16_t cap)
+{
+	link_cap_payload(&ho.link, cap);
+}
+
 void host_refuse(const struct msg *m, uint8_t err)
 {
 	struct msg resp;

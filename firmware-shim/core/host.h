@@ -41,6 +41,8 @@ bool host_write(const struct msg *m);
 void host_refuse(const struct msg *m, uint8_t err);
 /* Link bytes data messages may use: room minus a reserve kept for answers and events. */
 size_t host_data_room(void);
+/* Cap the link's frames at cap bytes of payload (0: no cap). */
+void host_cap_payload(uint16_t cap);
 bool host_up(void);
 /* The link's rate while a session is up, else 0. */
 uint32_t host_baud(void);

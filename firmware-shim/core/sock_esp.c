@@ -165,6 +165,23 @@ static bool sock_esp_has_work(const struct sock *s)
 	return sock_passive_stream(s) && sock_receiving(s) && s->esp_pending > 0;
 }
 
+bool sock_esp_shared(void)
+{
+	bool busy = false, quiet = false;
+
+	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
+		const struct sock *s = &sk.s[i];
+
+		if (s->link == SOCK_NONE || s->state != SOCK_OPEN)
+			continue;
+		if (sock_esp_has_work(s))
+			busy = true;
+		else
+			quiet = true;
+	}
+	return busy && quiet;
+}
+
 /*
  * Largest send or read for s now.  The module's UART carries one command at
  * a time: while another socket is open with nothing to move (an interactive

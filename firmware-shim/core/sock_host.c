@@ -6,6 +6,7 @@
 #include "host.h"
 #include "msg.h"
 #include "pool.h"
+#include "port.h"
 #include "proto.h"
 #include "req.h"
 #include "ring.h"
@@ -585,9 +586,24 @@ static void sock_host_flush_closed(void)
 	}
 }
 
+/*
+ * Shorter frames while a quiet socket shares the link, and for a while
+ * after: the moment its reply arrives it is no longer quiet, and that reply
+ * must not wait behind full frames.
+ */
+static void sock_host_share_frames(void)
+{
+	uint64_t now = port_now_us();
+
+	if (sock_esp_shared())
+		sk.shared_until = now + CONFIG_LINK_SHARED_HOLD_US;
+	host_cap_payload(now < sk.shared_until ? CONFIG_LINK_SHARED_PAYLOAD : 0);
+}
+
 void sock_host_flush(void)
 {
 	sock_host_flush_events();
+	sock_host_share_frames();
 	/* One message at a time from the socket that sent the least lately: parallel
 	 * downloads share the link, and a socket that was quiet goes first. */
 	for (;;) {

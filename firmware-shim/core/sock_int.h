@@ -139,6 +139,7 @@ struct sock_table {
 	/* The module's commands (a send and a read flow per slot) and the
 	 * DATA towards the host (one flow per slot) go fairly, idle flows first. */
 	struct fairq esp_fq, pump_fq;
+	uint64_t shared_until;             /* the link's frames stay short until then */
 	uint16_t next_board_id;
 	uint32_t next_port;
 	/* active +IPD being received */
@@ -167,6 +168,8 @@ void sock_bind_link(struct sock *s, uint8_t link);
 bool sock_relocate(struct sock *s);
 /* A client the module accepted on link: a new socket for the listener, or false. */
 struct sock *sock_accept(uint8_t link);
+/* One socket has something to move while another is open with nothing. */
+bool sock_esp_shared(void);
 /* The module keeps its data until asked for it (AT+CIPRECVDATA). */
 bool sock_passive_stream(const struct sock *s);
 /* Bytes data messages to the host may use now: none while answers wait. */
