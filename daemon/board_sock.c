@@ -17,8 +17,7 @@
 static struct board_sock *board_sock_table[65536];
 static TAILQ_HEAD(board_sock_openq_head, board_sock) board_sock_openq =
 	TAILQ_HEAD_INITIALIZER(board_sock_openq);
-static TAILQ_HEAD(board_sock_all_head, board_sock) board_sock_all =
-	TAILQ_HEAD_INITIALIZER(board_sock_all);
+struct board_sock_all_head board_sock_all = TAILQ_HEAD_INITIALIZER(board_sock_all);
 static uint16_t board_sock_next_id = 1;
 static uint16_t board_sock_next_token = 1;
 static unsigned board_sock_links_total = PROTO_ESP_LINKS;
@@ -40,7 +39,6 @@ static void board_sock_unblock_cb(evutil_socket_t fd, short what, void *arg)
 	board_sock_links_blocked = false;
 	board_sock_dispatch();
 }
-
 
 static uint16_t board_sock_alloc_id(void)
 {
@@ -709,18 +707,6 @@ bool board_sock_shutdown(void)
 			board_sock_free(b);
 	}
 	return TAILQ_EMPTY(&board_sock_all);
-}
-
-bool board_sock_any_quiet(void)
-{
-	struct board_sock *b;
-
-	TAILQ_FOREACH(b, &board_sock_all, all) {
-		if (b->state == BOARD_SOCK_OPEN && b->type != BOARD_SOCK_LISTENER && !b->token &&
-		    !b->tx_pending)
-			return true;
-	}
-	return false;
 }
 
 void board_sock_counts(struct board_sock_counts *c)

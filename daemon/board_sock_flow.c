@@ -236,6 +236,19 @@ static struct board_sock *board_sock_flow_next(void)
 	return best;
 }
 
+/* An open socket has nothing to send: an interactive connection between its messages. */
+static bool board_sock_flow_any_quiet(void)
+{
+	struct board_sock *b;
+
+	TAILQ_FOREACH(b, &board_sock_all, all) {
+		if (b->state == BOARD_SOCK_OPEN && b->type != BOARD_SOCK_LISTENER && !b->token &&
+		    !b->tx_pending)
+			return true;
+	}
+	return false;
+}
+
 /*
  * Shorter frames while an upload shares the link with a quiet socket, and
  * for a while after one was last seen: the moment it has a message to send
@@ -245,7 +258,7 @@ static void board_sock_flow_share_frames(void)
 {
 	uint64_t now = monotime_us();
 
-	if (!TAILQ_EMPTY(&board_sock_flow_txq) && board_sock_any_quiet())
+	if (!TAILQ_EMPTY(&board_sock_flow_txq) && board_sock_flow_any_quiet())
 		board_sock_flow_shared_until = now + BOARD_SOCK_FLOW_SHARED_HOLD_US;
 	board_link_cap_payload(now < board_sock_flow_shared_until ? BOARD_SOCK_FLOW_SHARED_PAYLOAD : 0);
 }

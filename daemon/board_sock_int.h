@@ -64,8 +64,9 @@ struct board_sock {
 	TAILQ_ENTRY(board_sock) txq, ctlq, openq, all;
 };
 
-/* An open socket has nothing to send: an interactive connection between its messages. */
-bool board_sock_any_quiet(void);
+/* Every socket of the family, in order of creation. */
+extern TAILQ_HEAD(board_sock_all_head, board_sock) board_sock_all;
+
 /* The board broke the flow contract on b: the owner is told, b closed. */
 void board_sock_fail_protocol(struct board_sock *b, const char *why);
 
