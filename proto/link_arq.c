@@ -131,7 +131,7 @@ uint32_t link_arq_held(const struct link *l)
 	for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
 		const struct link_txslot *s = &l->tx[seq & (LINK_WINDOW_MAX - 1)];
 
-		if (s->sacked)
+		if (s->sacked || s->lost || s->tries > 1)
 			held -= s->len;
 	}
 	return held;

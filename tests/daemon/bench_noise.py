@@ -10,9 +10,11 @@ machine) reaches at that noise level.
 
 It fails when a noisy download keeps less than its case's share of the
 clean one's throughput (the simulation's share is 0.78 at BER 1e-4 and
-0.88 at BER 1e-5 with drops; end to end about 0.77 and 0.85-0.9).  Clean and noisy downloads take turns for two
-rounds, and up to four while other load on the machine spoils the figures;
-the best of each counts."""
+0.86 at BER 1e-5 with drops; end to end 0.75-0.78 and 0.80-0.84; in half
+the runs 0.35-0.40 at BER 1e-4 while frames under repair held the writer
+back).  Clean and noisy downloads take turns for two rounds, and up to
+four while other load on the machine spoils the figures; the best of each
+counts."""
 import os
 import re
 import subprocess
@@ -22,7 +24,7 @@ from harness import Env, binary, fail, log, sha256_file
 BAUD = 2000000
 SIZE = 1 << 20
 # (bit error rate, byte drop rate, least share of the clean throughput)
-CASES = (("1e-4", "0", 0.65), ("1e-5", "1e-4", 0.75))
+CASES = (("1e-4", "0", 0.70), ("1e-5", "1e-4", 0.77))
 MIN_ROUNDS, MAX_ROUNDS = 2, 4
 
 env = Env("noise-bench")

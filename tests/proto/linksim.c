@@ -258,8 +258,9 @@ static void linksim_write(struct linksim *s, struct linksim_end *e)
 {
 	uint8_t buf[4096];
 
+	/* As k210sockd and the firmware do, the writer keeps to the link's bound. */
 	while (e->up && e->tx_off < s->p->bytes) {
-		size_t want = link_writable(&e->link), took;
+		size_t want = link_data_room(&e->link), took;
 
 		if (want > sizeof(buf))
 			want = sizeof(buf);
