@@ -127,7 +127,12 @@ uint32_t link_arq_held(const struct link *l)
 	uint32_t held = l->write_off - l->acked_off;
 
 	/* Frames the peer holds out of order wait for nothing: they do not delay
-	 * new bytes, and counting them would stall the writer during a repair. */
+	 * new bytes, and counting them would stall the writer during a repair.
+	 * Nor do frames the line lost: they are repaired ahead of new bytes, and
+	 * the new frames behind them are what shows, within a round trip, whether
+	 * a copy arrived.  Counted, a frame cut before the line turned noisy can
+	 * fill the bound by itself and hold the writer until the doubling timer
+	 * repairs it. */
 	for (uint16_t seq = l->snd_una; seq != l->snd_nxt; seq++) {
 		const struct link_txslot *s = &l->tx[seq & (LINK_WINDOW_MAX - 1)];
 
