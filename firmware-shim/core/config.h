@@ -29,6 +29,7 @@
  */
 #define CONFIG_LINK_SHARED_PAYLOAD 1024
 #define CONFIG_LINK_SHARED_HOLD_US 1000000u
+#define CONFIG_LINK_SHARED_CHECK_US 1000u
 /* Link memory: tx ring, reorder slots, decoder, scratch and encoded frame. */
 #define CONFIG_LINK_MEM (CONFIG_LINK_TX_BUFFER + CONFIG_LINK_WINDOW * CONFIG_LINK_PAYLOAD + 8192)
 /* Bytes moved between the link and the host UART per step. */

@@ -185,6 +185,7 @@ uint64_t shim_poll(uint64_t now)
 	host_read(now);
 	req_expire(now, shim_cancel);
 	next = esp_poll(now);
+	sock_host_share_frames(now);
 	/* Events and data first, then answers: the order in which things happened. */
 	sock_host_flush();
 	wifi_flush();

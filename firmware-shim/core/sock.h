@@ -49,6 +49,8 @@ void sock_host_down(void);
 
 /* Events, credit and data towards the host, as far as the link takes them. */
 void sock_host_flush(void);
+/* Once a poll, before the flushes: the size of the link's frames now. */
+void sock_host_share_frames(uint64_t now);
 /* Some EV_CLOSED is still to be sent. */
 bool sock_closes_pending(void);
 

@@ -6,7 +6,6 @@
 #include "host.h"
 #include "msg.h"
 #include "pool.h"
-#include "port.h"
 #include "proto.h"
 #include "req.h"
 #include "ring.h"
@@ -591,10 +590,13 @@ static void sock_host_flush_closed(void)
  * after: the moment its reply arrives it is no longer quiet, and that reply
  * must not wait behind full frames.
  */
-static void sock_host_share_frames(void)
+void sock_host_share_frames(uint64_t now)
 {
-	uint64_t now = port_now_us();
-
+	/* A look every millisecond is soon enough against frames of 5 ms or
+	 * more, and keeps the scan off the path of every byte. */
+	if (now - sk.shared_seen_us < CONFIG_LINK_SHARED_CHECK_US)
+		return;
+	sk.shared_seen_us = now;
 	if (sock_esp_shared())
 		sk.shared_until = now + CONFIG_LINK_SHARED_HOLD_US;
 	host_cap_payload(now < sk.shared_until ? CONFIG_LINK_SHARED_PAYLOAD : 0);
@@ -603,7 +605,6 @@ static void sock_host_share_frames(void)
 void sock_host_flush(void)
 {
 	sock_host_flush_events();
-	sock_host_share_frames();
 	/* One message at a time from the socket that sent the least lately: parallel
 	 * downloads share the link, and a socket that was quiet goes first. */
 	for (;;) {

@@ -140,6 +140,7 @@ struct sock_table {
 	 * DATA towards the host (one flow per slot) go fairly, idle flows first. */
 	struct fairq esp_fq, pump_fq;
 	uint64_t shared_until;             /* the link's frames stay short until then */
+	uint64_t shared_seen_us;           /* when the sockets were last looked at for it */
 	uint16_t next_board_id;
 	uint32_t next_port;
 	/* active +IPD being received */
