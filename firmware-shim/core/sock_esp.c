@@ -183,22 +183,26 @@ bool sock_esp_shared(void)
 }
 
 /*
- * Largest send or read for s now.  The module's UART carries one command at
- * a time: while another socket is open with nothing to move (an interactive
- * connection between its messages), pieces are shorter, so that its next few
- * bytes wait for less of a bulk transfer's exchange (the fair order puts
- * them next).  Bulk transfers alone keep the full chunk and its lower cost
- * per byte.
+ * want, cut to the largest send or read for s now.  The module's UART carries
+ * one command at a time: while another socket is open with nothing to move
+ * (an interactive connection between its messages), pieces are at most
+ * shared bytes, so that its next few bytes wait for less of a bulk
+ * transfer's exchange (the fair order puts them next).  Bulk transfers alone
+ * keep the full chunk and its lower cost per byte.
  */
-static uint32_t sock_esp_chunk(const struct sock *s, uint32_t shared)
+static uint32_t sock_esp_chunk(const struct sock *s, uint32_t want, uint32_t shared)
 {
+	uint32_t chunk = CONFIG_ESP_CHUNK;
+
 	for (unsigned i = 0; i < SOCK_SLOTS; i++) {
 		const struct sock *o = &sk.s[i];
 
-		if (o != s && o->link != SOCK_NONE && o->state == SOCK_OPEN && !sock_esp_has_work(o))
-			return shared;
+		if (o != s && o->link != SOCK_NONE && o->state == SOCK_OPEN && !sock_esp_has_work(o)) {
+			chunk = shared;
+			break;
+		}
 	}
-	return CONFIG_ESP_CHUNK;
+	return want < chunk ? want : chunk;
 }
 
 static bool sock_esp_send_cmd(struct esp_cmd *c, struct sock *s)
@@ -216,8 +220,7 @@ static bool sock_esp_send_cmd(struct esp_cmd *c, struct sock *s)
 		n = ring_used(&s->tx);
 		if (n == 0)
 			return false;
-		if (n > sock_esp_chunk(s, CONFIG_ESP_SHARED_SEND))
-			n = sock_esp_chunk(s, CONFIG_ESP_SHARED_SEND);
+		n = sock_esp_chunk(s, n, CONFIG_ESP_SHARED_SEND);
 	}
 	esp_cmd_begin(c, &t, &sock_esp_ops, C_SEND, CONFIG_ESP_SEND_MS);
 	c->arg = (uint32_t)(s - sk.s);
@@ -247,8 +250,7 @@ static bool sock_esp_read_cmd(struct esp_cmd *c, struct sock *s)
 
 	if (!sock_passive_stream(s) || !sock_receiving(s) || s->esp_pending == 0 || s->recvlen_due || n == 0)
 		return false;
-	if (n > sock_esp_chunk(s, CONFIG_ESP_SHARED_READ))
-		n = sock_esp_chunk(s, CONFIG_ESP_SHARED_READ);
+	n = sock_esp_chunk(s, n, CONFIG_ESP_SHARED_READ);
 	esp_cmd_begin(c, &t, &sock_esp_ops, C_RECV, CONFIG_ESP_CMD_MS);
 	c->arg = (uint32_t)(s - sk.s);
 	c->link = s->link;
